@@ -1,0 +1,61 @@
+# Front door.  `make demo` and `make check` work on a fresh Debian 12 machine
+# as root: they install what is missing, configure and build.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+MESON_OPTS ?= -Dwerror=true
+
+.PHONY: all deps build check check-unit check-asan check-fuzz check-system demo \
+        install fuzz bench clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS) --prefix=$(PREFIX)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+check: build
+	meson test -C $(BUILD) --print-errorlogs --suite unit --suite fuzz --suite system
+	$(MAKE) --no-print-directory check-asan
+
+check-unit: build
+	meson test -C $(BUILD) --print-errorlogs --suite unit
+
+check-system: build
+	meson test -C $(BUILD) --print-errorlogs --suite system
+
+check-fuzz: build
+	meson test -C $(BUILD) --print-errorlogs --suite fuzz
+
+# Unit tests and fuzz corpus replay again under AddressSanitizer + UBSan.
+check-asan: deps
+	@test -f $(ASAN_BUILD)/build.ninja || meson setup $(ASAN_BUILD) $(MESON_OPTS) \
+	    -Db_sanitize=address,undefined -Db_lundef=false -Demulator=disabled
+	ninja -C $(ASAN_BUILD)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    meson test -C $(ASAN_BUILD) --print-errorlogs --suite unit --suite fuzz
+
+demo: build
+	sh scripts/demo.sh $(BUILD)
+
+# Real coverage-guided fuzzing (libFuzzer), FUZZ_SECONDS per target.
+fuzz: deps
+	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang meson setup $(FUZZ_BUILD) \
+	    -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Demulator=disabled
+	ninja -C $(FUZZ_BUILD)
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+install: build
+	meson configure $(BUILD) --prefix=$(PREFIX)
+	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

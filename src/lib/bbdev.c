@@ -1,0 +1,1 @@
+/* bbdev: placeholder, being written */

@@ -1,0 +1,1 @@
+/* devid: placeholder, being written */

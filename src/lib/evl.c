@@ -1,0 +1,1 @@
+/* evl: placeholder, being written */

@@ -1,0 +1,1 @@
+/* fmodel: placeholder, being written */

@@ -1,0 +1,1 @@
+/* fold: placeholder, being written */

@@ -1,0 +1,1 @@
+/* ftdi: placeholder, being written */

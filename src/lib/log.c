@@ -1,0 +1,70 @@
+/* log: levelled logging to stderr or syslog.  See log.h. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <syslog.h>
+#include <time.h>
+
+static int verbosity;
+static bool to_syslog;
+
+void log_set_verbosity(int level)
+{
+    verbosity = level;
+}
+
+int log_get_verbosity(void)
+{
+    return verbosity;
+}
+
+bool log_enabled(int level)
+{
+    return level <= verbosity;
+}
+
+void log_use_syslog(const char *ident)
+{
+    openlog(ident, LOG_PID, LOG_DAEMON);
+    to_syslog = true;
+}
+
+static int syslog_priority(int level)
+{
+    /* Upstream logs everything at NOTICE; we keep errors distinguishable. */
+    if (level <= 0)
+        return LOG_ERR;
+    if (level == 1)
+        return LOG_WARNING;
+    if (level == 2)
+        return LOG_NOTICE;
+    return LOG_DEBUG;
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    if (!log_enabled(level))
+        return;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+
+    if (to_syslog) {
+        /* syslog stamps the time itself: no duplicate prefix (upstream bug). */
+        syslog(syslog_priority(level), "%s", msg);
+        return;
+    }
+
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    localtime_r(&tv.tv_sec, &tm);
+    fprintf(stderr, "%02d:%02d:%02d.%06ld: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+            (long)tv.tv_usec, msg);
+}

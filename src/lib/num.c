@@ -1,0 +1,1 @@
+/* num: placeholder, being written */

@@ -1,0 +1,1 @@
+/* usbenum: placeholder, being written */

@@ -1,0 +1,1 @@
+/* usberr: placeholder, being written */
