@@ -5,7 +5,8 @@
  * otherwise a serial number (exact, case-sensitive).  Bus 0..127,
  * dev 1..127.  Unlike upstream, numbers must be plain decimal digits
  * (no whitespace or signs) and the port path must be dotted decimal
- * port numbers (1..255, at most 7 levels).
+ * port numbers (1..255, no leading zeros, at most 7 levels).  "[BUS]:DEV"
+ * with the bus omitted (":5") is the same as "5".
  */
 #ifndef BB_DEVID_H
 #define BB_DEVID_H
@@ -34,6 +35,7 @@ struct devid {
  * offending text) when err is not NULL. */
 int devid_parse(const char *s, struct devid *out, char *err, size_t errlen);
 
+/* False for DEVID_NONE (callers treat "no selection" themselves). */
 bool devid_match(const struct devid *id, const struct devinfo *d);
 
 /* Display form: "Bus:Device 003:006", "Bus:Device *:006", "Port 5-2.3",

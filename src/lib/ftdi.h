@@ -39,7 +39,9 @@ unsigned ftdi_divisor(unsigned rate);
  * max(maxpacket, min(opt_chunk ? opt_chunk : 65536, pow2_floor((rate/32)/mp*mp))),
  * clamped to max_xfer and rounded up to a multiple of maxpacket.
  * Where rate/32 < maxpacket (upstream's undefined pow2_floor(0)), the
- * result is maxpacket.  maxpacket must be > 2. */
+ * result is maxpacket.  max_xfer 0 means no device limit.  The result never
+ * exceeds FTDI_MAX_CHUNK (rounded down to whole packets), so it is always a
+ * valid read command length.  Returns 0 if maxpacket <= 2. */
 size_t ftdi_chunk_size(unsigned rate, unsigned maxpacket, size_t opt_chunk, size_t max_xfer);
 
 /* Latency timer in ms: max(1, min(255, maxpacket*8000/rate + 2)). */
@@ -64,7 +66,9 @@ void ftdi_read_cmd(uint8_t out[FTDI_READ_CMD_LEN], size_t len);
  * line status must have no bits outside 0x60 (else -EIO); *line_status gets
  * the last line status seen (unchanged if in_len is 0).  A trailing single
  * byte (a packet cut after its first status byte) is checked as modem status.
- * maxpacket must be > 2. */
+ * All status pairs are checked before anything is written: on any error out,
+ * *out_len and *line_status are left untouched, and the first bad pair (in
+ * transfer order) decides the error.  maxpacket must be > 2 (else -EINVAL). */
 int ftdi_strip(const uint8_t *in, size_t in_len, unsigned maxpacket, uint8_t *out,
                size_t out_cap, size_t *out_len, uint8_t *line_status);
 

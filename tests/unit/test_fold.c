@@ -1,1 +1,146 @@
-int main(void) { return 0; }
+/* Unit tests for fold (spec §3). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+
+static const uint8_t vec8[8] = { 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80 };
+
+static void test_known_vectors(void **state)
+{
+    (void)state;
+    uint8_t buf[8];
+    size_t n = 99;
+
+    memcpy(buf, vec8, 8);
+    assert_int_equal(fold_bytes(buf, 8, 0, &n), 0);
+    assert_int_equal(n, 8);
+    assert_memory_equal(buf, vec8, 8);
+
+    memcpy(buf, vec8, 8);
+    assert_int_equal(fold_bytes(buf, 8, 1, &n), 0);
+    assert_int_equal(n, 4);
+    assert_memory_equal(buf, ((uint8_t[]){ 0x11, 0x22, 0x44, 0x88 }), 4);
+    /* The second half is left as it was. */
+    assert_memory_equal(buf + 4, vec8 + 4, 4);
+
+    memcpy(buf, vec8, 8);
+    assert_int_equal(fold_bytes(buf, 8, 2, &n), 0);
+    assert_int_equal(n, 2);
+    assert_memory_equal(buf, ((uint8_t[]){ 0x55, 0xAA }), 2);
+
+    memcpy(buf, vec8, 8);
+    assert_int_equal(fold_bytes(buf, 8, 3, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(buf[0], 0xFF);
+
+    /* Identical halves cancel. */
+    uint8_t same[4] = { 0xAB, 0xCD, 0xAB, 0xCD };
+    assert_int_equal(fold_bytes(same, 4, 1, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(same[0], 0);
+    assert_int_equal(same[1], 0);
+
+    /* 2500 bytes folded twice (the kernel feeder) give 625. */
+    uint8_t k[2500];
+    for (size_t i = 0; i < sizeof(k); i++)
+        k[i] = (uint8_t)(i * 7 + 3);
+    assert_int_equal(fold_bytes(k, sizeof(k), 2, &n), 0);
+    assert_int_equal(n, 625);
+    for (size_t i = 0; i < 625; i++)
+        assert_int_equal(k[i], (uint8_t)((i * 7 + 3) ^ ((i + 625) * 7 + 3) ^
+                                         ((i + 1250) * 7 + 3) ^ ((i + 1875) * 7 + 3)));
+}
+
+/* Against a direct formula: out[i] = XOR over j of in[i + j * (len >> folds)]. */
+static void test_against_reference(void **state)
+{
+    (void)state;
+    enum { LEN = 4096 };
+    uint8_t *orig = malloc(LEN), *buf = malloc(LEN);
+    assert_non_null(orig);
+    assert_non_null(buf);
+    uint32_t x = 0x12345678;
+    for (size_t i = 0; i < LEN; i++) {
+        x = x * 1103515245u + 12345u;
+        orig[i] = (uint8_t)(x >> 16);
+    }
+    for (unsigned f = 0; f <= 12; f++) {
+        memcpy(buf, orig, LEN);
+        size_t n = 0;
+        assert_int_equal(fold_bytes(buf, LEN, f, &n), 0);
+        size_t want_n = (size_t)LEN >> f;
+        assert_int_equal(n, want_n);
+        for (size_t i = 0; i < want_n; i++) {
+            uint8_t v = 0;
+            for (size_t j = 0; j < ((size_t)1 << f); j++)
+                v ^= orig[i + j * want_n];
+            if (buf[i] != v)
+                fail_msg("fold %u byte %zu: %02x want %02x", f, i, buf[i], v);
+        }
+    }
+    free(orig);
+    free(buf);
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    uint8_t buf[12];
+    memset(buf, 0x3C, sizeof(buf));
+    size_t n = 77;
+    assert_int_equal(fold_bytes(buf, 7, 1, &n), -EINVAL);
+    assert_int_equal(fold_bytes(buf, 6, 2, &n), -EINVAL);
+    assert_int_equal(fold_bytes(buf, 12, 3, &n), -EINVAL);
+    assert_int_equal(fold_bytes(buf, 1, 1, &n), -EINVAL);
+    assert_int_equal(n, 77);
+    for (size_t i = 0; i < sizeof(buf); i++)
+        assert_int_equal(buf[i], 0x3C);  /* untouched on error */
+    assert_int_equal(fold_bytes(buf, 12, 17, &n), -EINVAL);
+    assert_int_equal(fold_bytes(buf, 0, 17, &n), -EINVAL);
+    assert_int_equal(fold_bytes(buf, 4, 1, NULL), -EINVAL);
+    assert_int_equal(fold_bytes(NULL, 4, 1, &n), -EINVAL);
+    assert_int_equal(n, 77);
+
+    /* Divisible lengths at the edges. */
+    assert_int_equal(fold_bytes(buf, 12, 2, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(fold_bytes(NULL, 0, 16, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(fold_bytes(buf, 1, 0, &n), 0);
+    assert_int_equal(n, 1);
+}
+
+static void test_max_folds(void **state)
+{
+    (void)state;
+    size_t len = (size_t)1 << 16;
+    uint8_t *buf = calloc(len, 1);
+    assert_non_null(buf);
+    buf[len - 1] = 0x5A;
+    buf[12345] = 0x0F;
+    size_t n = 0;
+    assert_int_equal(fold_bytes(buf, len, 16, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(buf[0], 0x55);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_known_vectors),
+        cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_max_folds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
