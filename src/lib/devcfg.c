@@ -1,0 +1,24 @@
+/* devcfg: per-device settings.  See devcfg.h. */
+#include "devcfg.h"
+
+#include <errno.h>
+#include <string.h>
+
+void devcfg_init(struct devcfg *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->id.kind = DEVID_NONE;
+    c->fold = DEVCFG_FOLD_DEFAULT;
+    c->enable_mask = 0x0F;
+}
+
+int devcfg_fold_for(const struct devcfg *c, const char *product)
+{
+    if (c->fold != DEVCFG_FOLD_DEFAULT)
+        return c->fold;
+    if (!strcmp(product, "White RNG"))
+        return 1;
+    if (!strcmp(product, "Black RNG"))
+        return 3;
+    return -EINVAL;
+}

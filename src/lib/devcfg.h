@@ -1,0 +1,28 @@
+/* devcfg: per-device settings ([Devices] / [Device:ID] / per -i options). */
+#ifndef BB_DEVCFG_H
+#define BB_DEVCFG_H
+
+#include <stdbool.h>
+
+#include "devid.h"
+
+#define DEVCFG_FOLD_DEFAULT (-1) /* from the product string */
+#define DEVCFG_MAX_FOLD 10
+
+struct devcfg {
+    struct devid id;      /* kind DEVID_NONE for the defaults */
+    unsigned bitrate;     /* requested, 0 = default */
+    unsigned latency_ms;  /* 0 = computed */
+    int fold;             /* DEVCFG_FOLD_DEFAULT or 0..DEVCFG_MAX_FOLD */
+    unsigned enable_mask; /* 0x01..0x0F */
+    bool limit_max_xfer;
+    bool no_qa;
+};
+
+void devcfg_init(struct devcfg *c);
+
+/* The fold for a device: the configured one, else 1 for "White RNG" and 3
+ * for "Black RNG"; -EINVAL for any other product without a configured fold. */
+int devcfg_fold_for(const struct devcfg *c, const char *product);
+
+#endif

@@ -1,0 +1,305 @@
+/* options: seedd command line parsing.  See options.h. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ftdi.h"
+#include "num.h"
+
+/* Which per-device settings a -i group set explicitly. */
+enum {
+    SET_BITRATE = 1 << 0,
+    SET_LATENCY = 1 << 1,
+    SET_FOLD = 1 << 2,
+    SET_MASK = 1 << 3,
+    SET_LIMIT = 1 << 4,
+    SET_NOQA = 1 << 5,
+};
+
+enum {
+    OPT_SHELL_MR = 256,
+    OPT_LATENCY,
+    OPT_ENABLE_MASK,
+    OPT_LIMIT_MAX_XFER,
+    OPT_NO_QA,
+    OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+    { "scan", no_argument, NULL, 's' },
+    { "shell-mr", no_argument, NULL, OPT_SHELL_MR },
+    { "device-id", required_argument, NULL, 'i' },
+    { "bytes", required_argument, NULL, 'b' },
+    { "stdout", no_argument, NULL, 'o' },
+    { "bitrate", required_argument, NULL, 'r' },
+    { "latency", required_argument, NULL, OPT_LATENCY },
+    { "fold", required_argument, NULL, 'f' },
+    { "enable-mask", required_argument, NULL, OPT_ENABLE_MASK },
+    { "limit-max-xfer", no_argument, NULL, OPT_LIMIT_MAX_XFER },
+    { "no-qa", no_argument, NULL, OPT_NO_QA },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, '?' },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+    printf("Usage: seedd [options]\n"
+           "\n"
+           "Read entropy from BitBabbler hardware random number generators.\n"
+           "\n"
+           "Options:\n"
+           "  -s, --scan             List the available devices and exit (-sv for more)\n"
+           "      --shell-mr         List devices in a machine-readable (NUL-separated) form\n"
+           "  -i, --device-id=ID     Use only this device (repeatable): a serial number,\n"
+           "                         [BUS:]DEV, or BUS-PORT[.PORT...]. Per-device options\n"
+           "                         after it apply to this device only\n"
+           "  -b, --bytes=N          Write N bytes (k, M, G: x1024) to stdout and exit\n"
+           "  -o, --stdout           Write to stdout until stopped (follows hotplug)\n"
+           "  -v, --verbose          More messages (repeatable)\n"
+           "  -?, --help             Show this help and exit\n"
+           "      --version          Show the version and exit\n"
+           "\n"
+           "Per-device options:\n"
+           "  -r, --bitrate=RATE     Bit rate in Hz, 458 to 30M (SI suffixes; default 2.5M)\n"
+           "      --latency=MS       USB latency timer, 1 to 255 ms (default: from bit rate)\n"
+           "  -f, --fold=N           Times to XOR-fold the raw data, 0 to %d\n"
+           "                         (default: 1 for White RNG, 3 for Black RNG)\n"
+           "      --enable-mask=M    Generators to enable, 0x01 to 0x0F (default 0x0F)\n"
+           "      --limit-max-xfer   Limit USB transfers to 16 kB\n"
+           "      --no-qa            Pass data to stdout without quality checks\n"
+           "\n"
+           "This version has no QA engine yet: -b and -o need --no-qa.\n"
+           "See seedd(1).\n",
+           DEVCFG_MAX_FOLD);
+}
+
+static int bad_value(const char *opt, const char *arg, const char *why)
+{
+    fprintf(stderr, "seedd: %s '%s': %s\n", opt, arg, why);
+    return -1;
+}
+
+/* The settings group the next per-device option applies to. */
+static struct devcfg *current(struct seedd_opts *o, unsigned **setp, unsigned *set_flags,
+                              unsigned *dflt_flags)
+{
+    if (o->n_ids) {
+        *setp = &set_flags[o->n_ids - 1];
+        return &o->ids[o->n_ids - 1];
+    }
+    *setp = dflt_flags;
+    return &o->defaults;
+}
+
+static int parse_device_opt(struct seedd_opts *o, int c, const char *arg, struct devcfg *g,
+                            unsigned *set)
+{
+    uint64_t v;
+    double d;
+
+    switch (c) {
+    case 'r':
+        if (num_parse_scaled_double(arg, &d) < 0)
+            return bad_value("--bitrate", arg, "not a number");
+        if (d < FTDI_MIN_BITRATE || d > FTDI_MASTER_CLOCK)
+            return bad_value("--bitrate", arg, "must be between 458 and 30M");
+        g->bitrate = (unsigned)d;
+        *set |= SET_BITRATE;
+        return 0;
+    case OPT_LATENCY:
+        if (num_parse_u64(arg, 10, &v) < 0 || v < 1 || v > 255)
+            return bad_value("--latency", arg, "must be 1 to 255 (ms)");
+        g->latency_ms = (unsigned)v;
+        *set |= SET_LATENCY;
+        return 0;
+    case 'f':
+        if (num_parse_u64(arg, 10, &v) < 0 || v > DEVCFG_MAX_FOLD)
+            return bad_value("--fold", arg, "must be 0 to 10");
+        g->fold = (int)v;
+        *set |= SET_FOLD;
+        return 0;
+    case OPT_ENABLE_MASK:
+        if (num_parse_u64(arg, 0, &v) < 0 || v < 1 || v > 0x0F)
+            return bad_value("--enable-mask", arg, "must be 0x01 to 0x0F");
+        g->enable_mask = (unsigned)v;
+        *set |= SET_MASK;
+        return 0;
+    case OPT_LIMIT_MAX_XFER:
+        g->limit_max_xfer = true;
+        *set |= SET_LIMIT;
+        return 0;
+    case OPT_NO_QA:
+        g->no_qa = true;
+        *set |= SET_NOQA;
+        return 0;
+    }
+    (void)o;
+    return 1; /* not a per-device option */
+}
+
+/* Per-ID groups take every setting they did not set from the defaults,
+ * whatever the order on the command line (as upstream's [Devices]). */
+static void resolve(struct seedd_opts *o, const unsigned *set)
+{
+    for (size_t i = 0; i < o->n_ids; i++) {
+        struct devcfg *g = &o->ids[i];
+        const struct devcfg *d = &o->defaults;
+        if (!(set[i] & SET_BITRATE))
+            g->bitrate = d->bitrate;
+        if (!(set[i] & SET_LATENCY))
+            g->latency_ms = d->latency_ms;
+        if (!(set[i] & SET_FOLD))
+            g->fold = d->fold;
+        if (!(set[i] & SET_MASK))
+            g->enable_mask = d->enable_mask;
+        if (!(set[i] & SET_LIMIT))
+            g->limit_max_xfer = d->limit_max_xfer;
+        if (!(set[i] & SET_NOQA))
+            g->no_qa = d->no_qa;
+    }
+}
+
+static const char *optname(int c, const char *fallback)
+{
+    for (const struct option *lo = long_opts; lo->name; lo++)
+        if (lo->val == c && c >= 256)
+            return lo->name;
+    return fallback;
+}
+
+int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
+{
+    unsigned *set = NULL, dflt_set = 0;
+    int ret = -1;
+
+    memset(o, 0, sizeof(*o));
+    devcfg_init(&o->defaults);
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, ":si:r:f:b:ov?", long_opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 's':
+            o->scan = true;
+            break;
+        case OPT_SHELL_MR:
+            o->shell_mr = true;
+            break;
+        case 'o':
+            o->to_stdout = true;
+            break;
+        case 'v':
+            o->verbose++;
+            break;
+        case 'b': {
+            uint64_t v;
+            if (num_parse_scaled_u64(optarg, 1024, &v) < 0 || v == 0) {
+                bad_value("--bytes", optarg, "must be a positive size (k, M, G: x1024)");
+                goto out;
+            }
+            o->bytes = v;
+            break;
+        }
+        case 'i': {
+            char err[256];
+            struct devcfg *n = realloc(o->ids, (o->n_ids + 1) * sizeof(*n));
+            unsigned *ns = realloc(set, (o->n_ids + 1) * sizeof(*ns));
+            if (ns)
+                set = ns;
+            if (!n || !ns) {
+                if (n)
+                    o->ids = n;
+                fprintf(stderr, "seedd: out of memory\n");
+                goto out;
+            }
+            o->ids = n;
+            devcfg_init(&o->ids[o->n_ids]);
+            set[o->n_ids] = 0;
+            if (devid_parse(optarg, &o->ids[o->n_ids].id, err, sizeof(err)) < 0) {
+                fprintf(stderr, "seedd: --device-id: %s\n", err);
+                goto out;
+            }
+            o->n_ids++;
+            break;
+        }
+        case '?':
+            if (optopt == 0 && strcmp(argv[optind - 1], "-?") != 0 &&
+                strcmp(argv[optind - 1], "--help") != 0) {
+                fprintf(stderr, "seedd: unrecognized option '%s', try --help\n", argv[optind - 1]);
+                goto out;
+            }
+            if (optopt && optopt != '?') {
+                fprintf(stderr, "seedd: invalid option -- '%c', try --help\n", optopt);
+                goto out;
+            }
+            usage();
+            ret = 0;
+            goto out;
+        case ':':
+            if (optopt >= 256 || optopt == 0)
+                fprintf(stderr, "seedd: missing argument for '%s', try --help\n",
+                        argv[optind - 1]);
+            else
+                fprintf(stderr, "seedd: missing argument for '-%c', try --help\n", optopt);
+            goto out;
+        case OPT_VERSION:
+            printf("seedd %s\n", BB_VERSION);
+            ret = 0;
+            goto out;
+        default: {
+            unsigned *sp;
+            struct devcfg *g = current(o, &sp, set, &dflt_set);
+            int r = parse_device_opt(o, c, optarg, g, sp);
+            if (r < 0)
+                goto out;
+            if (r > 0) {
+                fprintf(stderr, "seedd: unhandled option '%s'\n", optname(c, "?"));
+                goto out;
+            }
+        }
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "seedd: unexpected argument '%s', try --help\n", argv[optind]);
+        goto out;
+    }
+    resolve(o, set);
+
+    bool listing = o->scan || o->shell_mr;
+    if (!listing && !o->bytes && !o->to_stdout) {
+        fprintf(stderr, "seedd: nothing to do: use -s, --shell-mr, -b N or -o "
+                        "(this version has no kernel, UDP or control socket output yet)\n");
+        goto out;
+    }
+    if (!listing) {
+        /* Every device that may be used must have --no-qa. */
+        bool qa_needed = o->n_ids == 0 && !o->defaults.no_qa;
+        for (size_t i = 0; i < o->n_ids; i++)
+            qa_needed |= !o->ids[i].no_qa;
+        if (qa_needed) {
+            fprintf(stderr, "seedd: %s without --no-qa needs the QA engine, which this "
+                            "version does not have yet\n",
+                    o->bytes ? "-b" : "-o");
+            goto out;
+        }
+    }
+    ret = 1;
+out:
+    free(set);
+    return ret;
+}
+
+void seedd_opts_clear(struct seedd_opts *o)
+{
+    free(o->ids);
+    o->ids = NULL;
+    o->n_ids = 0;
+}
