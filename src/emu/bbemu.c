@@ -1,1 +1,404 @@
-int main(void) { return 0; }
+/* bbemu: run a command against emulated BitBabbler devices.  See bbemu(1). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <glib-unix.h>
+#include <glib.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "emu.h"
+#include "log.h"
+#include "spec.h"
+
+#define EXIT_USAGE 2
+#define TMPDIR_MAX 40                    /* keep ioctl socket paths < 108 bytes */
+#define MAX_DEVICES 64
+
+extern char **environ;
+
+struct opts {
+    struct spec specs[MAX_DEVICES];
+    size_t nspecs;
+    const char *control, *wire_dir, *user;
+    char **command;                      /* NULL: interactive */
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];
+    int ngroups;
+};
+
+struct run {
+    struct emu *emu;
+    GMainLoop *loop;
+    pid_t child;
+    int status;
+    int ctl_fd;
+    char *ctl_path;
+    bool ctl_created;
+    GString *ctl_buf;
+};
+
+static void usage(FILE *f)
+{
+    fputs("Usage: bbemu [OPTION]... [--] [COMMAND [ARG]...]\n"
+          "Run COMMAND against emulated BitBabbler USB devices (umockdev testbed).\n"
+          "\n"
+          "  -d, --device SPEC    add a device (repeatable, plugged in this order)\n"
+          "  -c, --control PATH   control FIFO path (default: inside the testbed)\n"
+          "  -w, --wire-log DIR   append each device's wire log to DIR/SERIAL.wire\n"
+          "  -u, --user USER      run COMMAND as USER\n"
+          "  -v, --verbose        more messages on stderr (repeatable)\n"
+          "  -h, --help           this text\n"
+          "  -V, --version        version\n"
+          "\n"
+          "SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,payload=FILE]\n"
+          "       [,fault=NAME[:ARG]]...\n"
+          "  defaults: bus 1, next free top-level port, lowest free device number >= 2\n"
+          "FAULTS: stuck[:BYTE] bias[:PCT] repeat[:N] status[:HEX] stall[:N]\n"
+          "        timeout[:BYTES] short[:LEN] excess[:N] unplug:BYTES busy access\n"
+          "CONTROL (one per line on the FIFO, path in $BBEMU_CONTROL):\n"
+          "  unplug SERIAL | plug SERIAL | replug SERIAL | add SPEC\n"
+          "  fault SERIAL NAME[:ARG] | clear SERIAL | dump SERIAL FILE\n"
+          "\n"
+          "COMMAND runs with LD_PRELOAD=libumockdev-preload.so.0, UMOCKDEV_DIR and\n"
+          "BBEMU_CONTROL set; bbemu exits with its status.  Without COMMAND, bbemu\n"
+          "prints UMOCKDEV_DIR= and BBEMU_CONTROL= lines and runs until signalled.\n"
+          "See bbemu(1).\n", f);
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr; returns the usage exit status. */
+static int bad(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("bbemu: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+/* 0, or an exit status (after printing why). */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        { "device", required_argument, NULL, 'd' },
+        { "control", required_argument, NULL, 'c' },
+        { "wire-log", required_argument, NULL, 'w' },
+        { "user", required_argument, NULL, 'u' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    char err[512];
+    int c, verbose = 0;
+    bool dashdash;
+
+    while ((c = getopt_long(argc, argv, "+d:c:w:u:vhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            if (o->nspecs == MAX_DEVICES)
+                return bad("--device '%s': more than %d devices", optarg, MAX_DEVICES);
+            if (spec_parse(optarg, &o->specs[o->nspecs++], err, sizeof(err)) != 0)
+                return bad("--device '%s': %s", optarg, err);
+            break;
+        case 'c':
+            o->control = optarg;
+            break;
+        case 'w':
+            o->wire_dir = optarg;
+            break;
+        case 'u':
+            o->user = optarg;
+            break;
+        case 'v':
+            verbose++;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("bbemu %s\n", BB_PKG_VERSION);
+            exit(0);
+        default:
+            fprintf(stderr, "Try 'bbemu --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    log_set_verbosity(verbose);
+    dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+    if (optind < argc)
+        o->command = argv + optind;
+    else if (dashdash)
+        return bad("no COMMAND after '--'");
+    if (emu_check(NULL, o->specs, o->nspecs, err, sizeof(err)) != 0)
+        return bad("%s", err);
+    if (o->control && *o->control == '\0')
+        return bad("--control: empty path");
+    if (o->control) {
+        struct stat st;
+        if (lstat(o->control, &st) == 0 && !S_ISFIFO(st.st_mode))
+            return bad("--control '%s': exists and is not a FIFO", o->control);
+    }
+    if (o->wire_dir) {
+        struct stat st;
+        if (mkdir(o->wire_dir, 0755) != 0 && errno != EEXIST)
+            return bad("--wire-log '%s': %s", o->wire_dir, strerror(errno));
+        if (stat(o->wire_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+            access(o->wire_dir, W_OK | X_OK) != 0)
+            return bad("--wire-log '%s': not a writable directory", o->wire_dir);
+    }
+    if (o->user) {
+        struct passwd *pw = getpwnam(o->user);
+        if (!pw)
+            return bad("--user '%s': no such user", o->user);
+        o->uid = pw->pw_uid;
+        o->gid = pw->pw_gid;
+        o->ngroups = (int)(sizeof(o->groups) / sizeof(o->groups[0]));
+        if (getgrouplist(o->user, o->gid, o->groups, &o->ngroups) < 0) {
+            o->groups[0] = o->gid;
+            o->ngroups = 1;
+        }
+        if (geteuid() != 0 && o->uid != geteuid())
+            return bad("--user '%s': needs root", o->user);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ control FIFO */
+
+static gboolean on_control(gint fd, GIOCondition cond, gpointer data)
+{
+    struct run *r = data;
+    char buf[4096], err[512];
+    ssize_t n;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        g_string_append_len(r->ctl_buf, buf, n);
+    for (;;) {
+        char *nl = memchr(r->ctl_buf->str, '\n', r->ctl_buf->len);
+        if (!nl)
+            break;
+        *nl = '\0';
+        if (nl > r->ctl_buf->str && nl[-1] == '\r')
+            nl[-1] = '\0';
+        if (emu_command(r->emu, r->ctl_buf->str, err, sizeof(err)) != 0)
+            fprintf(stderr, "bbemu: control: %s (ignored)\n", err);
+        g_string_erase(r->ctl_buf, 0, nl - r->ctl_buf->str + 1);
+    }
+    if (r->ctl_buf->len > 65536) {
+        fprintf(stderr, "bbemu: control: line too long (ignored)\n");
+        g_string_truncate(r->ctl_buf, 0);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static int open_control(struct run *r, const struct opts *o)
+{
+    if (o->control)
+        r->ctl_path = g_strdup(o->control);
+    else
+        r->ctl_path = g_strconcat(emu_root(r->emu), "/control", NULL);
+    if (mkfifo(r->ctl_path, 0600) == 0)
+        r->ctl_created = true;
+    else if (errno != EEXIST)
+        return -errno;
+    if (o->user && r->ctl_created && chown(r->ctl_path, o->uid, o->gid) != 0)
+        return -errno;
+    /* O_RDWR: we are a writer too, so the FIFO never reports EOF */
+    r->ctl_fd = open(r->ctl_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (r->ctl_fd < 0)
+        return -errno;
+    r->ctl_buf = g_string_new(NULL);
+    g_unix_fd_add(r->ctl_fd, G_IO_IN, on_control, r);
+    return 0;
+}
+
+/* ------------------------------------------------------------ child */
+
+static void on_child(GPid pid, gint status, gpointer data)
+{
+    struct run *r = data;
+    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r->child = 0;
+    g_spawn_close_pid(pid);
+    g_main_loop_quit(r->loop);
+}
+
+struct sigctx {
+    struct run *run;
+    int sig;
+};
+
+static gboolean on_signal(gpointer data)
+{
+    const struct sigctx *sc = data;
+    struct run *r = sc->run;
+
+    if (r->child > 0) {
+        kill(r->child, sc->sig);        /* its exit ends the main loop */
+    } else {
+        r->status = 0;                  /* interactive mode: a normal end */
+        g_main_loop_quit(r->loop);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static char **child_env(const struct run *r, const char *tmpdir)
+{
+    char **env = g_get_environ();
+    const char *old = g_environ_getenv(env, "LD_PRELOAD");
+    char *pre = g_strdup_printf("libumockdev-preload.so.0%s%s", old && *old ? ":" : "",
+                                old ? old : "");
+    env = g_environ_setenv(env, "LD_PRELOAD", pre, TRUE);
+    env = g_environ_setenv(env, "UMOCKDEV_DIR", emu_root(r->emu), TRUE);
+    env = g_environ_setenv(env, "BBEMU_CONTROL", r->ctl_path, TRUE);
+    env = tmpdir ? g_environ_setenv(env, "TMPDIR", tmpdir, TRUE)
+                 : g_environ_unsetenv(env, "TMPDIR");
+    g_free(pre);
+    return env;
+}
+
+/* fork + exec; exec errors come back through a close-on-exec pipe. */
+static int spawn(struct run *r, const struct opts *o, const char *tmpdir)
+{
+    char **env = child_env(r, tmpdir);
+    pid_t parent = getpid();
+    int p[2], child_errno = 0, rc = 0;
+
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        rc = -errno;
+        goto out;
+    }
+    r->child = fork();
+    if (r->child < 0) {
+        rc = -errno;
+        close(p[0]);
+        close(p[1]);
+        goto out;
+    }
+    if (r->child == 0) {
+        sigset_t none;
+        int e = 0;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(127);
+        if (o->user && (setgroups((size_t)o->ngroups, o->groups) != 0 ||
+                        setgid(o->gid) != 0 || setuid(o->uid) != 0))
+            e = errno;
+        if (!e) {
+            execvpe(o->command[0], o->command, env);
+            e = errno;
+        }
+        (void)!write(p[1], &e, sizeof(e));
+        _exit(127);
+    }
+    close(p[1]);
+    if (read(p[0], &child_errno, sizeof(child_errno)) == (ssize_t)sizeof(child_errno)) {
+        fprintf(stderr, "bbemu: cannot run '%s': %s\n", o->command[0], strerror(child_errno));
+        waitpid(r->child, NULL, 0);
+        r->child = 0;
+        rc = -child_errno;
+    } else {
+        g_child_watch_add(r->child, on_child, r);
+    }
+    close(p[0]);
+out:
+    g_strfreev(env);
+    return rc;
+}
+
+/* ------------------------------------------------------------ main */
+
+int main(int argc, char **argv)
+{
+    static struct opts o;
+    struct run r = { .ctl_fd = -1, .status = 1 };
+    char err[512], *saved_tmpdir = NULL;
+    const char *tmpdir = getenv("TMPDIR");
+    int rc;
+
+    rc = parse_args(argc, argv, &o);
+    if (rc)
+        goto done;
+    rc = 1;
+    signal(SIGPIPE, SIG_IGN);
+    r.loop = g_main_loop_new(NULL, FALSE);
+    static struct sigctx sigs[] = { { NULL, SIGINT }, { NULL, SIGTERM }, { NULL, SIGHUP } };
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        sigs[i].run = &r;
+        g_unix_signal_add(sigs[i].sig, on_signal, &sigs[i]);
+    }
+
+    /* pitfall: ioctl socket paths must stay < 108 bytes */
+    if (tmpdir) {
+        saved_tmpdir = strdup(tmpdir);
+        if (strlen(tmpdir) > TMPDIR_MAX)
+            setenv("TMPDIR", "/tmp", 1);
+    }
+    if (emu_new(o.wire_dir, &r.emu) != 0) {
+        fprintf(stderr, "bbemu: cannot create the umockdev testbed\n");
+        goto done;
+    }
+    if (o.user && (chown(emu_root(r.emu), o.uid, o.gid) != 0 ||
+                   chmod(emu_root(r.emu), 0755) != 0)) {
+        fprintf(stderr, "bbemu: %s: %s\n", emu_root(r.emu), strerror(errno));
+        goto done;
+    }
+    if (emu_add(r.emu, o.specs, o.nspecs, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bbemu: %s\n", err);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (open_control(&r, &o) != 0) {
+        fprintf(stderr, "bbemu: control FIFO '%s': %s\n", r.ctl_path, strerror(errno));
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (o.command) {
+        if (spawn(&r, &o, saved_tmpdir) != 0) {
+            rc = 127;
+            goto done;
+        }
+    } else {
+        printf("UMOCKDEV_DIR=%s\nBBEMU_CONTROL=%s\n", emu_root(r.emu), r.ctl_path);
+        fflush(stdout);
+    }
+    g_main_loop_run(r.loop);
+    rc = r.status;
+done:
+    if (r.child > 0) {                   /* only on setup errors after the fork */
+        kill(r.child, SIGTERM);
+        waitpid(r.child, NULL, 0);
+    }
+    if (r.ctl_fd >= 0)
+        close(r.ctl_fd);
+    if (r.ctl_created)
+        unlink(r.ctl_path);
+    g_free(r.ctl_path);
+    if (r.ctl_buf)
+        g_string_free(r.ctl_buf, TRUE);
+    emu_free(r.emu);
+    if (r.loop)
+        g_main_loop_unref(r.loop);
+    for (size_t i = 0; i < o.nspecs; i++)
+        spec_clear(&o.specs[i]);
+    free(saved_tmpdir);
+    return rc;
+}

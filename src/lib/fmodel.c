@@ -1,1 +1,954 @@
-/* fmodel: placeholder, being written */
+/* fmodel: FT232H/MPSSE BitBabbler device model.  See fmodel.h. */
+#include "fmodel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define PKT_DATA (FMODEL_MAXPACKET - 2)
+#define QUEUE_MAX (64u << 20)    /* bytes waiting for bulk IN */
+#define WIRE_MAX (64u << 20)     /* in-memory wire log */
+#define NGEN 4
+
+struct queue {
+    uint8_t *d;
+    size_t head, len, cap;       /* live bytes are d[head .. head+len) */
+};
+
+struct fmodel {
+    char serial[FMODEL_SERIAL_MAX + 1];
+    enum fmodel_kind kind;
+    uint8_t *payload;
+    size_t payload_len;
+
+    /* FTDI / MPSSE state */
+    uint8_t bitmode, bitmask, latency;
+    uint8_t low_val, low_dir, high_val, high_dir;
+    bool low_set;
+    uint16_t divisor;
+    struct queue rx;             /* device -> host */
+    struct queue cmd;            /* partial MPSSE command carried over */
+
+    /* generators */
+    uint64_t gen_x[NGEN], gen_word[NGEN];
+    uint64_t pos, sent;
+    uint64_t bias_x;
+    uint8_t last4[4];
+
+    /* faults */
+    bool on[FMODEL_FAULT_COUNT];
+    long arg[FMODEL_FAULT_COUNT];
+    uint64_t base[FMODEL_FAULT_COUNT];
+    bool unplug_due;
+
+    /* wire log */
+    char *wire;
+    size_t wire_len, wire_cap;
+    bool wire_full;
+    fmodel_wire_fn sink;
+    void *sink_user;
+};
+
+/* ------------------------------------------------------------ descriptors */
+
+static const uint8_t descriptors[FMODEL_DESCRIPTORS_LEN] = {
+    /* device */
+    18, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 64,
+    FMODEL_VID & 0xff, FMODEL_VID >> 8, FMODEL_PID & 0xff, FMODEL_PID >> 8,
+    FMODEL_BCD_DEVICE & 0xff, FMODEL_BCD_DEVICE >> 8, 1, 2, 3, 1,
+    /* configuration 1: bus powered, 90 mA */
+    9, 0x02, 32, 0, 1, 1, 0, 0x80, 45,
+    /* interface 0, 2 endpoints, vendor class, iInterface = product */
+    9, 0x04, 0, 0, 2, 0xff, 0xff, 0xff, 2,
+    7, 0x05, FMODEL_EP_IN, 0x02, FMODEL_MAXPACKET & 0xff, FMODEL_MAXPACKET >> 8, 0,
+    7, 0x05, FMODEL_EP_OUT, 0x02, FMODEL_MAXPACKET & 0xff, FMODEL_MAXPACKET >> 8, 0,
+};
+
+static const uint8_t qualifier[10] = { 10, 0x06, 0x00, 0x02, 0, 0, 0, 64, 1, 0 };
+
+const uint8_t *fmodel_descriptors(size_t *len)
+{
+    if (len)
+        *len = sizeof(descriptors);
+    return descriptors;
+}
+
+/* ------------------------------------------------------------ faults */
+
+enum argkind { ARG_NONE, ARG_OPT, ARG_REQ };
+
+static const struct {
+    const char *name;
+    enum argkind kind;
+    int base;
+    long def, min, max;
+} faults[FMODEL_FAULT_COUNT] = {
+    [FMODEL_FAULT_STUCK] = { "stuck", ARG_OPT, 16, 0x00, 0, 0xff },
+    [FMODEL_FAULT_BIAS] = { "bias", ARG_OPT, 10, 60, 0, 100 },
+    [FMODEL_FAULT_REPEAT] = { "repeat", ARG_OPT, 10, 100, 1, 1000000000L },
+    [FMODEL_FAULT_STATUS] = { "status", ARG_OPT, 16, 0x00, 0, 0xff },
+    [FMODEL_FAULT_STALL] = { "stall", ARG_OPT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
+    [FMODEL_FAULT_TIMEOUT] = { "timeout", ARG_OPT, 10, 0, 0, 1000000000000L },
+    [FMODEL_FAULT_SHORT] = { "short", ARG_OPT, 10, 100, 1, PKT_DATA },
+    [FMODEL_FAULT_EXCESS] = { "excess", ARG_OPT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
+    [FMODEL_FAULT_UNPLUG] = { "unplug", ARG_REQ, 10, 0, 0, 1000000000000L },
+    [FMODEL_FAULT_BUSY] = { "busy", ARG_NONE, 10, 0, 0, 0 },
+    [FMODEL_FAULT_ACCESS] = { "access", ARG_NONE, 10, 0, 0, 0 },
+};
+
+const char *fmodel_fault_name(enum fmodel_fault f)
+{
+    return (unsigned)f < FMODEL_FAULT_COUNT ? faults[f].name : "?";
+}
+
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return 99;
+}
+
+/* Unsigned number, digits only (hex: optional 0x); -EINVAL or -ERANGE. */
+static int parse_num(const char *s, int base, long max, long *out)
+{
+    long v = 0;
+    if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    if (!*s)
+        return -EINVAL;
+    for (; *s; s++) {
+        int d = digit_value(*s);
+        if (d >= base)
+            return -EINVAL;
+        if (v > (max - d) / base)
+            return -ERANGE;
+        v = v * base + d;
+    }
+    *out = v;
+    return 0;
+}
+
+int fmodel_fault_parse(const char *text, struct fmodel_fault_spec *out, char *err,
+                       size_t err_len)
+{
+    const char *colon = strchr(text, ':');
+    size_t nlen = colon ? (size_t)(colon - text) : strlen(text);
+    char dummy[1];
+
+    if (!err) {
+        err = dummy;
+        err_len = sizeof(dummy);
+    }
+    for (unsigned f = 0; f < FMODEL_FAULT_COUNT; f++) {
+        if (strlen(faults[f].name) != nlen || strncmp(faults[f].name, text, nlen) != 0)
+            continue;
+        long v = faults[f].def;
+        if (colon && faults[f].kind == ARG_NONE) {
+            snprintf(err, err_len, "fault '%s' takes no argument", faults[f].name);
+            return -EINVAL;
+        }
+        if (!colon && faults[f].kind == ARG_REQ) {
+            snprintf(err, err_len, "fault '%s' needs an argument (%s:N)", faults[f].name,
+                     faults[f].name);
+            return -EINVAL;
+        }
+        if (colon) {
+            int rc = parse_num(colon + 1, faults[f].base, faults[f].max, &v);
+            if (rc == 0 && v < faults[f].min)
+                rc = -ERANGE;
+            if (rc) {
+                snprintf(err, err_len, "fault '%s': bad %s argument '%s' (%ld..%ld)",
+                         faults[f].name, faults[f].base == 16 ? "hex" : "decimal", colon + 1,
+                         faults[f].min, faults[f].max);
+                return -EINVAL;
+            }
+        }
+        out->fault = (enum fmodel_fault)f;
+        out->arg = v;
+        if (err_len)
+            err[0] = '\0';
+        return 0;
+    }
+    snprintf(err, err_len, "unknown fault '%.*s'", (int)(nlen > 64 ? 64 : nlen), text);
+    return -EINVAL;
+}
+
+void fmodel_fault_set(struct fmodel *m, const struct fmodel_fault_spec *f)
+{
+    if ((unsigned)f->fault >= FMODEL_FAULT_COUNT)
+        return;
+    m->on[f->fault] = true;
+    m->arg[f->fault] = f->arg;
+    m->base[f->fault] = f->fault == FMODEL_FAULT_UNPLUG ? m->sent : m->pos;
+    if (f->fault == FMODEL_FAULT_STALL && f->arg == 0)
+        m->on[f->fault] = false;
+    if (f->fault == FMODEL_FAULT_EXCESS && f->arg == 0)
+        m->on[f->fault] = false;
+}
+
+void fmodel_fault_clear(struct fmodel *m, enum fmodel_fault f)
+{
+    if ((unsigned)f < FMODEL_FAULT_COUNT)
+        m->on[f] = false;
+}
+
+void fmodel_faults_clear(struct fmodel *m)
+{
+    for (unsigned f = 0; f < FMODEL_FAULT_COUNT; f++)
+        m->on[f] = false;
+}
+
+bool fmodel_fault_active(const struct fmodel *m, enum fmodel_fault f)
+{
+    return (unsigned)f < FMODEL_FAULT_COUNT && m->on[f];
+}
+
+/* ------------------------------------------------------------ generators */
+
+static uint64_t xorshift(uint64_t x)
+{
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+}
+
+static uint64_t gen_seed(const char *serial, unsigned g)
+{
+    uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a 64 */
+    for (const unsigned char *p = (const unsigned char *)serial; *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    uint64_t z = h ^ ((uint64_t)(g + 1) * 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;    /* splitmix64 finaliser */
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return z ? z : 1;
+}
+
+static uint8_t word_byte(uint64_t w, uint64_t pos)
+{
+    return (uint8_t)(w >> (8 * (pos % 8)));
+}
+
+static bool valid_config(const struct fmodel_config *cfg)
+{
+    if (!cfg || !cfg->serial || !cfg->serial[0] || strlen(cfg->serial) > FMODEL_SERIAL_MAX)
+        return false;
+    for (const char *p = cfg->serial; *p; p++)
+        if (*p < 0x21 || *p > 0x7e || *p == '\\')
+            return false;
+    if (cfg->kind != FMODEL_WHITE && cfg->kind != FMODEL_BLACK)
+        return false;
+    return !cfg->payload || cfg->payload_len > 0;
+}
+
+int fmodel_generator(const struct fmodel_config *cfg, unsigned g, uint64_t pos, uint8_t *out,
+                     size_t len)
+{
+    unsigned ngen = cfg && cfg->kind == FMODEL_BLACK ? 1 : NGEN;
+    uint64_t x[NGEN], w[NGEN] = { 0 };
+
+    if (!valid_config(cfg) || g >= ngen)
+        return -EINVAL;
+    for (unsigned i = 0; i < NGEN; i++)
+        x[i] = gen_seed(cfg->serial, i);
+    for (uint64_t p = 0; p < pos + len; p++) {
+        if (p % 8 == 0)
+            for (unsigned i = 0; i < NGEN; i++)
+                w[i] = x[i] = xorshift(x[i]);
+        if (p < pos)
+            continue;
+        uint8_t b;
+        if (cfg->payload && g == 0) {
+            b = cfg->payload[p % cfg->payload_len];
+            if (ngen == NGEN)
+                for (unsigned i = 1; i < NGEN; i++)
+                    b ^= word_byte(w[i], p);
+        } else {
+            b = word_byte(w[g], p);
+        }
+        out[p - pos] = b;
+    }
+    return 0;
+}
+
+/* Next byte of the undisturbed output stream for the current enable mask. */
+static uint8_t next_raw(struct fmodel *m, unsigned mask)
+{
+    uint64_t p = m->pos;
+    uint8_t g[NGEN], out = 0;
+
+    if (p % 8 == 0)
+        for (unsigned i = 0; i < NGEN; i++)
+            m->gen_word[i] = m->gen_x[i] = xorshift(m->gen_x[i]);
+    for (unsigned i = 0; i < NGEN; i++)
+        g[i] = word_byte(m->gen_word[i], p);
+    if (m->payload) {
+        g[0] = m->payload[p % m->payload_len];
+        if (m->kind == FMODEL_WHITE)
+            g[0] ^= g[1] ^ g[2] ^ g[3];
+    }
+    for (unsigned i = 0; i < (m->kind == FMODEL_WHITE ? NGEN : 1u); i++)
+        if (mask & (1u << i))
+            out ^= g[i];
+    return out;
+}
+
+static uint8_t biased_byte(struct fmodel *m, long pct)
+{
+    uint8_t b = 0;
+    for (int bit = 0; bit < 8; bit++) {
+        m->bias_x = xorshift(m->bias_x);
+        if ((long)((m->bias_x >> 32) % 100) < pct)
+            b |= (uint8_t)(1u << bit);
+    }
+    return b;
+}
+
+static void generate(struct fmodel *m, uint8_t *dst, size_t n)
+{
+    unsigned mask = fmodel_enable_mask(m);
+
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = next_raw(m, mask);
+        if (m->on[FMODEL_FAULT_BIAS])
+            b = biased_byte(m, m->arg[FMODEL_FAULT_BIAS]);
+        if (m->on[FMODEL_FAULT_STUCK])
+            b = (uint8_t)m->arg[FMODEL_FAULT_STUCK];
+        if (m->on[FMODEL_FAULT_REPEAT]) {
+            uint64_t word = m->pos / 4;
+            long n_rep = m->arg[FMODEL_FAULT_REPEAT];
+            if (word > 0 && word % (uint64_t)n_rep == (uint64_t)n_rep - 1)
+                b = m->last4[m->pos % 4];
+        }
+        m->last4[m->pos % 4] = b;
+        dst[i] = b;
+        m->pos++;
+    }
+}
+
+/* ------------------------------------------------------------ queues */
+
+static uint8_t *queue_reserve(struct queue *q, size_t n)
+{
+    if (q->head + q->len + n > q->cap) {
+        if (q->head) {
+            memmove(q->d, q->d + q->head, q->len);
+            q->head = 0;
+        }
+        if (q->len + n > q->cap) {
+            size_t cap = q->cap ? q->cap : 4096;
+            while (cap < q->len + n)
+                cap *= 2;
+            uint8_t *d = realloc(q->d, cap);
+            if (!d)
+                return NULL;
+            q->d = d;
+            q->cap = cap;
+        }
+    }
+    uint8_t *p = q->d + q->head + q->len;
+    q->len += n;
+    return p;
+}
+
+static int queue_put(struct queue *q, const uint8_t *d, size_t n)
+{
+    uint8_t *p = queue_reserve(q, n);
+    if (!p)
+        return -ENOMEM;
+    memcpy(p, d, n);
+    return 0;
+}
+
+static void queue_drop(struct queue *q, size_t n)
+{
+    q->head += n;
+    q->len -= n;
+    if (!q->len)
+        q->head = 0;
+}
+
+static void queue_clear(struct queue *q)
+{
+    q->head = q->len = 0;
+}
+
+/* ------------------------------------------------------------ wire log */
+
+static void wire_add(struct fmodel *m, const char *line, size_t n)
+{
+    if (m->sink)
+        m->sink(line, m->sink_user);
+    if (m->wire_full)
+        return;
+    if (m->wire_len + n + 2 > WIRE_MAX) {
+        m->wire_full = true;
+        log_msg(LOG_WARN_LVL, "fmodel %s: wire log full, later lines not kept", m->serial);
+        return;
+    }
+    if (m->wire_len + n + 2 > m->wire_cap) {
+        size_t cap = m->wire_cap ? m->wire_cap : 4096;
+        while (cap < m->wire_len + n + 2)
+            cap *= 2;
+        char *w = realloc(m->wire, cap);
+        if (!w) {
+            log_msg(LOG_ERR_LVL, "fmodel %s: out of memory for the wire log", m->serial);
+            return;
+        }
+        m->wire = w;
+        m->wire_cap = cap;
+    }
+    memcpy(m->wire + m->wire_len, line, n);
+    m->wire_len += n;
+    m->wire[m->wire_len++] = '\n';
+    m->wire[m->wire_len] = '\0';
+}
+
+void fmodel_wire_event(struct fmodel *m, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    wire_add(m, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void fmodel_wire_sink(struct fmodel *m, fmodel_wire_fn fn, void *user)
+{
+    m->sink = fn;
+    m->sink_user = user;
+}
+
+const char *fmodel_wire_text(const struct fmodel *m, size_t *len)
+{
+    if (len)
+        *len = m->wire_len;
+    return m->wire ? m->wire : "";
+}
+
+void fmodel_wire_clear(struct fmodel *m)
+{
+    m->wire_len = 0;
+    m->wire_full = false;
+    if (m->wire)
+        m->wire[0] = '\0';
+}
+
+int fmodel_wire_dump(const struct fmodel *m, const char *path)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    int fd = -1, rc = 0;
+    size_t off = 0;
+
+    if (!tmp)
+        return -ENOMEM;
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    if (fchmod(fd, 0644) != 0) {
+        rc = -errno;
+        goto out;
+    }
+    while (off < m->wire_len) {
+        ssize_t w = write(fd, m->wire + off, m->wire_len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            goto out;
+        }
+        off += (size_t)w;
+    }
+    rc = close(fd) != 0 ? -errno : 0;
+    fd = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -errno;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static void ftdi_power_on(struct fmodel *m)
+{
+    m->bitmode = 0;
+    m->bitmask = 0;
+    m->latency = FMODEL_DEFAULT_LATENCY_MS;
+    m->low_val = m->low_dir = m->high_val = m->high_dir = 0;
+    m->low_set = false;
+    m->divisor = 0;
+    queue_clear(&m->rx);
+    queue_clear(&m->cmd);
+}
+
+int fmodel_new(const struct fmodel_config *cfg, struct fmodel **out)
+{
+    struct fmodel *m = NULL;
+
+    *out = NULL;
+    if (!valid_config(cfg))
+        return -EINVAL;
+    m = calloc(1, sizeof(*m));
+    if (!m)
+        return -ENOMEM;
+    snprintf(m->serial, sizeof(m->serial), "%s", cfg->serial);
+    m->kind = cfg->kind;
+    if (cfg->payload) {
+        m->payload = malloc(cfg->payload_len);
+        if (!m->payload) {
+            free(m);
+            return -ENOMEM;
+        }
+        memcpy(m->payload, cfg->payload, cfg->payload_len);
+        m->payload_len = cfg->payload_len;
+    }
+    for (unsigned i = 0; i < NGEN; i++)
+        m->gen_x[i] = gen_seed(m->serial, i);
+    m->bias_x = gen_seed(m->serial, NGEN);
+    ftdi_power_on(m);
+    *out = m;
+    return 0;
+}
+
+void fmodel_free(struct fmodel *m)
+{
+    if (!m)
+        return;
+    free(m->payload);
+    free(m->rx.d);
+    free(m->cmd.d);
+    free(m->wire);
+    free(m);
+}
+
+const char *fmodel_serial(const struct fmodel *m)
+{
+    return m->serial;
+}
+
+const char *fmodel_product(const struct fmodel *m)
+{
+    return m->kind == FMODEL_BLACK ? FMODEL_PRODUCT_BLACK : FMODEL_PRODUCT_WHITE;
+}
+
+enum fmodel_kind fmodel_kind(const struct fmodel *m)
+{
+    return m->kind;
+}
+
+size_t fmodel_queued(const struct fmodel *m)
+{
+    return m->rx.len;
+}
+
+unsigned fmodel_latency_ms(const struct fmodel *m)
+{
+    return m->latency ? m->latency : 1;
+}
+
+unsigned fmodel_enable_mask(const struct fmodel *m)
+{
+    unsigned all = m->kind == FMODEL_WHITE ? 0x0f : 0x01;
+    if (!m->low_set)
+        return all;
+    return (~(unsigned)m->low_dir >> 4) & all;
+}
+
+uint64_t fmodel_stream_pos(const struct fmodel *m)
+{
+    return m->pos;
+}
+
+uint64_t fmodel_payload_sent(const struct fmodel *m)
+{
+    return m->sent;
+}
+
+bool fmodel_take_unplug(struct fmodel *m)
+{
+    bool due = m->unplug_due;
+    m->unplug_due = false;
+    return due;
+}
+
+void fmodel_power_cycle(struct fmodel *m)
+{
+    ftdi_power_on(m);
+}
+
+void fmodel_reset(struct fmodel *m)
+{
+    ftdi_power_on(m);
+    fmodel_wire_event(m, "reset");
+}
+
+/* ------------------------------------------------------------ control */
+
+static size_t string_desc(const char *s, uint8_t *buf)
+{
+    size_t n = strlen(s);
+    if (n > FMODEL_SERIAL_MAX)
+        n = FMODEL_SERIAL_MAX;
+    buf[0] = (uint8_t)(2 + 2 * n);
+    buf[1] = 0x03;
+    for (size_t i = 0; i < n; i++) {
+        buf[2 + 2 * i] = (uint8_t)s[i];
+        buf[3 + 2 * i] = 0;
+    }
+    return 2 + 2 * n;
+}
+
+/* Standard requests: bytes for an IN reply in buf, 0 for OUT, or -EPIPE. */
+static int standard_request(struct fmodel *m, uint8_t rt, uint8_t rq, uint16_t val,
+                            uint8_t *buf)
+{
+    switch (rt << 8 | rq) {
+    case 0x8006: {                       /* GET_DESCRIPTOR */
+        uint8_t type = val >> 8, idx = val & 0xff;
+        if (type == 0x01) {
+            memcpy(buf, descriptors, 18);
+            return 18;
+        }
+        if (type == 0x02 && idx == 0) {
+            memcpy(buf, descriptors + 18, 32);
+            return 32;
+        }
+        if (type == 0x06) {
+            memcpy(buf, qualifier, sizeof(qualifier));
+            return sizeof(qualifier);
+        }
+        if (type == 0x03) {
+            static const uint8_t langids[4] = { 4, 0x03, 0x09, 0x04 };
+            if (idx == 0) {
+                memcpy(buf, langids, 4);
+                return 4;
+            }
+            if (idx == 1)
+                return (int)string_desc(FMODEL_MANUFACTURER, buf);
+            if (idx == 2)
+                return (int)string_desc(fmodel_product(m), buf);
+            if (idx == 3)
+                return (int)string_desc(m->serial, buf);
+        }
+        return -EPIPE;
+    }
+    case 0x8000:                         /* GET_STATUS device / interface / endpoint */
+    case 0x8100:
+    case 0x8200:
+        buf[0] = buf[1] = 0;
+        return 2;
+    case 0x8008:                         /* GET_CONFIGURATION */
+        buf[0] = 1;
+        return 1;
+    case 0x810a:                         /* GET_INTERFACE */
+        buf[0] = 0;
+        return 1;
+    case 0x0009:                         /* SET_CONFIGURATION */
+        return val <= 1 ? 0 : -EPIPE;
+    case 0x010b:                         /* SET_INTERFACE */
+        return val == 0 ? 0 : -EPIPE;
+    case 0x0201:                         /* CLEAR_FEATURE(ENDPOINT_HALT) */
+        return 0;
+    default:
+        return -EPIPE;
+    }
+}
+
+static int vendor_request(struct fmodel *m, uint8_t rt, uint8_t rq, uint16_t val,
+                          uint8_t *buf)
+{
+    if (rt == 0x40) {
+        switch (rq) {
+        case 0x00:                       /* reset / purge */
+            if (val == 0 || val == 1)
+                queue_clear(&m->rx);
+            if (val == 0 || val == 2)
+                queue_clear(&m->cmd);
+            return 0;
+        case 0x09:                       /* latency timer */
+            m->latency = (uint8_t)val;
+            return 0;
+        case 0x0b:                       /* bitmode */
+            m->bitmode = val >> 8;
+            m->bitmask = val & 0xff;
+            return 0;
+        default:                         /* modem/flow/baud/data/chars/EEPROM */
+            return 0;
+        }
+    }
+    switch (rq) {
+    case 0x05:                           /* modem status */
+        buf[0] = FMODEL_MODEM_STATUS;
+        buf[1] = FMODEL_LINE_STATUS;
+        return 2;
+    case 0x0a:                           /* latency timer */
+        buf[0] = m->latency;
+        return 1;
+    case 0x0c:                           /* pins */
+        buf[0] = m->low_val & m->low_dir;
+        return 1;
+    case 0x90:                           /* EEPROM word: blank */
+        buf[0] = buf[1] = 0xff;
+        return 2;
+    default:
+        return -EPIPE;
+    }
+}
+
+int fmodel_control(struct fmodel *m, const uint8_t setup[8], uint8_t *data)
+{
+    uint8_t rt = setup[0], rq = setup[1];
+    uint16_t val = (uint16_t)(setup[2] | setup[3] << 8);
+    uint16_t idx = (uint16_t)(setup[4] | setup[5] << 8);
+    uint16_t len = (uint16_t)(setup[6] | setup[7] << 8);
+    uint8_t buf[256];
+    int n;
+
+    fmodel_wire_event(m, "ctrl %02x %02x %04x %04x %04x", rt, rq, val, idx, len);
+    if ((rt & 0x60) == 0x00)
+        n = standard_request(m, rt, rq, val, buf);
+    else if (rt == 0x40 || rt == 0xc0)
+        n = vendor_request(m, rt, rq, val, buf);
+    else
+        n = -EPIPE;
+    if (n < 0)
+        return n;
+    if (!(rt & 0x80))
+        return len;                      /* OUT: the data stage is accepted */
+    if (n > len)
+        n = len;
+    if (n > 0)
+        memcpy(data, buf, (size_t)n);
+    return n;
+}
+
+/* ------------------------------------------------------------ MPSSE */
+
+/* Length of the command at c (avail bytes known), 0 if more bytes are needed
+ * to tell.  *nread: bytes it clocks in (payload), *bad: unknown opcode. */
+static size_t mpsse_len(const uint8_t *c, size_t avail, size_t *nread, bool *bad)
+{
+    uint8_t op = c[0];
+
+    *nread = 0;
+    *bad = false;
+    switch (op) {
+    case 0x80: case 0x82: case 0x86: case 0x8f: case 0x9c: case 0x9d: case 0x9e:
+        return 3;
+    case 0x81: case 0x83: case 0x84: case 0x85: case 0x87: case 0x88: case 0x89:
+    case 0x8a: case 0x8b: case 0x8c: case 0x8d: case 0x94: case 0x95: case 0x96:
+    case 0x97:
+        return 1;
+    case 0x8e:
+        return 2;
+    default:
+        break;
+    }
+    if (op >= 0x10 && op <= 0x3f) {      /* data shifting */
+        bool wr = op & 0x10, rd = op & 0x20;
+        if (op & 0x02) {                 /* bit mode: length byte (+ data byte) */
+            *nread = rd ? 1 : 0;
+            return wr ? 3 : 2;
+        }
+        if (avail < 3)
+            return 0;
+        size_t n = (size_t)(c[1] | c[2] << 8) + 1;
+        *nread = rd ? n : 0;
+        return 3 + (wr ? n : 0);
+    }
+    if ((op & 0xc0) == 0x40 && (op & 0x1a) == 0x0a) {  /* TMS: 4a 4b 6a 6b 6e 6f */
+        *nread = (op & 0x20) ? 1 : 0;
+        return 3;
+    }
+    *bad = true;
+    return 1;
+}
+
+static int queue_payload(struct fmodel *m, size_t n)
+{
+    if (m->on[FMODEL_FAULT_EXCESS]) {
+        n += FMODEL_EXCESS_BYTES;
+        if (m->arg[FMODEL_FAULT_EXCESS] > 0 && --m->arg[FMODEL_FAULT_EXCESS] == 0)
+            m->on[FMODEL_FAULT_EXCESS] = false;
+    }
+    if (m->on[FMODEL_FAULT_TIMEOUT]) {
+        uint64_t used = m->pos - m->base[FMODEL_FAULT_TIMEOUT];
+        uint64_t limit = (uint64_t)m->arg[FMODEL_FAULT_TIMEOUT];
+        uint64_t allowed = used >= limit ? 0 : limit - used;
+        if (n > allowed)
+            n = (size_t)allowed;
+    }
+    if (m->rx.len + n > QUEUE_MAX) {
+        log_msg(LOG_WARN_LVL, "fmodel %s: host queued more than %u bytes, read cut short",
+                m->serial, QUEUE_MAX);
+        n = m->rx.len >= QUEUE_MAX ? 0 : QUEUE_MAX - m->rx.len;
+    }
+    uint8_t *dst = queue_reserve(&m->rx, n);
+    if (!dst)
+        return -ENOMEM;
+    generate(m, dst, n);
+    return 0;
+}
+
+static int mpsse_exec(struct fmodel *m, const uint8_t *c, size_t nread, bool bad)
+{
+    uint8_t r[2];
+
+    if (bad) {
+        r[0] = 0xfa;
+        r[1] = c[0];
+        return queue_put(&m->rx, r, 2);
+    }
+    switch (c[0]) {
+    case 0x80:
+        m->low_val = c[1];
+        m->low_dir = c[2];
+        m->low_set = true;
+        return 0;
+    case 0x82:
+        m->high_val = c[1];
+        m->high_dir = c[2];
+        return 0;
+    case 0x81:
+        r[0] = m->low_val & m->low_dir;
+        return queue_put(&m->rx, r, 1);
+    case 0x83:
+        r[0] = m->high_val & m->high_dir;
+        return queue_put(&m->rx, r, 1);
+    case 0x86:
+        m->divisor = (uint16_t)(c[1] | c[2] << 8);
+        return 0;
+    default:
+        return nread ? queue_payload(m, nread) : 0;
+    }
+}
+
+int fmodel_bulk_out(struct fmodel *m, const uint8_t *buf, size_t len)
+{
+    char *line = malloc(4 + 3 * len + 1);
+    size_t pos = 0;
+    int rc = 0;
+
+    if (line) {
+        size_t n = 3;
+        memcpy(line, "out", 3);
+        for (size_t i = 0; i < len; i++) {
+            static const char hex[] = "0123456789abcdef";
+            line[n++] = ' ';
+            line[n++] = hex[buf[i] >> 4];
+            line[n++] = hex[buf[i] & 15];
+        }
+        line[n] = '\0';
+        wire_add(m, line, n);
+        free(line);
+    }
+    if (m->bitmode != 0x02 || len == 0)
+        return 0;                        /* UART / bit-bang data goes out on the pins */
+    if (queue_put(&m->cmd, buf, len) != 0)
+        return -ENOMEM;
+    while (pos < m->cmd.len) {
+        const uint8_t *c = m->cmd.d + m->cmd.head + pos;
+        size_t avail = m->cmd.len - pos, nread;
+        bool bad;
+        size_t need = mpsse_len(c, avail, &nread, &bad);
+        if (need == 0 || need > avail)
+            break;
+        rc = mpsse_exec(m, c, nread, bad);
+        if (rc)
+            break;
+        pos += need;
+    }
+    queue_drop(&m->cmd, pos);
+    return rc;
+}
+
+/* ------------------------------------------------------------ bulk IN */
+
+int fmodel_bulk_in(struct fmodel *m, uint8_t *buf, size_t cap, bool latency_expired,
+                   size_t *out_len)
+{
+    size_t off = 0, per_pkt = PKT_DATA;
+    uint8_t modem = FMODEL_MODEM_STATUS;
+
+    *out_len = 0;
+    if (m->on[FMODEL_FAULT_STALL]) {
+        if (m->arg[FMODEL_FAULT_STALL] > 0 && --m->arg[FMODEL_FAULT_STALL] == 0)
+            m->on[FMODEL_FAULT_STALL] = false;
+        fmodel_wire_event(m, "stall");
+        return -EPIPE;
+    }
+    if (m->rx.len == 0 && !latency_expired)
+        return -EAGAIN;
+    if (m->on[FMODEL_FAULT_SHORT])
+        per_pkt = (size_t)m->arg[FMODEL_FAULT_SHORT];
+    if (m->on[FMODEL_FAULT_STATUS])
+        modem = (uint8_t)m->arg[FMODEL_FAULT_STATUS];
+    while (off < cap) {
+        size_t take = m->rx.len < per_pkt ? m->rx.len : per_pkt;
+        if (m->on[FMODEL_FAULT_UNPLUG]) {
+            uint64_t done = m->sent - m->base[FMODEL_FAULT_UNPLUG];
+            uint64_t limit = (uint64_t)m->arg[FMODEL_FAULT_UNPLUG];
+            uint64_t left = done >= limit ? 0 : limit - done;
+            if (take > left)
+                take = (size_t)left;
+        }
+        size_t pkt = 2 + take;
+        if (pkt > cap - off) {           /* babble: the packet does not fit */
+            uint8_t tmp[FMODEL_MAXPACKET];
+            size_t fit = cap - off;
+            tmp[0] = modem;
+            tmp[1] = FMODEL_LINE_STATUS;
+            memcpy(tmp + 2, m->rx.d + m->rx.head, take);
+            memcpy(buf + off, tmp, fit);
+            take = fit > 2 ? fit - 2 : 0;
+            queue_drop(&m->rx, take);
+            m->sent += take;
+            *out_len = cap;
+            return -EOVERFLOW;
+        }
+        buf[off] = modem;
+        buf[off + 1] = FMODEL_LINE_STATUS;
+        memcpy(buf + off + 2, m->rx.d + m->rx.head, take);
+        queue_drop(&m->rx, take);
+        m->sent += take;
+        off += pkt;
+        if (m->on[FMODEL_FAULT_UNPLUG] &&
+            m->sent - m->base[FMODEL_FAULT_UNPLUG] >= (uint64_t)m->arg[FMODEL_FAULT_UNPLUG]) {
+            m->on[FMODEL_FAULT_UNPLUG] = false;
+            m->unplug_due = true;
+            break;
+        }
+        if (pkt < FMODEL_MAXPACKET)
+            break;                       /* short packet ends the transfer */
+    }
+    *out_len = off;
+    return 0;
+}

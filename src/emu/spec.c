@@ -1,0 +1,235 @@
+/* spec: parse bbemu's --device SPEC.  See spec.h. */
+#include "spec.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAYLOAD_MAX ((size_t)1 << 30)
+
+static int is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+int spec_serial_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > FMODEL_SERIAL_MAX || !is_alnum(s[0]))
+        return 0;
+    for (; *s; s++)
+        if (!is_alnum(*s) && *s != '_' && *s != '.' && *s != '-')
+            return 0;
+    return 1;
+}
+
+/* Decimal in [min, max], digits only. */
+static int parse_uint(const char *s, size_t len, unsigned min, unsigned max, unsigned *out)
+{
+    unsigned long v = 0;
+    if (len == 0 || len > 9)
+        return -EINVAL;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -EINVAL;
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    if (v < min || v > max)
+        return -ERANGE;
+    *out = (unsigned)v;
+    return 0;
+}
+
+int spec_port_valid(const char *s, char *err, size_t err_len)
+{
+    unsigned depth = 0, v;
+
+    if (!*s) {
+        snprintf(err, err_len, "empty port path");
+        return 0;
+    }
+    if (strlen(s) >= SPEC_PORT_MAX) {
+        snprintf(err, err_len, "port path '%s' too long", s);
+        return 0;
+    }
+    for (const char *p = s;;) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (parse_uint(p, len, 1, SPEC_MAX_PORT, &v) != 0) {
+            snprintf(err, err_len, "bad port path '%s' (dot-separated ports 1..%d)", s,
+                     SPEC_MAX_PORT);
+            return 0;
+        }
+        if (++depth > SPEC_MAX_DEPTH) {
+            snprintf(err, err_len, "port path '%s' deeper than %d hubs", s, SPEC_MAX_DEPTH);
+            return 0;
+        }
+        if (!dot)
+            return 1;
+        p = dot + 1;
+    }
+}
+
+static int read_payload(const char *path, struct spec *out, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = 0;
+
+    if (!f) {
+        snprintf(err, err_len, "cannot read payload file '%s': %s", path, strerror(errno));
+        return -EINVAL;
+    }
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            uint8_t *nbuf = ncap <= PAYLOAD_MAX ? realloc(buf, ncap) : NULL;
+            if (!nbuf) {
+                snprintf(err, err_len, "payload file '%s' too large", path);
+                rc = -EINVAL;
+                goto out;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        snprintf(err, err_len, "cannot read payload file '%s': %s", path, strerror(errno));
+        rc = -EINVAL;
+        goto out;
+    }
+    if (len == 0) {
+        snprintf(err, err_len, "payload file '%s' is empty", path);
+        rc = -EINVAL;
+        goto out;
+    }
+    out->payload = buf;
+    out->payload_len = len;
+    buf = NULL;
+out:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+static int parse_location(const char *loc, struct spec *out, char *err, size_t err_len)
+{
+    const char *dash = strchr(loc, '-');
+
+    if (!dash) {
+        snprintf(err, err_len, "expected BUS-PORTPATH after '@', got '%s'", loc);
+        return -EINVAL;
+    }
+    if (parse_uint(loc, (size_t)(dash - loc), 1, SPEC_MAX_BUS, &out->bus) != 0) {
+        snprintf(err, err_len, "bad bus number '%.*s' (1..%d)", (int)(dash - loc), loc,
+                 SPEC_MAX_BUS);
+        return -EINVAL;
+    }
+    if (!spec_port_valid(dash + 1, err, err_len))
+        return -EINVAL;
+    snprintf(out->port, sizeof(out->port), "%s", dash + 1);
+    return 0;
+}
+
+static int parse_option(const char *opt, struct spec *out, int *seen_kind, char *err,
+                        size_t err_len)
+{
+    if (strncmp(opt, "dev=", 4) == 0) {
+        if (out->dev) {
+            snprintf(err, err_len, "dev= given twice");
+            return -EINVAL;
+        }
+        if (parse_uint(opt + 4, strlen(opt + 4), 2, SPEC_MAX_DEV, &out->dev) != 0) {
+            snprintf(err, err_len, "bad device number '%s' (2..%d)", opt + 4, SPEC_MAX_DEV);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (strcmp(opt, "white") == 0 || strcmp(opt, "black") == 0) {
+        if (*seen_kind) {
+            snprintf(err, err_len, "white/black given twice");
+            return -EINVAL;
+        }
+        *seen_kind = 1;
+        out->kind = opt[0] == 'w' ? FMODEL_WHITE : FMODEL_BLACK;
+        return 0;
+    }
+    if (strncmp(opt, "payload=", 8) == 0) {
+        if (out->payload) {
+            snprintf(err, err_len, "payload= given twice");
+            return -EINVAL;
+        }
+        if (!opt[8]) {
+            snprintf(err, err_len, "empty payload file name");
+            return -EINVAL;
+        }
+        return read_payload(opt + 8, out, err, err_len);
+    }
+    if (strncmp(opt, "fault=", 6) == 0) {
+        if (out->nfaults == SPEC_MAX_FAULTS) {
+            snprintf(err, err_len, "more than %d faults", SPEC_MAX_FAULTS);
+            return -EINVAL;
+        }
+        return fmodel_fault_parse(opt + 6, &out->faults[out->nfaults++], err, err_len);
+    }
+    snprintf(err, err_len, "unknown option '%s'", opt);
+    return -EINVAL;
+}
+
+int spec_parse(const char *text, struct spec *out, char *err, size_t err_len)
+{
+    char *buf = strdup(text);
+    char *save = NULL, *head, *at, *opt;
+    int seen_kind = 0, rc = -EINVAL;
+
+    memset(out, 0, sizeof(*out));
+    out->kind = FMODEL_WHITE;
+    if (!buf) {
+        snprintf(err, err_len, "out of memory");
+        return -ENOMEM;
+    }
+    if (buf[0] == ',' || buf[0] == '\0' || buf[0] == '@') {
+        snprintf(err, err_len, "missing serial");
+        goto out;
+    }
+    head = strtok_r(buf, ",", &save);
+    at = strchr(head, '@');
+    if (at)
+        *at = '\0';
+    if (!spec_serial_valid(head)) {
+        snprintf(err, err_len, "bad serial '%s' (1..%d of A-Z a-z 0-9 _ . -)", head,
+                 FMODEL_SERIAL_MAX);
+        goto out;
+    }
+    snprintf(out->serial, sizeof(out->serial), "%s", head);
+    if (at && parse_location(at + 1, out, err, err_len) != 0)
+        goto out;
+    if (strstr(text, ",,") || text[strlen(text) - 1] == ',') {
+        snprintf(err, err_len, "empty option");
+        goto out;
+    }
+    while ((opt = strtok_r(NULL, ",", &save)) != NULL)
+        if (parse_option(opt, out, &seen_kind, err, err_len) != 0)
+            goto out;
+    rc = 0;
+    if (err_len)
+        err[0] = '\0';
+out:
+    free(buf);
+    return rc;
+}
+
+void spec_clear(struct spec *s)
+{
+    if (!s)
+        return;
+    free(s->payload);
+    s->payload = NULL;
+    s->payload_len = 0;
+}

@@ -1,0 +1,45 @@
+/* spec: the --device SPEC grammar of bbemu.
+ *
+ *   SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,payload=FILE]
+ *          [,fault=NAME[:ARG]]...
+ *
+ * SERIAL: 1..126 of [A-Za-z0-9_.-], starting with a letter or digit.
+ * BUS 1..127; PORTPATH: 1..7 dot-separated ports, each 1..31; N 2..127.
+ * The payload file is read at parse time and must not be empty. */
+#ifndef BB_EMU_SPEC_H
+#define BB_EMU_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fmodel.h"
+
+#define SPEC_MAX_FAULTS 16
+#define SPEC_PORT_MAX 32
+#define SPEC_MAX_BUS 127
+#define SPEC_MAX_DEV 127
+#define SPEC_MAX_DEPTH 7
+#define SPEC_MAX_PORT 31
+
+struct spec {
+    char serial[FMODEL_SERIAL_MAX + 1];
+    unsigned bus;               /* 0: not given (default 1) */
+    char port[SPEC_PORT_MAX];   /* "": not given (next free top-level port) */
+    unsigned dev;               /* 0: not given (lowest free >= 2) */
+    enum fmodel_kind kind;
+    uint8_t *payload;           /* owned; NULL: default generators */
+    size_t payload_len;
+    struct fmodel_fault_spec faults[SPEC_MAX_FAULTS];
+    size_t nfaults;
+};
+
+/* Parse text into *out (which must be spec_clear()ed later, also on error).
+ * 0 or -EINVAL with a one-line reason in err. */
+int spec_parse(const char *text, struct spec *out, char *err, size_t err_len);
+void spec_clear(struct spec *s);
+
+/* 1 if s is a valid serial / port path (see above), else 0. */
+int spec_serial_valid(const char *s);
+int spec_port_valid(const char *s, char *err, size_t err_len);
+
+#endif
