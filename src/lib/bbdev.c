@@ -132,7 +132,8 @@ static void emit_terminal(struct bbdev *d, enum bbdev_event ev, int err, const c
     va_list ap;
     d->step = S_DEAD;
     evl_timer_disarm(d->timer);
-    close_handle(d);
+    /* The handle is closed in on_notify: libusb_close() from inside a
+     * transfer callback deadlocks (libusb holds open_devs_lock there). */
     d->final_ev = ev;
     d->final_err = err;
     va_start(ap, fmt);
@@ -144,6 +145,7 @@ static void emit_terminal(struct bbdev *d, enum bbdev_event ev, int err, const c
 static void on_notify(struct evl *loop, struct evl_timer *t, void *ud)
 {
     struct bbdev *d = ud;
+    close_handle(d);
     /* The callee may free d: touch nothing afterwards. */
     d->ops->event(d->ud, d, d->final_ev, d->final_err, d->final_msg);
 }
@@ -729,6 +731,15 @@ int bbdev_new(struct evl *loop, struct usbenum *ue, const struct devinfo *di,
 fail:
     bbdev_free(d);
     return r;
+}
+
+bool bbdev_present(struct bbdev *d)
+{
+    struct libusb_device *dev = NULL;
+    if (usbenum_find(d->ue, d->info.bus, d->info.dev, &dev) < 0)
+        return false;
+    libusb_unref_device(dev);
+    return true;
 }
 
 int bbdev_start(struct bbdev *d)

@@ -73,6 +73,9 @@ void bbdev_free(struct bbdev *d);
  * as negative errno with a message logged; later ones arrive as events. */
 int bbdev_start(struct bbdev *d);
 
+/* Whether libusb lists the device (yet). */
+bool bbdev_present(struct bbdev *d);
+
 /* Stop issuing read commands after the current chunk (true) or go on. */
 void bbdev_pause(struct bbdev *d, bool pause);
 

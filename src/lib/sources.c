@@ -22,6 +22,17 @@ struct src {
     struct src *next;
 };
 
+/* A hotplugged device udev announced before libusb listed it. */
+#define PENDING_MAX 16
+#define PENDING_RETRY_MS 100
+#define PENDING_TRIES 50
+
+struct pending {
+    struct devinfo info;
+    const struct devcfg *cfg;
+    unsigned tries;
+};
+
 struct sources {
     struct evl *loop;
     struct usbenum *ue;
@@ -29,6 +40,9 @@ struct sources {
     struct sources_sink sink;
     void *ud;
     struct src *list;
+    struct pending pending[PENDING_MAX];
+    size_t n_pending;
+    struct evl_timer *retry;
 };
 
 static void src_free(struct src *x)
@@ -76,11 +90,14 @@ static void on_event(void *ud, struct bbdev *d, enum bbdev_event ev, int err, co
     case BBDEV_GONE:
         break;
     }
-    log_msg(0, "%s", msg);
     char why[300];
     snprintf(why, sizeof(why), "%s", msg);
     src_unlink(s, x);
     src_free(x);
+    /* The last device's reason goes to all_gone (the program reports it
+     * once); otherwise it is logged here. */
+    if (s->list || s->cfg.hotplug)
+        log_msg(0, "%s", why);
     if (!s->list)
         s->sink.all_gone(s->ud, why);
 }
@@ -107,7 +124,9 @@ static bool have_device(const struct sources *s, const struct devinfo *di)
     return false;
 }
 
-static int start_one(struct sources *s, const struct devinfo *di, const struct devcfg *c)
+/* quiet_absent: a device libusb does not list yet is not an error (yet). */
+static int start_one(struct sources *s, const struct devinfo *di, const struct devcfg *c,
+                     bool quiet_absent)
 {
     int fold = devcfg_fold_for(c, di->product);
     if (fold < 0) {
@@ -135,7 +154,9 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         .block_len = x->raw_len,
     };
     int r = bbdev_new(s->loop, s->ue, di, &p, &src_ops, x, &x->dev);
-    if (r == 0)
+    if (r == 0 && quiet_absent && !bbdev_present(x->dev))
+        r = -ENODEV;
+    else if (r == 0)
         r = bbdev_start(x->dev);
     if (r < 0) {
         src_free(x);
@@ -173,8 +194,31 @@ static void on_hotplug(void *ud, bool added, const struct devinfo *di)
         return;
     }
     log_msg(1, "%s: added at Bus:Device %03u:%03u", di->serial, di->bus, di->dev);
-    /* Not fatal: the device may be busy elsewhere; the error is logged. */
-    start_one(s, di, c);
+    /* libusb learns of new devices from its own udev monitor, which may
+     * not have seen this one yet: retry for a while if so. */
+    if (start_one(s, di, c, true) == -ENODEV && s->n_pending < PENDING_MAX) {
+        s->pending[s->n_pending++] = (struct pending){ *di, c, 0 };
+        evl_timer_arm(s->retry, PENDING_RETRY_MS);
+    }
+}
+
+static void on_retry(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    struct sources *s = ud;
+    size_t keep = 0;
+    for (size_t i = 0; i < s->n_pending; i++) {
+        struct pending *p = &s->pending[i];
+        int r = have_device(s, &p->info) ? 0 : start_one(s, &p->info, p->cfg, true);
+        if (r == -ENODEV && ++p->tries < PENDING_TRIES) {
+            s->pending[keep++] = *p;
+        } else if (r == -ENODEV) {
+            log_msg(0, "%s: Bus:Device %03u:%03u never became usable", p->info.serial,
+                    p->info.bus, p->info.dev);
+        }
+    }
+    s->n_pending = keep;
+    if (keep)
+        evl_timer_arm(t, PENDING_RETRY_MS);
 }
 
 /* Without hotplug every configured ID must name a present device. */
@@ -207,6 +251,8 @@ int sources_new(struct evl *loop, struct usbenum *ue, const struct sources_cfg *
     s->cfg = *cfg;
     s->sink = *sink;
     s->ud = ud;
+    if ((r = evl_timer_new(loop, on_retry, s, &s->retry)) < 0)
+        goto fail;
 
     /* Monitor first, so nothing plugged during the scan is missed. */
     if (cfg->hotplug && (r = usbenum_monitor(ue, on_hotplug, s)) < 0)
@@ -224,7 +270,7 @@ int sources_new(struct evl *loop, struct usbenum *ue, const struct sources_cfg *
                     devs[i].dev);
         if (!c || have_device(s, &devs[i]))
             continue;
-        r = start_one(s, &devs[i], c);
+        r = start_one(s, &devs[i], c, false);
         if (r < 0 && !cfg->hotplug)
             goto fail;
     }
@@ -254,6 +300,7 @@ void sources_free(struct sources *s)
         s->list = x->next;
         src_free(x);
     }
+    evl_timer_free(s->retry);
     free(s);
 }
 
