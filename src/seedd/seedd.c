@@ -121,6 +121,8 @@ static void on_progress(struct evl *loop, struct evl_timer *t, void *ud)
 static void on_block(void *ud, const uint8_t *data, size_t len)
 {
     struct stream *s = ud;
+    if (evl_quitting(s->loop))
+        return; /* done or failing: blocks still in flight are dropped */
     if (s->limit && s->written + len > s->limit)
         len = (size_t)(s->limit - s->written);
     int r = write_all(STDOUT_FILENO, data, len);

@@ -1,0 +1,60 @@
+# Shared helpers for the system tests; sourced, with BUILD and SRC set (the
+# meson test definitions set them).  Each test gets its own temp dir, removed
+# with every process the test started on any exit.
+set -u
+: "${BUILD:?BUILD must name the build directory}"
+: "${SRC:?SRC must name the source directory}"
+
+SEEDD=$BUILD/seedd
+BBEMU=$BUILD/bbemu
+FOLDREF=$BUILD/tests/system/foldref
+
+[ -x "$BBEMU" ] || { echo "SKIP: bbemu not built (umockdev missing)"; exit 77; }
+
+T=$(mktemp -d /tmp/bbst.XXXXXX)
+BG_PIDS=""
+cleanup() {
+    for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: one assertion.
+check() {
+    desc=$1
+    shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+finish() {
+    echo "$PASS passed, $FAIL failed"
+    [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
+}
+
+# emu ARGS...: bbemu with a hard time limit, so nothing can hang a test.
+emu() {
+    timeout -k 3 "${EMU_TIMEOUT:-60}" "$BBEMU" "$@"
+}
+
+# run_seedd OUT ERR BBEMU-ARGS... -- SEEDD-ARGS...: stdout and stderr to
+# files, exit status in $RC.
+run_emu() {
+    out=$1
+    err=$2
+    shift 2
+    emu "$@" >"$out" 2>"$err"
+    RC=$?
+}
+
+size_of() { stat -c %s "$1"; }
+same_file() { cmp -s "$1" "$2"; }
+equals() { [ "$1" = "$2" ]; }
+contains() { grep -q -- "$2" "$1"; }
+lines_in() { wc -l <"$1" | tr -d ' '; }
