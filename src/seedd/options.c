@@ -244,7 +244,7 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             ret = 0;
             goto out;
         case ':':
-            if (optopt >= 256 || optopt == 0)
+            if (!strncmp(argv[optind - 1], "--", 2))
                 fprintf(stderr, "seedd: missing argument for '%s', try --help\n",
                         argv[optind - 1]);
             else

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Bad input of every kind gets exactly one line on stderr naming the
+# problem, exit status 1, and nothing at all on stdout.
+. "$SRC/tests/system/lib.sh"
+
+DEV="--device GK9VZF@3-2,dev=6"
+
+# bad "DESCRIPTION" "EXPECTED TEXT" SEEDD-ARGS...
+bad() {
+    desc=$1 want=$2
+    shift 2
+    # shellcheck disable=SC2086
+    emu $DEVS -- "$SEEDD" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ $rc = 1 ] && [ ! -s "$T/out" ] && [ "$(lines_in "$T/err")" = 1 ] &&
+        grep -q -- "$want" "$T/err"; then
+        ok "$desc"
+    else
+        not_ok "$desc (rc=$rc, stdout $(size_of "$T/out") bytes, stderr:)"
+        sed 's/^/#   /' "$T/err"
+    fi
+}
+
+DEVS=$DEV
+bad "device ID with dev 0" "invalid device ID '3:0'" -b 1M --no-qa -i 3:0
+bad "device ID with bus 200" "invalid device ID '200:5'" -b 1M --no-qa -i 200:5
+bad "device ID with an empty port" "invalid device ID '3-'" -b 1M --no-qa -i 3-
+bad "device ID with a bad port path" "invalid device ID '3-2..1'" -b 1M --no-qa -i 3-2..1
+bad "device ID with a sign" "invalid device ID '+3:4'" -b 1M --no-qa -i +3:4
+bad "unknown long option" "unrecognized option '--bogus'" --bogus
+bad "unknown short option" "invalid option -- 'x'" -x
+bad "missing argument" "missing argument for '-b'" -b
+bad "missing argument (long)" "missing argument for '--bitrate'" -s --bitrate
+bad "stray argument" "unexpected argument 'extra'" -s extra
+bad "bitrate too low" "--bitrate '100': must be between 458 and 30M" -b 1M --no-qa -r 100
+bad "bitrate too high" "--bitrate '40M'" -b 1M --no-qa -r 40M
+bad "bitrate not a number" "--bitrate 'fast'" -b 1M --no-qa -r fast
+bad "size zero" "--bytes '0'" -b 0 --no-qa
+bad "bad size suffix" "--bytes '1Q'" -b 1Q --no-qa
+bad "garbage after a suffix" "--bytes '1kB'" -b 1kB --no-qa
+bad "fold too large" "--fold '11'" -b 1M --no-qa -f 11
+bad "enable mask zero" "--enable-mask '0'" -b 1M --no-qa --enable-mask 0
+bad "enable mask too wide" "--enable-mask '0x1F'" -b 1M --no-qa --enable-mask 0x1F
+bad "latency zero" "--latency '0'" -b 1M --no-qa --latency 0
+bad "-b without --no-qa" "-b without --no-qa needs the QA engine" -b 1M
+bad "nothing to do" "nothing to do" -v
+bad "ID matching no device" "No device matching Serial 'NOSUCH'" -b 1M --no-qa -i NOSUCH
+bad "ID matching no device (port)" "No device matching Port 3-9" -b 1M --no-qa -i 3-9
+DEVS=""
+bad "no devices at all" "No devices found" -b 1M --no-qa
+DEVS="$DEV,fault=busy"
+bad "device busy" "device busy" -b 1M --no-qa
+
+# --help and --version are not errors.
+emu -- "$SEEDD" --help >"$T/out" 2>"$T/err"
+check "--help: exit 0, usage on stdout" sh -c "[ $? = 0 ] && grep -q '^Usage: seedd' '$T/out'"
+emu -- "$SEEDD" --version >"$T/out" 2>"$T/err"
+check "--version prints 'seedd 0.9'" equals "$(cat "$T/out")" "seedd 0.9"
+
+finish
