@@ -1,0 +1,59 @@
+#!/bin/sh
+# seedd -o follows hotplug: a device unplugged while streaming is dropped
+# (no partial block), replugged with a new device number it is re-claimed,
+# re-initialised and streams again; a device added later is picked up; an
+# unselected device is left alone.
+. "$SRC/tests/system/lib.sh"
+
+head -c 4M /dev/urandom >"$T/payload"
+mkdir "$T/w"
+
+# wait_for COMMAND...: poll a condition for up to 10 s (the test's own
+# synchronisation with an asynchronous daemon; the daemon never sleeps).
+wait_for() {
+    n=0
+    until "$@"; do
+        n=$((n + 1))
+        [ $n -ge 200 ] && return 1
+        sleep 0.05
+    done
+}
+grown() { [ "$(size_of "$T/out")" -gt "$1" ]; }
+logged() { grep -q -- "$1" "$T/err"; }
+
+# timeout(1) passes our SIGTERM on to bbemu, which passes it to seedd.
+timeout -k 3 60 "$BBEMU" --control "$T/ctl" --wire-log "$T/w" \
+    --device "GK9VZF@3-2,dev=6,payload=$T/payload" -- \
+    "$SEEDD" -o --no-qa -f 0 -v -i GK9VZF -i NEWDEV1 >"$T/out" 2>"$T/err" &
+PID=$!
+BG_PIDS="$BG_PIDS $PID"
+
+check "streams at start" wait_for grown 1048576
+echo "unplug GK9VZF" >"$T/ctl"
+check "unplug noticed" wait_for logged "GK9VZF: device gone"
+s1=$(size_of "$T/out")
+check "only whole blocks written before the unplug" equals $((s1 % 65536)) 0
+
+echo "plug GK9VZF" >"$T/ctl"
+check "replug noticed" wait_for logged "GK9VZF: added at Bus:Device"
+check "replugged at a new device number" sh -c "! grep -q 'GK9VZF: added at Bus:Device 003:006' '$T/err'"
+check "streams again after the replug" wait_for grown $((s1 + 1048576))
+check "re-initialised after the replug (second MPSSE setup)" \
+    test "$(grep -c '^out 8a 97 8d' "$T/w/GK9VZF.wire")" -ge 2
+
+echo "add OTHER01@3-4" >"$T/ctl"
+echo "add NEWDEV1@3-5" >"$T/ctl"
+check "a new selected device is picked up" wait_for logged "NEWDEV1: streaming from"
+check "an unselected device is left alone" wait_for logged "'OTHER01') added, not selected"
+check "the unselected device was never claimed" sh -c "! grep -q '^claim' '$T/w/OTHER01.wire' 2>/dev/null"
+
+kill -TERM $PID
+wait $PID
+RC=$?
+check "SIGTERM: exit 0" equals $RC 0
+check "SIGTERM: logged" contains "$T/err" "Terminated by signal 15"
+s2=$(size_of "$T/out")
+check "only whole blocks in the end ($s2 bytes)" equals $((s2 % 65536)) 0
+check "released on the way out" sh -c "tail -1 '$T/w/GK9VZF.wire' | grep -q release"
+
+finish
