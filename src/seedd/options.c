@@ -28,6 +28,7 @@ enum {
     OPT_LIMIT_MAX_XFER,
     OPT_NO_QA,
     OPT_VERSION,
+    OPT_PROGRESS,
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +44,7 @@ static const struct option long_opts[] = {
     { "limit-max-xfer", no_argument, NULL, OPT_LIMIT_MAX_XFER },
     { "no-qa", no_argument, NULL, OPT_NO_QA },
     { "verbose", no_argument, NULL, 'v' },
+    { "progress", no_argument, NULL, OPT_PROGRESS },
     { "help", no_argument, NULL, '?' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -63,6 +65,8 @@ static void usage(void)
            "  -b, --bytes=N          Write N bytes (k, M, G: x1024) to stdout and exit\n"
            "  -o, --stdout           Write to stdout until stopped (follows hotplug)\n"
            "  -v, --verbose          More messages (repeatable)\n"
+           "      --progress         Show progress on stderr (default: when it is a\n"
+           "                         terminal and stdout is not)\n"
            "  -?, --help             Show this help and exit\n"
            "      --version          Show the version and exit\n"
            "\n"
@@ -198,6 +202,9 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             break;
         case 'v':
             o->verbose++;
+            break;
+        case OPT_PROGRESS:
+            o->progress = true;
             break;
         case 'b': {
             uint64_t v;

@@ -14,6 +14,7 @@ struct seedd_opts {
     bool to_stdout;
     uint64_t bytes;        /* -b N; 0 = not given */
     int verbose;
+    bool progress;         /* --progress: even when stderr is not a terminal */
     struct devcfg defaults;
     struct devcfg *ids;    /* one per -i, settings resolved against defaults */
     size_t n_ids;

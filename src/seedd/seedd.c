@@ -95,6 +95,7 @@ struct stream {
     uint64_t t0;
     struct evl_timer *progress;
     bool show_progress;
+    bool tty;              /* progress redraws one line */
     int result;
 };
 
@@ -102,12 +103,14 @@ static void print_progress(struct stream *s, bool final)
 {
     double secs = (double)(evl_now_ms() - s->t0) / 1000.0;
     double rate = secs > 0 ? (double)s->written / secs : 0;
+    const char *lead = s->tty ? "\r" : "";
     if (s->limit)
-        fprintf(stderr, "\r  %.1f of %.1f MiB, %.0f bytes/s   ", s->written / 1048576.0,
-                s->limit / 1048576.0, rate);
+        fprintf(stderr, "%s  %llu of %llu bytes, %.0f bytes/s   ", lead,
+                (unsigned long long)s->written, (unsigned long long)s->limit, rate);
     else
-        fprintf(stderr, "\r  %.1f MiB, %.0f bytes/s   ", s->written / 1048576.0, rate);
-    if (final)
+        fprintf(stderr, "%s  %llu bytes, %.0f bytes/s   ", lead,
+                (unsigned long long)s->written, rate);
+    if (final || !s->tty)
         fputc('\n', stderr);
 }
 
@@ -115,7 +118,7 @@ static void on_progress(struct evl *loop, struct evl_timer *t, void *ud)
 {
     struct stream *s = ud;
     print_progress(s, false);
-    evl_timer_arm(t, 250);
+    evl_timer_arm(t, s->tty ? 250 : 1000);
 }
 
 static void on_block(void *ud, const uint8_t *data, size_t len)
@@ -197,9 +200,10 @@ static int do_stream(const struct seedd_opts *o)
     if (r < 0)
         goto out; /* sources_new logged why */
     s.t0 = evl_now_ms();
-    s.show_progress = o->bytes && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
+    s.tty = isatty(STDERR_FILENO);
+    s.show_progress = o->progress || (s.tty && !isatty(STDOUT_FILENO));
     if (s.show_progress && evl_timer_new(s.loop, on_progress, &s, &s.progress) == 0)
-        evl_timer_arm(s.progress, 250);
+        evl_timer_arm(s.progress, s.tty ? 250 : 1000);
 
     r = evl_run(s.loop);
     if (s.show_progress)
