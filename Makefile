@@ -23,8 +23,11 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 check: build
-	meson test -C $(BUILD) --print-errorlogs --suite unit --suite fuzz --suite system
-	$(MAKE) --no-print-directory check-asan
+	@rc=0; \
+	meson test -C $(BUILD) --print-errorlogs --suite unit --suite fuzz --suite system || rc=1; \
+	$(MAKE) --no-print-directory check-asan || rc=1; \
+	sh scripts/summary.sh $(BUILD) $(ASAN_BUILD); \
+	exit $$rc
 
 check-unit: build
 	meson test -C $(BUILD) --print-errorlogs --suite unit
