@@ -1,0 +1,215 @@
+/* Unit tests for pool: fill, XOR mixing with a persistent cursor, LIFO
+ * reads, notifications, groups (spec §5.1, §5.2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "pool.h"
+
+static void seq(uint8_t *b, size_t n, uint8_t start)
+{
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)(start + i);
+}
+
+static void test_fill_then_mix(void **state)
+{
+    (void)state;
+    struct pool *p;
+    uint8_t a[8], b[6], out[8];
+    assert_int_equal(pool_new(8, &p), 0);
+    seq(a, 8, 1);
+    pool_add(p, a, 5);
+    assert_int_equal(pool_fill(p), 5);
+    assert_false(pool_full(p));
+    pool_add(p, a + 5, 3);
+    assert_true(pool_full(p));
+    /* Full: the next 6 bytes are XORed in at cursor 0..5, then 2 more wrap. */
+    memset(b, 0xFF, sizeof(b));
+    pool_add(p, b, 6);
+    pool_add(p, b, 4); /* cursor 6,7 then wraps to 0,1 */
+    assert_int_equal(pool_read(p, out, 8), 8);
+    uint8_t exp[8] = { 1, 2, (uint8_t)~3, (uint8_t)~4, (uint8_t)~5, (uint8_t)~6,
+                       (uint8_t)~7, (uint8_t)~8 };
+    exp[0] = (uint8_t)(1 ^ 0xFF ^ 0xFF);
+    exp[1] = (uint8_t)(2 ^ 0xFF ^ 0xFF);
+    assert_memory_equal(out, exp, 8);
+    assert_int_equal(pool_fill(p), 0);
+    pool_free(p);
+}
+
+static void test_read_is_lifo_and_needs_enough(void **state)
+{
+    (void)state;
+    struct pool *p;
+    uint8_t a[10], out[16];
+    assert_int_equal(pool_new(10, &p), 0);
+    seq(a, 10, 0);
+    pool_add(p, a, 6);
+    /* 8 wanted, only 6 there: nothing. */
+    assert_int_equal(pool_read(p, out, 8), 0);
+    /* 4 wanted: the top 4 (bytes 2..5). */
+    assert_int_equal(pool_read(p, out, 4), 4);
+    assert_memory_equal(out, a + 2, 4);
+    assert_int_equal(pool_fill(p), 2);
+    /* A request larger than the pool gets at most the pool, once full. */
+    pool_add(p, a, 8);
+    assert_true(pool_full(p));
+    assert_int_equal(pool_read(p, out, 16), 10);
+    assert_int_equal(pool_read(p, out, 0), 0);
+    pool_free(p);
+}
+
+static int added_calls, drained_calls;
+static void on_added(void *ud)
+{
+    added_calls++;
+    assert_ptr_equal(ud, &added_calls);
+}
+static void on_drained(void *ud)
+{
+    drained_calls++;
+}
+
+static void test_notify(void **state)
+{
+    (void)state;
+    struct pool *p;
+    uint8_t a[4] = { 0 }, out[4];
+    assert_int_equal(pool_new(4, &p), 0);
+    assert_int_equal(pool_on_added(p, on_added, &added_calls), 0);
+    assert_int_equal(pool_on_drained(p, on_drained, NULL), 0);
+    pool_add(p, a, 4);
+    assert_int_equal(added_calls, 1);
+    assert_int_equal(pool_read(p, out, 2), 2);
+    assert_int_equal(drained_calls, 1);
+    assert_int_equal(pool_read(p, out, 4), 0); /* nothing read: no call */
+    assert_int_equal(drained_calls, 1);
+    pool_remove_notify(p, on_added, &added_calls);
+    pool_add(p, a, 1);
+    assert_int_equal(added_calls, 1);
+    pool_free(p);
+}
+
+static void test_group_sizes(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct pool_group *g;
+    uint32_t m;
+    assert_int_equal(pool_new(100000, &p), 0);
+    assert_int_equal(pool_group_get(p, 0, &g), 0);
+    assert_int_equal(pool_group_size(g), 131072); /* pool size rounded up */
+    assert_int_equal(pool_group_configure(p, 2, 3000), 0);
+    assert_int_equal(pool_group_get(p, 2, &g), 0);
+    assert_int_equal(pool_group_size(g), 4096);
+    assert_int_equal(pool_group_id(g), 2);
+    assert_int_equal(pool_group_join(g, &m), 0);
+    assert_int_equal(pool_group_configure(p, 2, 8192), -EBUSY);
+    pool_free(p);
+}
+
+static void test_group_xor_and_stall(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct pool_group *g;
+    uint32_t m1, m2, m3;
+    uint8_t a[4] = { 1, 2, 3, 4 }, b[4] = { 0x10, 0x20, 0x30, 0x40 }, c[4] = { 0xFF, 0, 0, 0 };
+    uint8_t out[4];
+    assert_int_equal(pool_new(4, &p), 0);
+    assert_int_equal(pool_group_get(p, 1, &g), 0);
+    assert_int_equal(pool_group_join(g, &m1), 0);
+    /* One member: straight through. */
+    assert_int_equal(pool_group_add(g, m1, a, 4), 0);
+    assert_int_equal(pool_read(p, out, 4), 4);
+    assert_memory_equal(out, a, 4);
+    assert_int_equal(pool_group_join(g, &m2), 0);
+    assert_int_equal(pool_group_join(g, &m3), 0);
+    assert_int_not_equal(m1, m2);
+    /* Three members: nothing until all contributed; a fast member's extra
+     * blocks are XORed in meanwhile. */
+    assert_int_equal(pool_group_add(g, m1, a, 4), 0);
+    assert_int_equal(pool_group_add(g, m1, c, 4), 0);
+    assert_int_equal(pool_group_add(g, m2, b, 4), 0);
+    assert_int_equal(pool_fill(p), 0); /* m3 has not: the group stalls */
+    /* m3 leaves (failed/removed): the next block completes the group. */
+    pool_group_leave(g, m3);
+    assert_int_equal(pool_fill(p), 0);
+    assert_int_equal(pool_group_add(g, m2, b, 4), 0);
+    assert_int_equal(pool_read(p, out, 4), 4);
+    uint8_t exp[4];
+    for (int i = 0; i < 4; i++)
+        exp[i] = a[i] ^ c[i] ^ b[i] ^ b[i];
+    assert_memory_equal(out, exp, 4);
+    /* Wrong length or not a member. */
+    assert_int_equal(pool_group_add(g, m1, a, 3), -EINVAL);
+    assert_int_equal(pool_group_add(g, m3, a, 4), -EINVAL);
+    pool_free(p);
+}
+
+static void test_group0_always_straight(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct pool_group *g;
+    uint32_t m1, m2;
+    uint8_t a[4] = { 1, 2, 3, 4 }, out[4];
+    assert_int_equal(pool_new(4, &p), 0);
+    assert_int_equal(pool_group_get(p, 0, &g), 0);
+    assert_int_equal(pool_group_join(g, &m1), 0);
+    assert_int_equal(pool_group_join(g, &m2), 0);
+    assert_int_equal(pool_group_add(g, m2, a, 4), 0);
+    assert_int_equal(pool_read(p, out, 4), 4);
+    assert_memory_equal(out, a, 4);
+    pool_free(p);
+}
+
+static void test_group_full(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct pool_group *g;
+    uint32_t m, all = 0;
+    assert_int_equal(pool_new(16, &p), 0);
+    assert_int_equal(pool_group_get(p, 5, &g), 0);
+    for (int i = 0; i < POOL_GROUP_MAX_MEMBERS; i++) {
+        assert_int_equal(pool_group_join(g, &m), 0);
+        assert_int_equal(all & m, 0);
+        all |= m;
+    }
+    assert_int_equal(pool_group_join(g, &m), -ENOSPC);
+    pool_group_leave(g, 1u << 7);
+    assert_int_equal(pool_group_join(g, &m), 0);
+    assert_int_equal(m, 1u << 7);
+    pool_free(p);
+}
+
+static void test_bad_args(void **state)
+{
+    (void)state;
+    struct pool *p = NULL;
+    assert_int_equal(pool_new(0, &p), -EINVAL);
+    pool_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fill_then_mix),
+        cmocka_unit_test(test_read_is_lifo_and_needs_enough),
+        cmocka_unit_test(test_notify),
+        cmocka_unit_test(test_group_sizes),
+        cmocka_unit_test(test_group_xor_and_stall),
+        cmocka_unit_test(test_group0_always_straight),
+        cmocka_unit_test(test_group_full),
+        cmocka_unit_test(test_bad_args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
