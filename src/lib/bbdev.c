@@ -51,6 +51,7 @@ enum step {
     S_READ_CMD,
     S_READ_IN,
     S_PAUSED,
+    S_SUSPENDED,  /* paused and released */
     /* waiting to re-claim after an error */
     S_RECOVER,
     S_DEAD,
@@ -782,8 +783,36 @@ int bbdev_start(struct bbdev *d)
 void bbdev_pause(struct bbdev *d, bool pause)
 {
     d->paused = pause;
-    if (!pause && d->step == S_PAUSED)
+    if (pause)
+        return;
+    if (d->step == S_PAUSED) {
         start_read(d);
+    } else if (d->step == S_SUSPENDED) {
+        int r = claim(d);
+        if (r == -ENODEV)
+            emit_terminal(d, BBDEV_GONE, r, "%s: device gone", d->name);
+        else if (r < 0)
+            emit_terminal(d, BBDEV_FAILED, r, "%s: cannot re-claim after suspend: %s", d->name,
+                          usberr_str(r));
+        else
+            start_init(d, false);
+    }
+}
+
+int bbdev_suspend(struct bbdev *d)
+{
+    if (d->step != S_PAUSED)
+        return -EAGAIN;
+    log_msg(2, "%s: releasing the device while idle", d->name);
+    reset_bitmode(d);
+    close_handle(d);
+    d->step = S_SUSPENDED;
+    return 0;
+}
+
+bool bbdev_claimed(const struct bbdev *d)
+{
+    return d->h != NULL;
 }
 
 static void orphan_done(struct libusb_transfer *t)

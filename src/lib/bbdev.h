@@ -79,6 +79,13 @@ bool bbdev_present(struct bbdev *d);
 /* Stop issuing read commands after the current chunk (true) or go on. */
 void bbdev_pause(struct bbdev *d, bool pause);
 
+/* While paused (once bbdev_pause(d, true) took effect), release the device
+ * (FTDI out of MPSSE mode, interface released, handle closed) so the kernel
+ * may autosuspend it; bbdev_pause(d, false) re-claims and re-initialises.
+ * Not from within a bbdev callback.  -EAGAIN if not paused (yet). */
+int bbdev_suspend(struct bbdev *d);
+bool bbdev_claimed(const struct bbdev *d);
+
 const struct devinfo *bbdev_info(const struct bbdev *d);
 unsigned bbdev_bitrate(const struct bbdev *d);     /* realised */
 size_t bbdev_chunk_size(const struct bbdev *d);    /* valid after start */

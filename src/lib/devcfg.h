@@ -17,7 +17,16 @@ struct devcfg {
     unsigned enable_mask; /* 0x01..0x0F */
     bool limit_max_xfer;
     bool no_qa;
+    unsigned group;         /* pool group, 0 = the default group */
+    unsigned idle_initial;  /* idle-sleep INIT, ms */
+    unsigned idle_max;      /* idle-sleep MAX, ms (0: then indefinitely) */
+    unsigned suspend_after; /* ms, 0 = never release while idle */
 };
+
+/* --low-power: idle-sleep 100:0 and suspend-after 10000, unless set
+ * explicitly (whatever the order). */
+#define DEVCFG_LOW_POWER_IDLE_MAX 0
+#define DEVCFG_LOW_POWER_SUSPEND 10000
 
 void devcfg_init(struct devcfg *c);
 

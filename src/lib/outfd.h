@@ -1,0 +1,32 @@
+/* outfd: a pool reader that writes to a file descriptor (seedd -o / -b).
+ *
+ * Reads min(remaining, 64 KiB) from the pool whenever the pool has that
+ * much, and writes it out.  Pipes and sockets are made non-blocking and
+ * waited on with EPOLLOUT, so a slow consumer never stalls the event loop
+ * (the pool then fills, and the sources back off); regular files and
+ * terminals are written directly.  Only whole reads are written: a write
+ * error is reported, and nothing half-read is dropped silently.
+ */
+#ifndef BB_OUTFD_H
+#define BB_OUTFD_H
+
+#include <stdint.h>
+
+struct evl;
+struct pool;
+struct outfd;
+
+struct outfd_ops {
+    /* err 0: the limit was reached; else the write error (-EPIPE ...). */
+    void (*done)(void *ud, int err);
+};
+
+/* limit 0: unlimited. */
+int outfd_new(struct evl *loop, struct pool *pool, int fd, uint64_t limit,
+              const struct outfd_ops *ops, void *ud, struct outfd **out);
+/* Restores the fd's flags. */
+void outfd_free(struct outfd *o);
+
+uint64_t outfd_written(const struct outfd *o);
+
+#endif
