@@ -23,6 +23,8 @@ struct outfd {
     bool nonblock;
     bool watching;
     bool finished;
+    bool busy;           /* inside pump(): a nested call only flags again */
+    bool again;
     uint64_t limit;
     uint64_t written;
     const struct outfd_ops *ops;
@@ -75,8 +77,26 @@ static void watch(struct outfd *o, bool on)
 }
 
 /* Write what is buffered, then take more from the pool, until the pool is
- * short of data, the fd would block, or the limit is reached. */
+ * short of data, the fd would block, or the limit is reached.  Reading the
+ * pool can make a producer add to it, which calls back here: such nested
+ * calls only ask the running one to look again. */
+static void pump_once(struct outfd *o);
+
 static void pump(struct outfd *o)
+{
+    if (o->busy) {
+        o->again = true;
+        return;
+    }
+    o->busy = true;
+    do {
+        o->again = false;
+        pump_once(o);
+    } while (o->again && !o->finished);
+    o->busy = false;
+}
+
+static void pump_once(struct outfd *o)
 {
     while (!o->finished) {
         if (o->off < o->len) {
