@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #define POOL_DEFAULT_SIZE 65536
+#define POOL_MAX_SIZE (256u * 1024 * 1024)
 #define POOL_GROUP_MAX_MEMBERS 32
 
 struct pool;

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "config.h"
 #include "ftdi.h"
 #include "num.h"
+#include "pool.h"
 
 /* Which per-device settings a -i group set explicitly. */
 enum {
@@ -19,6 +21,10 @@ enum {
     SET_MASK = 1 << 3,
     SET_LIMIT = 1 << 4,
     SET_NOQA = 1 << 5,
+    SET_GROUP = 1 << 6,
+    SET_IDLE = 1 << 7,
+    SET_SUSPEND = 1 << 8,
+    SET_LOWPOWER = 1 << 9,
 };
 
 enum {
@@ -29,6 +35,10 @@ enum {
     OPT_NO_QA,
     OPT_VERSION,
     OPT_PROGRESS,
+    OPT_IDLE_SLEEP,
+    OPT_SUSPEND_AFTER,
+    OPT_LOW_POWER,
+    OPT_WATCH,
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +53,13 @@ static const struct option long_opts[] = {
     { "enable-mask", required_argument, NULL, OPT_ENABLE_MASK },
     { "limit-max-xfer", no_argument, NULL, OPT_LIMIT_MAX_XFER },
     { "no-qa", no_argument, NULL, OPT_NO_QA },
+    { "group", required_argument, NULL, 'g' },
+    { "idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP },
+    { "suspend-after", required_argument, NULL, OPT_SUSPEND_AFTER },
+    { "low-power", no_argument, NULL, OPT_LOW_POWER },
+    { "pool-size", required_argument, NULL, 'P' },
+    { "group-size", required_argument, NULL, 'G' },
+    { "watch", required_argument, NULL, OPT_WATCH },
     { "verbose", no_argument, NULL, 'v' },
     { "progress", no_argument, NULL, OPT_PROGRESS },
     { "help", no_argument, NULL, '?' },
@@ -143,15 +160,53 @@ static int parse_device_opt(struct seedd_opts *o, int c, const char *arg, struct
         g->no_qa = true;
         *set |= SET_NOQA;
         return 0;
+    case 'g':
+        if (num_parse_u64(arg, 10, &v) < 0 || v > 0xFFFFFFFFu)
+            return bad_value("--group", arg, "must be a group number");
+        g->group = (unsigned)v;
+        *set |= SET_GROUP;
+        return 0;
+    case OPT_IDLE_SLEEP: {
+        char err[200];
+        if (backoff_parse_idle_sleep(arg, &g->idle_initial, &g->idle_max, err, sizeof(err)) < 0) {
+            fprintf(stderr, "seedd: --idle-sleep %s\n", err);
+            return -1;
+        }
+        *set |= SET_IDLE;
+        return 0;
+    }
+    case OPT_SUSPEND_AFTER:
+        if (num_parse_scaled_u64(arg, 1000, &v) < 0 || v > 0xFFFFFFFFu)
+            return bad_value("--suspend-after", arg, "must be a time in ms (k = x1000)");
+        g->suspend_after = (unsigned)v;
+        *set |= SET_SUSPEND;
+        return 0;
+    case OPT_LOW_POWER:
+        *set |= SET_LOWPOWER;
+        return 0;
     }
     (void)o;
     return 1; /* not a per-device option */
 }
 
+/* --low-power presets what was not set explicitly, whatever the order. */
+static void apply_low_power(struct devcfg *g, unsigned set)
+{
+    if (!(set & SET_LOWPOWER))
+        return;
+    if (!(set & SET_IDLE)) {
+        g->idle_initial = BACKOFF_DEFAULT_INITIAL;
+        g->idle_max = DEVCFG_LOW_POWER_IDLE_MAX;
+    }
+    if (!(set & SET_SUSPEND))
+        g->suspend_after = DEVCFG_LOW_POWER_SUSPEND;
+}
+
 /* Per-ID groups take every setting they did not set from the defaults,
  * whatever the order on the command line (as upstream's [Devices]). */
-static void resolve(struct seedd_opts *o, const unsigned *set)
+static void resolve(struct seedd_opts *o, const unsigned *set, unsigned dflt_set)
 {
+    apply_low_power(&o->defaults, dflt_set);
     for (size_t i = 0; i < o->n_ids; i++) {
         struct devcfg *g = &o->ids[i];
         const struct devcfg *d = &o->defaults;
@@ -167,7 +222,59 @@ static void resolve(struct seedd_opts *o, const unsigned *set)
             g->limit_max_xfer = d->limit_max_xfer;
         if (!(set[i] & SET_NOQA))
             g->no_qa = d->no_qa;
+        if (!(set[i] & SET_GROUP))
+            g->group = d->group;
+        if (!(set[i] & SET_IDLE)) {
+            g->idle_initial = d->idle_initial;
+            g->idle_max = d->idle_max;
+        }
+        if (!(set[i] & SET_SUSPEND))
+            g->suspend_after = d->suspend_after;
+        apply_low_power(g, set[i]);
     }
+}
+
+static int add_group_size(struct seedd_opts *o, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    char id[16];
+    uint64_t gid, size;
+    if (!colon || (size_t)(colon - arg) >= sizeof(id))
+        return bad_value("--group-size", arg, "expected GROUP:SIZE");
+    memcpy(id, arg, (size_t)(colon - arg));
+    id[colon - arg] = 0;
+    if (num_parse_u64(id, 10, &gid) < 0 || gid > 0xFFFFFFFFu)
+        return bad_value("--group-size", arg, "the group must be a number");
+    if (num_parse_scaled_u64(colon + 1, 1024, &size) < 0 || size == 0 || size > POOL_MAX_SIZE)
+        return bad_value("--group-size", arg, "the size must be 1 to 256M (k, M: x1024)");
+    if (size & (size - 1))
+        return bad_value("--group-size", arg, "the size must be a power of two");
+    struct groupsize *n = realloc(o->groups, (o->n_groups + 1) * sizeof(*n));
+    if (!n) {
+        fprintf(stderr, "seedd: out of memory\n");
+        return -1;
+    }
+    o->groups = n;
+    o->groups[o->n_groups++] = (struct groupsize){ (unsigned)gid, (size_t)size };
+    return 0;
+}
+
+static int add_watch(struct seedd_opts *o, const char *arg)
+{
+    char err[300];
+    struct watchspec w;
+    if (watchspec_parse(arg, &w, err, sizeof(err)) < 0) {
+        fprintf(stderr, "seedd: --watch %s\n", err);
+        return -1;
+    }
+    struct watchspec *n = realloc(o->watches, (o->n_watches + 1) * sizeof(*n));
+    if (!n) {
+        fprintf(stderr, "seedd: out of memory\n");
+        return -1;
+    }
+    o->watches = n;
+    o->watches[o->n_watches++] = w;
+    return 0;
 }
 
 static const char *optname(int c, const char *fallback)
@@ -185,9 +292,10 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
 
     memset(o, 0, sizeof(*o));
     devcfg_init(&o->defaults);
+    o->pool_size = POOL_DEFAULT_SIZE;
     opterr = 0;
     for (;;) {
-        int c = getopt_long(argc, argv, ":si:r:f:b:ov?", long_opts, NULL);
+        int c = getopt_long(argc, argv, ":si:r:f:g:b:oP:G:v?", long_opts, NULL);
         if (c == -1)
             break;
         switch (c) {
@@ -205,6 +313,23 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             break;
         case OPT_PROGRESS:
             o->progress = true;
+            break;
+        case 'P': {
+            uint64_t v;
+            if (num_parse_scaled_u64(optarg, 1024, &v) < 0 || v == 0 || v > POOL_MAX_SIZE) {
+                bad_value("--pool-size", optarg, "must be 1 to 256M bytes (k, M: x1024)");
+                goto out;
+            }
+            o->pool_size = (size_t)v;
+            break;
+        }
+        case 'G':
+            if (add_group_size(o, optarg) < 0)
+                goto out;
+            break;
+        case OPT_WATCH:
+            if (add_watch(o, optarg) < 0)
+                goto out;
             break;
         case 'b': {
             uint64_t v;
@@ -278,7 +403,7 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
         fprintf(stderr, "seedd: unexpected argument '%s', try --help\n", argv[optind]);
         goto out;
     }
-    resolve(o, set);
+    resolve(o, set, dflt_set);
 
     bool listing = o->scan || o->shell_mr;
     if (!listing && !o->bytes && !o->to_stdout) {
@@ -306,6 +431,10 @@ out:
 
 void seedd_opts_clear(struct seedd_opts *o)
 {
+    free(o->groups);
+    o->groups = NULL;
+    free(o->watches);
+    o->watches = NULL;
     free(o->ids);
     o->ids = NULL;
     o->n_ids = 0;

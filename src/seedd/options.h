@@ -7,6 +7,12 @@
 #include <stdint.h>
 
 #include "devcfg.h"
+#include "watchspec.h"
+
+struct groupsize {
+    unsigned id;
+    size_t size;
+};
 
 struct seedd_opts {
     bool scan;
@@ -18,6 +24,11 @@ struct seedd_opts {
     struct devcfg defaults;
     struct devcfg *ids;    /* one per -i, settings resolved against defaults */
     size_t n_ids;
+    size_t pool_size;      /* -P */
+    struct groupsize *groups; /* -G, in order (later ones win) */
+    size_t n_groups;
+    struct watchspec *watches;
+    size_t n_watches;
 };
 
 /* Returns 1 to go on, 0 to exit successfully (--help, --version), -1 on an
