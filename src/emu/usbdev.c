@@ -31,11 +31,12 @@ struct plug {
     int fifo_fd;
     bool ready;                          /* FIFO empty: client sees POLLOUT */
     GSource *timer;                      /* latency timer (own reference) */
+    GPtrArray *clients;                  /* open fds (weakly referenced) */
 };
 
 struct urb {
     struct plug *plug;
-    UMockdevIoctlClient *client;
+    UMockdevIoctlClient *client;        /* not a reference: see on_client_gone */
     UMockdevIoctlData *urb_data, *buf_data;
     uint8_t type, ep;
     size_t len;
@@ -67,7 +68,6 @@ static void urb_free(struct urb *u)
         return;
     g_clear_object(&u->urb_data);
     g_clear_object(&u->buf_data);
-    g_clear_object(&u->client);
     g_free(u->result);
     g_free(u);
 }
@@ -240,7 +240,7 @@ static int submit_urb(struct usbdev *d, struct plug *pl, UMockdevIoctlClient *cl
     u = g_new0(struct urb, 1);
     u->plug = pl;
     u->urb_data = ud;
-    u->client = g_object_ref(client);
+    u->client = client;
     u->type = cu->type;
     u->ep = cu->endpoint;
     u->len = cu->buffer_length > 0 ? (size_t)cu->buffer_length : 0;
@@ -561,14 +561,19 @@ static gboolean on_read(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoin
     return TRUE;
 }
 
-/* close(): the kernel releases the claim and kills the fd's URBs. */
-static void on_vanished(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpointer data)
+/* close(): the kernel releases the claim and kills the fd's URBs.  umockdev
+ * 0.17 emits neither "client-vanished" nor notify::connected, but drops its
+ * last reference to the client when the connection ends: a weak reference
+ * tells us.  (URBs keep only the bare pointer, for matching.) */
+static void on_client_gone(gpointer data, GObject *where)
 {
     struct plug *pl = data;
     struct usbdev *d = pl->dev;
     GQueue *qs[2] = { &d->inflight, &d->done };
+    UMockdevIoctlClient *client = (UMockdevIoctlClient *)where;
 
     g_mutex_lock(&d->lock);
+    g_ptr_array_remove_fast(pl->clients, client);
     if (d->claimed_by == client) {
         d->claimed_by = NULL;
         fmodel_wire_event(d->model, "release");
@@ -587,12 +592,25 @@ static void on_vanished(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoin
     g_mutex_unlock(&d->lock);
 }
 
+static void on_connected(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpointer data)
+{
+    struct plug *pl = data;
+
+    g_mutex_lock(&pl->dev->lock);
+    g_ptr_array_add(pl->clients, client);
+    g_object_weak_ref(G_OBJECT(client), on_client_gone, pl);
+    g_mutex_unlock(&pl->dev->lock);
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 static void plug_free(gpointer data)
 {
     struct plug *pl = data;
     cancel_timer(pl);
+    for (guint i = 0; i < pl->clients->len; i++)
+        g_object_weak_unref(pl->clients->pdata[i], on_client_gone, pl);
+    g_ptr_array_unref(pl->clients);
     if (pl->handler) {
         g_signal_handlers_disconnect_by_data(pl->handler, pl);
         g_object_unref(pl->handler);
@@ -692,6 +710,7 @@ int usbdev_plug(struct usbdev *d, unsigned bus, unsigned devnum, const char *por
     g_ptr_array_add(d->plugs, pl);       /* freed with d: its handler stays attached */
     pl->dev = d;
     pl->fifo_fd = -1;
+    pl->clients = g_ptr_array_new();
     pl->bus = bus;
     pl->devnum = devnum;
     snprintf(pl->port, sizeof(pl->port), "%s", port);
@@ -711,7 +730,7 @@ int usbdev_plug(struct usbdev *d, unsigned bus, unsigned devnum, const char *por
     pl->handler = umockdev_ioctl_base_new();
     g_signal_connect(pl->handler, "handle-ioctl", G_CALLBACK(on_ioctl), pl);
     g_signal_connect(pl->handler, "handle-read", G_CALLBACK(on_read), pl);
-    g_signal_connect(pl->handler, "client-vanished", G_CALLBACK(on_vanished), pl);
+    g_signal_connect(pl->handler, "client-connected", G_CALLBACK(on_connected), pl);
     umockdev_testbed_detach_ioctl(d->tb, pl->devnode, NULL);   /* stale socket, if any */
     if (!umockdev_testbed_attach_ioctl(d->tb, pl->devnode, pl->handler, &err)) {
         log_msg(LOG_ERR_LVL, "bbemu: attach_ioctl %s: %s", pl->devnode, err->message);
