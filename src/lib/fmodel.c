@@ -255,36 +255,6 @@ static bool valid_config(const struct fmodel_config *cfg)
     return !cfg->payload || cfg->payload_len > 0;
 }
 
-int fmodel_generator(const struct fmodel_config *cfg, unsigned g, uint64_t pos, uint8_t *out,
-                     size_t len)
-{
-    unsigned ngen = cfg && cfg->kind == FMODEL_BLACK ? 1 : NGEN;
-    uint64_t x[NGEN], w[NGEN] = { 0 };
-
-    if (!valid_config(cfg) || g >= ngen)
-        return -EINVAL;
-    for (unsigned i = 0; i < NGEN; i++)
-        x[i] = gen_seed(cfg->serial, i);
-    for (uint64_t p = 0; p < pos + len; p++) {
-        if (p % 8 == 0)
-            for (unsigned i = 0; i < NGEN; i++)
-                w[i] = x[i] = xorshift(x[i]);
-        if (p < pos)
-            continue;
-        uint8_t b;
-        if (cfg->payload && g == 0) {
-            b = cfg->payload[p % cfg->payload_len];
-            if (ngen == NGEN)
-                for (unsigned i = 1; i < NGEN; i++)
-                    b ^= word_byte(w[i], p);
-        } else {
-            b = word_byte(w[g], p);
-        }
-        out[p - pos] = b;
-    }
-    return 0;
-}
-
 /* Next byte of the undisturbed output stream for the current enable mask. */
 static uint8_t next_raw(struct fmodel *m, unsigned mask)
 {
@@ -305,6 +275,25 @@ static uint8_t next_raw(struct fmodel *m, unsigned mask)
         if (mask & (1u << i))
             out ^= g[i];
     return out;
+}
+
+int fmodel_generator(const struct fmodel_config *cfg, unsigned g, uint64_t pos, uint8_t *out,
+                     size_t len)
+{
+    struct fmodel t = { .kind = cfg ? cfg->kind : FMODEL_WHITE };
+
+    if (!valid_config(cfg) || g >= (cfg->kind == FMODEL_BLACK ? 1u : NGEN))
+        return -EINVAL;
+    t.payload = (uint8_t *)cfg->payload;     /* read only */
+    t.payload_len = cfg->payload_len;
+    for (unsigned i = 0; i < NGEN; i++)
+        t.gen_x[i] = gen_seed(cfg->serial, i);
+    for (t.pos = 0; t.pos < pos + len; t.pos++) {
+        uint8_t b = next_raw(&t, 1u << g);   /* the output with only g enabled */
+        if (t.pos >= pos)
+            out[t.pos - pos] = b;
+    }
+    return 0;
 }
 
 static uint8_t biased_byte(struct fmodel *m, long pct)
@@ -811,6 +800,8 @@ static int queue_payload(struct fmodel *m, size_t n)
                 m->serial, QUEUE_MAX);
         n = m->rx.len >= QUEUE_MAX ? 0 : QUEUE_MAX - m->rx.len;
     }
+    if (n == 0)
+        return 0;
     uint8_t *dst = queue_reserve(&m->rx, n);
     if (!dst)
         return -ENOMEM;
@@ -926,7 +917,8 @@ int fmodel_bulk_in(struct fmodel *m, uint8_t *buf, size_t cap, bool latency_expi
             size_t fit = cap - off;
             tmp[0] = modem;
             tmp[1] = FMODEL_LINE_STATUS;
-            memcpy(tmp + 2, m->rx.d + m->rx.head, take);
+            if (take)
+                memcpy(tmp + 2, m->rx.d + m->rx.head, take);
             memcpy(buf + off, tmp, fit);
             take = fit > 2 ? fit - 2 : 0;
             queue_drop(&m->rx, take);
@@ -936,7 +928,8 @@ int fmodel_bulk_in(struct fmodel *m, uint8_t *buf, size_t cap, bool latency_expi
         }
         buf[off] = modem;
         buf[off + 1] = FMODEL_LINE_STATUS;
-        memcpy(buf + off + 2, m->rx.d + m->rx.head, take);
+        if (take)
+            memcpy(buf + off + 2, m->rx.d + m->rx.head, take);
         queue_drop(&m->rx, take);
         m->sent += take;
         off += pkt;

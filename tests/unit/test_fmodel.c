@@ -520,6 +520,12 @@ static void test_fault_timeout_unplug(void **state)
     size_t len;
     (void)state;
 
+    struct fmodel *fresh = mpsse_model(FMODEL_WHITE, true, 0);
+    set_fault(fresh, "timeout");
+    out(fresh, (uint8_t[]){ 0x20, 0xff, 0xff, 0x87 }, 4);
+    assert_int_equal(fmodel_queued(fresh), 0);
+    fmodel_free(fresh);
+
     set_fault(m, "timeout:100");
     out(m, (uint8_t[]){ 0x20, 0xe7, 0x03, 0x87 }, 4);
     assert_int_equal(fmodel_queued(m), 100);
