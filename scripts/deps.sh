@@ -1,13 +1,17 @@
 #!/bin/sh
-# Install the Debian packages needed to build, test and demo the project.
+# Install the Debian packages needed to build, test and demo the project
+# (`deps.sh bench`: also what `make bench` compares against).
 # Idempotent: packages already installed are not touched, and apt is not
 # called at all when nothing is missing.
 set -eu
 
+PKGS_BENCH="rng-tools5 ent"
 PKGS="build-essential meson ninja-build pkg-config
       libusb-1.0-0-dev libudev-dev libsystemd-dev libjson-c-dev
       libcmocka-dev umockdev libumockdev-dev libglib2.0-dev
       clang libclang-rt-14-dev"
+
+[ "${1:-}" = bench ] && PKGS="$PKGS $PKGS_BENCH"
 
 missing=""
 for p in $PKGS; do
