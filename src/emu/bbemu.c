@@ -363,7 +363,6 @@ int main(int argc, char **argv)
     }
     if (emu_add(r.emu, o.specs, o.nspecs, err, sizeof(err)) != 0) {
         fprintf(stderr, "bbemu: %s\n", err);
-        rc = EXIT_USAGE;
         goto done;
     }
     if (open_control(&r, &o) != 0) {
