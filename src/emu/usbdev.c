@@ -113,6 +113,15 @@ static void cancel_timer(struct plug *pl)
     }
 }
 
+/* A dead plug nobody has open any more needs no wakeup FIFO. */
+static void maybe_close_fifo(struct plug *pl)
+{
+    if (!pl->live && pl->clients->len == 0 && pl->fifo_fd >= 0) {
+        close(pl->fifo_fd);
+        pl->fifo_fd = -1;
+    }
+}
+
 static gboolean main_unplug_cb(gpointer data)
 {
     struct usbdev *d = data;
@@ -137,6 +146,7 @@ static void disconnect_locked(struct usbdev *d)
         urb_complete(d, g_queue_pop_head(&d->inflight), -ESHUTDOWN, 0);
     d->claimed_by = NULL;
     update_ready(pl);
+    maybe_close_fifo(pl);
     fmodel_wire_event(d->model, "unplug");
 }
 
@@ -589,6 +599,7 @@ static void on_client_gone(gpointer data, GObject *where)
         }
     }
     update_ready(pl);
+    maybe_close_fifo(pl);
     g_mutex_unlock(&d->lock);
 }
 
@@ -685,6 +696,22 @@ out:
     return rc;
 }
 
+/* umockdev's remove_device() misses the /sys/dev/char link when the "dev"
+ * attribute ends in a newline (as real sysfs does), and a later device with
+ * the same number would then abort add_from_string(): clean up ourselves. */
+static void remove_stale_links(struct usbdev *d, const struct plug *pl)
+{
+    char *root = umockdev_testbed_get_root_dir(d->tb);
+    char *l1 = g_strdup_printf("%s/sys/dev/char/189:%u", root,
+                               (pl->bus - 1) * 128 + pl->devnum - 1);
+    char *l2 = g_strdup_printf("%s/dev/.node/bus_usb_%03u_%03u", root, pl->bus, pl->devnum);
+    unlink(l1);
+    unlink(l2);
+    g_free(l1);
+    g_free(l2);
+    g_free(root);
+}
+
 static int add_record(struct usbdev *d, char *rec)
 {
     GError *err = NULL;
@@ -750,6 +777,7 @@ int usbdev_plug(struct usbdev *d, unsigned bus, unsigned devnum, const char *por
     fmodel_wire_event(d->model, "plug bus=%u dev=%u port=%s", bus, devnum, port);
     g_mutex_unlock(&d->lock);
 
+    remove_stale_links(d, pl);
     rc = add_record(d, sysrec_device(devpath, bus, devnum, port, d->model));
     if (rc == 0) {
         pl->in_sysfs = true;
@@ -780,6 +808,7 @@ void usbdev_unplug(struct usbdev *d)
     umockdev_testbed_remove_device(d->tb, pl->ifpath);
     umockdev_testbed_remove_device(d->tb, pl->syspath);
     pl->in_sysfs = false;
+    remove_stale_links(d, pl);
     if (unlink(pl->node) != 0 && errno != ENOENT)
         log_msg(LOG_WARN_LVL, "bbemu: unlink %s: %s", pl->node, strerror(errno));
 }

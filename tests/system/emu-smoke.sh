@@ -130,6 +130,11 @@ echo "fault CTL1 stall" > "$C"; wait_for sh -c "'$B' read CTL1 10 2>&1 | grep -q
 echo "clear CTL1" > "$C"; echo "fault CTL1 unplug:1000" > "$C"
 wait_for sh -c "'$B' read CTL1 100000 2>&1 >/dev/null | grep -q NO_DEVICE" || r=11
 wait_for gone CTL1 || r=12
+# device numbers wrap around at 127 and are reused after re-enumerations
+echo "plug CTL1" > "$C"
+i=0; while [ $i -lt 130 ]; do echo "replug CTL1"; i=$((i + 1)); done > "$C"
+echo "dump CTL1 $W/dump2.txt" > "$C"; wait_for test -f "$W/dump2.txt" || r=13
+wait_for "$B" read CTL1 1000 || r=14
 exit $r
 EOF
 "$BBEMU" --device CTL1 -- sh "$work/ctl.sh" "$BBCLIENT" "$work" 2> "$work/err"; rc=$?
