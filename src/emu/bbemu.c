@@ -31,6 +31,8 @@ struct opts {
     struct spec specs[MAX_DEVICES];
     size_t nspecs;
     const char *control, *wire_dir, *user;
+    long expect_mask;                    /* -1: no --expect */
+    unsigned long long expect_count;
     char **command;                      /* NULL: interactive */
     uid_t uid;
     gid_t gid;
@@ -61,6 +63,9 @@ static void usage(FILE *f)
           "  -v, --verbose        more messages on stderr (repeatable)\n"
           "  -h, --help           this text\n"
           "  -V, --version        version\n"
+          "  -e, --expect MASK:COUNT  write the first COUNT bytes the single --device\n"
+          "                       clocks out with enable mask MASK (hex), no faults;\n"
+          "                       start nothing\n"
           "\n"
           "SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,payload=FILE]\n"
           "       [,fault=NAME[:ARG]]...\n"
@@ -102,13 +107,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "expect", required_argument, NULL, 'e' },
         { NULL, 0, NULL, 0 },
     };
     char err[512];
     int c, verbose = 0;
     bool dashdash;
 
-    while ((c = getopt_long(argc, argv, "+d:c:w:u:vhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+d:c:w:u:vhVe:", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             if (o->nspecs == MAX_DEVICES)
@@ -131,6 +137,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'h':
             usage(stdout);
             exit(0);
+        case 'e': {
+            char *end;
+            o->expect_mask = strtol(optarg, &end, 16);
+            if (end == optarg || *end != ':' || o->expect_mask < 0 || o->expect_mask > 15 ||
+                !end[1] || end[1] == '-')
+                return bad("--expect '%s': expected MASK:COUNT (MASK 0..f hex)", optarg);
+            o->expect_count = strtoull(end + 1, &end, 10);
+            if (*end)
+                return bad("--expect '%s': bad COUNT", optarg);
+            break;
+        }
         case 'V':
             printf("bbemu %s\n", BB_PKG_VERSION);
             exit(0);
@@ -140,6 +157,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
         }
     }
     log_set_verbosity(verbose);
+    if (o->expect_mask >= 0) {
+        if (o->nspecs != 1 || optind < argc)
+            return bad("--expect needs exactly one --device and no COMMAND");
+        return 0;
+    }
     dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
     if (optind < argc)
         o->command = argv + optind;
@@ -326,6 +348,43 @@ out:
 
 /* ------------------------------------------------------------ main */
 
+/* --expect: drive a private fmodel like a host would (MPSSE, `80 00 DD`,
+ * read commands) and write the payload; faults of the SPEC are ignored. */
+static int expect(const struct opts *o)
+{
+    const struct spec *s = &o->specs[0];
+    struct fmodel_config cfg = { .serial = s->serial, .kind = s->kind,
+                                 .payload = s->payload, .payload_len = s->payload_len };
+    static uint8_t buf[65536 + 1024];
+    uint8_t setup[8] = { 0x40, 0x0b, 0x00, 0x02, 0x01, 0x00, 0x00, 0x00 };
+    uint8_t gpio[3] = { 0x80, 0x00, (uint8_t)(0x0b | ((~o->expect_mask << 4) & 0xf0)) };
+    struct fmodel *m = NULL;
+    int rc = 1;
+
+    if (fmodel_new(&cfg, &m) != 0 || fmodel_control(m, setup, NULL) != 0 ||
+        fmodel_bulk_out(m, gpio, sizeof(gpio)) != 0)
+        goto out;
+    for (unsigned long long left = o->expect_count; left;) {
+        size_t n = left > 65536 ? 65536 : (size_t)left, len = 0;
+        uint8_t cmd[3] = { 0x20, (uint8_t)((n - 1) & 0xff), (uint8_t)((n - 1) >> 8) };
+        if (fmodel_bulk_out(m, cmd, sizeof(cmd)) != 0 ||
+            fmodel_bulk_in(m, buf, sizeof(buf), false, &len) != 0)
+            goto out;
+        for (size_t off = 0; off < len; off += FMODEL_MAXPACKET) {
+            size_t pkt = len - off < FMODEL_MAXPACKET ? len - off : FMODEL_MAXPACKET;
+            if (fwrite(buf + off + 2, 1, pkt - 2, stdout) != pkt - 2)
+                goto out;
+        }
+        left -= n;
+    }
+    rc = fflush(stdout) == 0 ? 0 : 1;
+out:
+    if (rc)
+        fprintf(stderr, "bbemu: --expect failed\n");
+    fmodel_free(m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static struct opts o;
@@ -334,9 +393,14 @@ int main(int argc, char **argv)
     const char *tmpdir = getenv("TMPDIR");
     int rc;
 
+    o.expect_mask = -1;
     rc = parse_args(argc, argv, &o);
     if (rc)
         goto done;
+    if (o.expect_mask >= 0) {
+        rc = expect(&o);
+        goto done;
+    }
     rc = 1;
     signal(SIGPIPE, SIG_IGN);
     r.loop = g_main_loop_new(NULL, FALSE);

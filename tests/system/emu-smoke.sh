@@ -95,6 +95,10 @@ sys.exit(0 if bytes(x ^ y for x, y in zip(a, b)) == f and len(a) == len(f) else 
         "$work/m1" "$work/me" "$work/pay.bin"
 fi
 check "mask 0x01 differs from payload" sh -c "! cmp -s '$work/m1' '$work/pay.bin'"
+"$BBEMU" --expect 1:70000 --device "PAY1,payload=$work/pay.bin" > "$work/e1"
+check "--expect predicts mask 0x01" cmp -s "$work/e1" "$work/m1"
+"$BBEMU" --expect f:200000 --device "PAY1,payload=$work/pay.bin,fault=stuck" > "$work/ef"
+check "--expect with mask 0xf = payload" cmp -s "$work/ef" "$work/want200k.bin"
 "$BBEMU" --device PAY1 -- "$BBCLIENT" read PAY1 5000 00 > "$work/z"
 head -c 5000 /dev/zero > "$work/zeros"
 check "mask 0 gives zeros" cmp -s "$work/z" "$work/zeros"
