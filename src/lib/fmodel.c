@@ -48,9 +48,8 @@ struct fmodel {
     uint64_t base[FMODEL_FAULT_COUNT];
     bool unplug_due;
 
-    /* wire log */
-    char *wire;
-    size_t wire_len, wire_cap;
+    /* wire log: "\n"-terminated lines, NUL after the last */
+    struct queue wire;
     bool wire_full;
     fmodel_wire_fn sink;
     void *sink_user;
@@ -380,31 +379,21 @@ static void queue_clear(struct queue *q)
 
 static void wire_add(struct fmodel *m, const char *line, size_t n)
 {
+    char *p;
+
     if (m->sink)
         m->sink(line, m->sink_user);
-    if (m->wire_full)
-        return;
-    if (m->wire_len + n + 2 > WIRE_MAX) {
+    if (m->wire_full || m->wire.len + n + 2 > WIRE_MAX ||
+        !(p = (char *)queue_reserve(&m->wire, n + 2))) {
+        if (!m->wire_full)
+            log_msg(LOG_WARN_LVL, "fmodel %s: wire log full, later lines not kept", m->serial);
         m->wire_full = true;
-        log_msg(LOG_WARN_LVL, "fmodel %s: wire log full, later lines not kept", m->serial);
         return;
     }
-    if (m->wire_len + n + 2 > m->wire_cap) {
-        size_t cap = m->wire_cap ? m->wire_cap : 4096;
-        while (cap < m->wire_len + n + 2)
-            cap *= 2;
-        char *w = realloc(m->wire, cap);
-        if (!w) {
-            log_msg(LOG_ERR_LVL, "fmodel %s: out of memory for the wire log", m->serial);
-            return;
-        }
-        m->wire = w;
-        m->wire_cap = cap;
-    }
-    memcpy(m->wire + m->wire_len, line, n);
-    m->wire_len += n;
-    m->wire[m->wire_len++] = '\n';
-    m->wire[m->wire_len] = '\0';
+    memcpy(p, line, n);
+    p[n] = '\n';
+    p[n + 1] = '\0';
+    m->wire.len--;                       /* the NUL stays outside */
 }
 
 void fmodel_wire_event(struct fmodel *m, const char *fmt, ...)
@@ -429,56 +418,42 @@ void fmodel_wire_sink(struct fmodel *m, fmodel_wire_fn fn, void *user)
 const char *fmodel_wire_text(const struct fmodel *m, size_t *len)
 {
     if (len)
-        *len = m->wire_len;
-    return m->wire ? m->wire : "";
+        *len = m->wire.len;
+    return m->wire.len ? (const char *)m->wire.d : "";
 }
 
 void fmodel_wire_clear(struct fmodel *m)
 {
-    m->wire_len = 0;
+    queue_clear(&m->wire);
     m->wire_full = false;
-    if (m->wire)
-        m->wire[0] = '\0';
 }
 
 int fmodel_wire_dump(const struct fmodel *m, const char *path)
 {
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
-    int fd = -1, rc = 0;
-    size_t off = 0;
+    FILE *f = NULL;
+    int fd, rc = 0;
 
     if (!tmp)
         return -ENOMEM;
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp.XXXXXX", 12);
     fd = mkstemp(tmp);
-    if (fd < 0) {
+    if (fd < 0 || fchmod(fd, 0644) != 0 || !(f = fdopen(fd, "w"))) {
         rc = -errno;
+        if (fd >= 0)
+            close(fd);
         goto out;
     }
-    if (fchmod(fd, 0644) != 0) {
+    if (m->wire.len && fwrite(m->wire.d, 1, m->wire.len, f) != m->wire.len)
+        rc = -EIO;
+    if (fclose(f) != 0 && rc == 0)
         rc = -errno;
-        goto out;
-    }
-    while (off < m->wire_len) {
-        ssize_t w = write(fd, m->wire + off, m->wire_len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            goto out;
-        }
-        off += (size_t)w;
-    }
-    rc = close(fd) != 0 ? -errno : 0;
-    fd = -1;
     if (rc == 0 && rename(tmp, path) != 0)
         rc = -errno;
 out:
-    if (fd >= 0)
-        close(fd);
-    if (rc)
+    if (rc && fd >= 0)
         unlink(tmp);
     free(tmp);
     return rc;
@@ -534,7 +509,7 @@ void fmodel_free(struct fmodel *m)
     free(m->payload);
     free(m->rx.d);
     free(m->cmd.d);
-    free(m->wire);
+    free(m->wire.d);
     free(m);
 }
 
