@@ -291,6 +291,14 @@ static char **child_env(const struct run *r, const char *tmpdir)
     env = g_environ_setenv(env, "BBEMU_CONTROL", r->ctl_path, TRUE);
     env = tmpdir ? g_environ_setenv(env, "TMPDIR", tmpdir, TRUE)
                  : g_environ_unsetenv(env, "TMPDIR");
+    /* an ASan-built COMMAND would refuse to run with the preload first */
+    const char *asan = g_environ_getenv(env, "ASAN_OPTIONS");
+    if (!asan || !strstr(asan, "verify_asan_link_order")) {
+        char *v = g_strdup_printf("%s%sverify_asan_link_order=0", asan ? asan : "",
+                                  asan && *asan ? ":" : "");
+        env = g_environ_setenv(env, "ASAN_OPTIONS", v, TRUE);
+        g_free(v);
+    }
     g_free(pre);
     return env;
 }
