@@ -49,6 +49,11 @@ check-asan: deps
 demo: build
 	sh scripts/demo.sh $(BUILD)
 
+# Benchmarks (not tests): QA throughput vs rngtest and ent, seedd's RSS.
+bench: build
+	@sh scripts/deps.sh bench
+	sh scripts/bench.sh $(BUILD)
+
 # Real coverage-guided fuzzing (libFuzzer), FUZZ_SECONDS per target.
 fuzz: deps
 	@test -f $(FUZZ_BUILD)/build.ninja || CC=clang meson setup $(FUZZ_BUILD) \

@@ -1,0 +1,56 @@
+#!/bin/sh
+# make bench: QA throughput against rngtest (FIPS 140-2 only) and ent on the
+# same 256 MB random file, measured in this run, and seedd's peak RSS with 3
+# emulated devices.  Prints "BENCH <name> <value> <unit>" lines.  A
+# benchmark, not a test: it reports, it does not pass or fail on numbers.
+set -eu
+BUILD=${1:-build}
+MB=${BENCH_MB:-256}
+T=$(mktemp -d /tmp/bbbench.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s%N; }
+rate() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / 1048576 / (ns / 1e9) }'; }
+
+head -c "${MB}M" /dev/urandom >"$T/data"
+bytes=$((MB * 1048576))
+echo "bench: $MB MiB of /dev/urandom in $T/data" >&2
+
+# Our full QA (FIPS + continuous + Ent8 + Ent16 + bit runs), one core.
+"$BUILD/bench/qa_bench" -m "$MB" -r 32 "$T/data" >"$T/qa"
+cat "$T/qa"
+qa=$(sed -n 's/^BENCH qa_full \([0-9.]*\) MB\/s$/\1/p' "$T/qa")
+
+# rngtest (rng-tools5): FIPS 140-2 only.  Its exit status reports failed
+# blocks, which random data has a few of: ignore it.
+t0=$(now)
+rngtest <"$T/data" >/dev/null 2>"$T/rngtest.err" || true
+t1=$(now)
+rt=$(rate $bytes $((t1 - t0)))
+echo "BENCH rngtest $rt MB/s"
+
+t0=$(now)
+ent "$T/data" >/dev/null
+t1=$(now)
+echo "BENCH ent $(rate $bytes $((t1 - t0))) MB/s"
+
+awk -v a="$qa" -v b="$rt" 'BEGIN { printf "BENCH qa_vs_rngtest %.1f x\n", a / b }'
+
+# seedd's peak RSS (VmHWM) streaming from 3 emulated devices with full QA.
+"$BUILD/bbemu" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
+    --device GTH4R8@5-2.3,dev=7 -- sh -c '
+    "$1" -o >/dev/null 2>/dev/null &
+    pid=$!
+    hwm=0
+    i=0
+    while [ $i -lt 40 ]; do
+        v=$(sed -n "s/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p" /proc/$pid/status 2>/dev/null)
+        [ -n "$v" ] && hwm=$v
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -TERM $pid
+    wait $pid
+    echo "BENCH seedd_rss_3dev $hwm kB"
+' sh "$BUILD/seedd"
