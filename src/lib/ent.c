@@ -1,0 +1,709 @@
+/* ent: ENT-style statistics.  See ent.h and spec §4.3. */
+#include "ent.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chisq.h"
+
+#define MC_RADIUS 281474943156225ull /* (2^24 - 1)^2 */
+#define EXACT_LIMIT 9007199254740992.0 /* 2^53 */
+#define SPLIT_STACK 128
+
+static const struct ent_limits limits8 = {
+    .long_minsamples = 250000000,
+    .long_entropy = 7.999999,
+    .short_entropy = 7.999,
+    .long_chisq_min = 161.643,
+    .long_chisq_max = 377.053,
+    .short_chisq_min = 147.374,
+    .short_chisq_max = 400.965,
+    .long_mean_min = 127.5 - 0.019,
+    .long_mean_max = 127.5 + 0.019,
+    .short_mean_min = 127.5 - 0.58,
+    .short_mean_max = 127.5 + 0.58,
+    .long_pi = 0.0003 * M_PI,
+    .short_pi = 0.0097 * M_PI,
+    .long_corr = 0.00025,
+    .short_corr = 0.0078,
+    .long_minentropy = 7.99,
+    .short_minentropy = 7.73,
+    .recovery_blocks = 10,
+};
+
+static const struct ent_limits limits16 = {
+    .long_minsamples = 800000000,
+    .long_entropy = 15.9999,
+    .short_entropy = 15.9995,
+    .long_chisq_min = 63823.624,
+    .long_chisq_max = 67265.364,
+    .short_chisq_min = 321.0,
+    .short_chisq_max = 67459.181,
+    .long_mean_min = 32767.5 - 1.87,
+    .long_mean_max = 32767.5 + 1.87,
+    .short_mean_min = 32767.5 - 7.69,
+    .short_mean_max = 32767.5 + 7.69,
+    .long_pi = 0.000088 * M_PI,
+    .short_pi = 0.000395 * M_PI,
+    .long_corr = 0.00011,
+    .short_corr = 0.00044,
+    .long_minentropy = 15.893,
+    .short_minentropy = 15.708,
+    .recovery_blocks = 3,
+};
+
+/* A reported data set: the previous short block or the long term. */
+struct ent_data {
+    uint64_t *bin;
+    uint64_t samples, inradius, pisamples;
+    unsigned corr0, corrn; /* corr0 > nbins: none yet */
+    double corr1, corr2, corr3;
+    struct ent_result result[3];
+    struct ent_fail fail;
+};
+
+struct ent {
+    unsigned bits, ss; /* bits per sample, bytes per sample */
+    size_t nbins;
+    uint64_t short_len;
+    uint64_t int_limit; /* samples per block while the sums are exact */
+    uint64_t norm_limit;
+    const struct ent_limits *lim;
+
+    /* The short block being filled. */
+    uint32_t *hot; /* Ent8: 4 x 256 sub-tables; Ent16: 65536 */
+    uint64_t s_samples, s_inradius, s_pisamples;
+    unsigned s_c0, s_prev;
+    uint64_t s_c1;  /* exact, until dmode */
+    bool dmode;     /* per-sample doubles from here on */
+    double d1, d3;
+    struct ent_result s_result[3];
+    struct ent_fail s_fail;
+
+    struct ent_data prev; /* last completed short block ("Short") */
+    struct ent_data lng;  /* long term ("Long") */
+
+    bool have_results, unchecked;
+    uint64_t conv_entropy, conv_mean, conv_pi, conv_corr, conv_minentropy;
+    uint64_t ok_wait; /* 1: not in recovery */
+};
+
+static void result_init(struct ent_result r[3], double ideal_mean)
+{
+    memset(&r[ENT_CURRENT], 0, sizeof(r[0]));
+    r[ENT_MIN] = (struct ent_result){ DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX };
+    r[ENT_MAX] = (struct ent_result){ -DBL_MAX, -DBL_MAX, ideal_mean, M_PI, 0.0, -DBL_MAX };
+}
+
+static double ideal_mean(const struct ent *e)
+{
+    return (double)(1u << (e->bits - 1)) - 0.5;
+}
+
+static void short_reset(struct ent *e)
+{
+    memset(e->hot, 0, (e->bits == 8 ? 4 * 256 : e->nbins) * sizeof(e->hot[0]));
+    e->s_samples = e->s_inradius = e->s_pisamples = 0;
+    e->s_c0 = (unsigned)e->nbins + 1;
+    e->s_prev = 0;
+    e->s_c1 = 0;
+    e->dmode = false;
+    e->d1 = e->d3 = 0.0;
+}
+
+static void data_reset(struct ent *e, struct ent_data *d)
+{
+    memset(d->bin, 0, e->nbins * sizeof(d->bin[0]));
+    d->samples = d->inradius = d->pisamples = 0;
+    d->corr0 = (unsigned)e->nbins + 1;
+    d->corrn = 0;
+    d->corr1 = d->corr2 = d->corr3 = 0.0;
+}
+
+int ent_new(unsigned bits, uint64_t short_len, struct ent **out)
+{
+    if ((bits != 8 && bits != 16) || short_len > UINT32_MAX)
+        return -EINVAL;
+    struct ent *e = calloc(1, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    e->bits = bits;
+    e->ss = bits / 8;
+    e->nbins = (size_t)1 << bits;
+    e->short_len = short_len ? short_len : bits == 8 ? ENT8_SHORT_LEN : ENT16_SHORT_LEN;
+    e->lim = bits == 8 ? &limits8 : &limits16;
+    e->norm_limit = SIZE_MAX / 2;
+    double maxsq = (double)(e->nbins - 1) * (double)(e->nbins - 1);
+    e->int_limit = (uint64_t)floor(EXACT_LIMIT / maxsq);
+    e->hot = calloc(bits == 8 ? 4 * 256 : e->nbins, sizeof(e->hot[0]));
+    e->prev.bin = calloc(e->nbins, sizeof(uint64_t));
+    e->lng.bin = calloc(e->nbins, sizeof(uint64_t));
+    if (!e->hot || !e->prev.bin || !e->lng.bin)
+        goto fail;
+    short_reset(e);
+    data_reset(e, &e->prev);
+    data_reset(e, &e->lng);
+    result_init(e->s_result, ideal_mean(e));
+    result_init(e->prev.result, ideal_mean(e));
+    result_init(e->lng.result, ideal_mean(e));
+    e->ok_wait = 1;
+    *out = e;
+    return 0;
+fail:
+    ent_free(e);
+    return -ENOMEM;
+}
+
+void ent_free(struct ent *e)
+{
+    if (!e)
+        return;
+    free(e->hot);
+    free(e->prev.bin);
+    free(e->lng.bin);
+    free(e);
+}
+
+/* ---- per-piece work ---- */
+
+static uint64_t load_be48(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    w = __builtin_bswap64(w);
+#elif !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+    w = (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+        (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16;
+#endif
+    return w >> 16;
+}
+
+/* Monte Carlo on the bytes of one piece: groups i, i + 6 < len. */
+static void monte_carlo(struct ent *e, const uint8_t *p, size_t len)
+{
+    if (len < 7)
+        return;
+    size_t groups = (len - 1) / 6, g = 0;
+    uint64_t in = 0;
+    for (; g < groups && 6 * g + 8 <= len; g++) {
+        uint64_t w = load_be48(p + 6 * g);
+        uint64_t x = w >> 24, y = w & 0xffffff;
+        in += x * x + y * y <= MC_RADIUS;
+    }
+    for (; g < groups; g++) {
+        const uint8_t *q = p + 6 * g;
+        uint64_t x = (uint64_t)q[0] << 16 | (uint64_t)q[1] << 8 | q[2];
+        uint64_t y = (uint64_t)q[3] << 16 | (uint64_t)q[4] << 8 | q[5];
+        in += x * x + y * y <= MC_RADIUS;
+    }
+    e->s_inradius += in;
+    e->s_pisamples += groups;
+}
+
+static unsigned load16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+/* Exact-integer kernels: bins and c1 = sum(prev * v); c2, c3 come from the
+ * bins at the end of the block. */
+static void kernel8_int(struct ent *e, const uint8_t *p, uint64_t n)
+{
+    uint32_t *h0 = e->hot, *h1 = h0 + 256, *h2 = h0 + 512, *h3 = h0 + 768;
+    unsigned prev = e->s_prev;
+    uint64_t s0 = 0, s1 = 0;
+    uint64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        unsigned b0 = p[i], b1 = p[i + 1], b2 = p[i + 2], b3 = p[i + 3];
+        h0[b0]++;
+        h1[b1]++;
+        h2[b2]++;
+        h3[b3]++;
+        s0 += prev * b0 + b1 * b2;
+        s1 += b0 * b1 + b2 * b3;
+        prev = b3;
+    }
+    for (; i < n; i++) {
+        h0[p[i]]++;
+        s0 += prev * p[i];
+        prev = p[i];
+    }
+    e->s_c1 += s0 + s1;
+    e->s_prev = prev;
+}
+
+static void kernel16_int(struct ent *e, const uint8_t *p, uint64_t n)
+{
+    uint32_t *h = e->hot;
+    unsigned prev = e->s_prev;
+    uint64_t s0 = 0, s1 = 0;
+    uint64_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        unsigned v0 = load16(p + 2 * i), v1 = load16(p + 2 * i + 2);
+        h[v0]++;
+        h[v1]++;
+        s0 += prev * v0;
+        s1 += v0 * v1;
+        prev = v1;
+    }
+    for (; i < n; i++) {
+        unsigned v = load16(p + 2 * i);
+        h[v]++;
+        s0 += prev * v;
+        prev = v;
+    }
+    e->s_c1 += s0 + s1;
+    e->s_prev = prev;
+}
+
+/* Upstream's arithmetic: c1 += prev * v, c3 += v * v, as 32-bit unsigned
+ * products added to doubles one sample at a time. */
+static void kernel_double(struct ent *e, const uint8_t *p, uint64_t n)
+{
+    uint32_t *h = e->hot;
+    unsigned prev = e->s_prev;
+    double d1 = e->d1, d3 = e->d3;
+    for (uint64_t i = 0; i < n; i++) {
+        unsigned v = e->ss == 1 ? p[i] : load16(p + 2 * i);
+        h[v]++;
+        d1 += (double)(prev * v);
+        d3 += (double)(v * v);
+        prev = v;
+    }
+    e->d1 = d1;
+    e->d3 = d3;
+    e->s_prev = prev;
+}
+
+/* Bins of the short block so far, merged from the sub-tables. */
+static uint64_t hot_bin(const struct ent *e, size_t v)
+{
+    if (e->bits == 8)
+        return (uint64_t)e->hot[v] + e->hot[256 + v] + e->hot[512 + v] + e->hot[768 + v];
+    return e->hot[v];
+}
+
+static void accumulate(struct ent *e, const uint8_t *p, uint64_t n)
+{
+    if (!n)
+        return;
+    if (e->s_c0 > e->nbins) {
+        unsigned v = e->ss == 1 ? p[0] : load16(p);
+        e->s_c0 = v;
+        e->s_prev = v;
+        e->hot[v]++;
+        e->s_samples++;
+        p += e->ss;
+        n--;
+    }
+    if (!e->dmode) {
+        uint64_t room = e->int_limit > e->s_samples ? e->int_limit - e->s_samples : 0;
+        uint64_t k = n < room ? n : room;
+        if (e->ss == 1)
+            kernel8_int(e, p, k);
+        else
+            kernel16_int(e, p, k);
+        e->s_samples += k;
+        p += k * e->ss;
+        n -= k;
+        if (!n)
+            return;
+        /* All partial sums so far are exact: continue in doubles. */
+        uint64_t c3 = 0;
+        for (size_t v = 0; v < e->nbins; v++)
+            c3 += hot_bin(e, v) * v * v;
+        e->d1 = (double)e->s_c1;
+        e->d3 = (double)c3;
+        e->dmode = true;
+    }
+    kernel_double(e, p, n);
+    e->s_samples += n;
+}
+
+/* ---- results ---- */
+
+static void add_result(const struct ent *e, struct ent_result r[3], const struct ent_result *c)
+{
+    const double mean = ideal_mean(e);
+    r[ENT_CURRENT] = *c;
+    struct ent_result *mn = &r[ENT_MIN], *mx = &r[ENT_MAX];
+    if (mn->entropy > c->entropy)
+        mn->entropy = c->entropy;
+    if (mn->chisq > c->chisq)
+        mn->chisq = c->chisq;
+    if (fabs(mn->mean - mean) > fabs(c->mean - mean))
+        mn->mean = c->mean;
+    if (fabs(mn->pi - M_PI) > fabs(c->pi - M_PI))
+        mn->pi = c->pi;
+    if (fabs(mn->corr) > fabs(c->corr))
+        mn->corr = c->corr;
+    if (mn->minentropy > c->minentropy)
+        mn->minentropy = c->minentropy;
+    if (mx->entropy < c->entropy)
+        mx->entropy = c->entropy;
+    if (mx->chisq < c->chisq)
+        mx->chisq = c->chisq;
+    if (fabs(mx->mean - mean) < fabs(c->mean - mean))
+        mx->mean = c->mean;
+    if (fabs(mx->pi - M_PI) < fabs(c->pi - M_PI))
+        mx->pi = c->pi;
+    if (fabs(mx->corr) < fabs(c->corr))
+        mx->corr = c->corr;
+    if (mx->minentropy < c->minentropy)
+        mx->minentropy = c->minentropy;
+}
+
+static void compute_result(const struct ent *e, const struct ent_data *d, struct ent_result r[3])
+{
+    double dsamples = (double)d->samples;
+    double expected = dsamples / (double)e->nbins;
+    double entropy = 0.0, chisq = 0.0, sum = 0.0, pmax = 0.0;
+    uint64_t cmax = 0;
+
+    for (size_t i = 0; i < e->nbins; i++) {
+        double error = (double)d->bin[i] - expected;
+        double p = (double)d->bin[i] / dsamples;
+        if (d->bin[i] > cmax) {
+            cmax = d->bin[i];
+            pmax = p;
+        }
+        if (p > 0.0)
+            entropy -= p * log2(p);
+        chisq += (error * error) / expected;
+        sum += (double)(d->bin[i] * i);
+    }
+    double c1 = d->corr1 + (double)(d->corrn * d->corr0); /* wrap-around pair */
+    double c2 = d->corr2 * d->corr2;
+    double ac = (dsamples * c1 - c2) / (dsamples * d->corr3 - c2);
+
+    struct ent_result c = {
+        .entropy = entropy,
+        .chisq = chisq,
+        .mean = sum / dsamples,
+        .pi = 4.0 * (double)d->inradius / (double)d->pisamples,
+        .corr = isfinite(ac) ? ac : 1.0,
+        .minentropy = -log2(((double)cmax + 2.3 * sqrt(dsamples * pmax * (1.0 - pmax))) / dsamples),
+    };
+    add_result(e, r, &c);
+}
+
+static void normalise_long(struct ent *e)
+{
+    struct ent_data *d = &e->lng;
+    if (d->samples > e->norm_limit) {
+        double old_samples = (double)d->samples;
+        double old_expected = old_samples / (double)e->nbins;
+        double new_expected = old_expected / 2.0;
+        d->samples = 0;
+        for (size_t i = 0; i < e->nbins; i++) {
+            double error = (double)d->bin[i] - old_expected;
+            double chisq = (error * error) / old_expected;
+            double fudge = sqrt(new_expected * chisq);
+            d->bin[i] = (uint64_t)lrint(error < 0 ? new_expected - fudge : new_expected + fudge);
+            d->samples += d->bin[i];
+        }
+        double scale = (double)d->samples / old_samples;
+        d->corr1 *= scale;
+        d->corr2 *= scale;
+        d->corr3 *= scale;
+    }
+    if (d->pisamples > e->norm_limit) {
+        d->inradius >>= 1;
+        d->pisamples >>= 1;
+    }
+}
+
+void ent_flush(struct ent *e)
+{
+    if (!e->s_samples)
+        return;
+
+    struct ent_data *s = &e->prev, *l = &e->lng;
+    uint64_t c2 = 0, c3 = 0;
+    for (size_t v = 0; v < e->nbins; v++) {
+        uint64_t b = hot_bin(e, v);
+        s->bin[v] = b;
+        l->bin[v] += b;
+        c2 += b * v;
+        if (!e->dmode)
+            c3 += b * v * v;
+    }
+    s->samples = e->s_samples;
+    s->inradius = e->s_inradius;
+    s->pisamples = e->s_pisamples;
+    s->corr0 = e->s_c0;
+    s->corrn = e->s_prev;
+    s->corr1 = e->dmode ? e->d1 : (double)e->s_c1;
+    s->corr2 = (double)c2;
+    s->corr3 = e->dmode ? e->d3 : (double)c3;
+
+    uint64_t long_before = l->samples;
+    if (l->corr0 > e->nbins)
+        l->corr0 = s->corr0;
+    l->corrn = s->corrn;
+    l->corr1 += s->corr1;
+    l->corr2 += s->corr2;
+    l->corr3 += s->corr3;
+    l->inradius += s->inradius;
+    l->pisamples += s->pisamples;
+    l->samples += s->samples;
+
+    compute_result(e, s, e->s_result);
+    compute_result(e, l, l->result);
+    normalise_long(e);
+    memcpy(s->result, e->s_result, sizeof(s->result));
+    s->fail = e->s_fail;
+    short_reset(e);
+
+    e->have_results = true;
+    e->unchecked = true;
+    if (long_before <= e->lim->long_minsamples && l->samples > e->lim->long_minsamples)
+        l->result[ENT_MIN] = l->result[ENT_MAX] = l->result[ENT_CURRENT];
+}
+
+/* One piece of upstream's split: Monte Carlo on its bytes, then its samples;
+ * the short block is finished when it is full. */
+static void piece(struct ent *e, const uint8_t *p, size_t bytes, uint64_t nsamples)
+{
+    monte_carlo(e, p, bytes);
+    accumulate(e, p, nsamples);
+    if (e->s_samples == e->short_len)
+        ent_flush(e);
+}
+
+void ent_analyse(struct ent *e, const uint8_t *buf, size_t len)
+{
+    uint64_t n = len / e->ss;
+    size_t odd = len - (size_t)n * e->ss;
+
+    if (e->s_samples + n <= e->short_len) {
+        piece(e, buf, len, n);
+        return;
+    }
+    /* Upstream: A(n) = A(excess); A(n - excess) when n overruns the block,
+     * excess = n - room.  Unrolled: A(v) with v > room is `k` times A(room)
+     * (as a stack entry) preceded by the leaf A(v - k * room), v - k * room in
+     * 1..room.  The stack depth is bounded like Euclid's algorithm (< 100 for
+     * 64-bit counts). */
+    struct {
+        uint64_t v, c;
+    } st[SPLIT_STACK];
+    int top = 0;
+    st[top].v = n;
+    st[top++].c = 1;
+    while (top) {
+        uint64_t v = st[top - 1].v;
+        if (--st[top - 1].c == 0)
+            top--;
+        uint64_t room = e->short_len - e->s_samples;
+        uint64_t leaf = v;
+        if (v > room) {
+            uint64_t k = (v - 1) / room;
+            leaf = v - k * room;
+            if (top && st[top - 1].v == room) {
+                st[top - 1].c += k;
+            } else if (top < SPLIT_STACK) {
+                st[top].v = room;
+                st[top++].c = k;
+            } else {
+                leaf = v; /* unreachable: split at the block end instead */
+                while (leaf > room) {
+                    piece(e, buf, (size_t)room * e->ss, room);
+                    buf += room * e->ss;
+                    leaf -= room;
+                    room = e->short_len;
+                }
+            }
+        }
+        size_t bytes = (size_t)leaf * e->ss + (top ? 0 : odd);
+        piece(e, buf, bytes, leaf);
+        buf += bytes;
+    }
+}
+
+void ent_clear(struct ent *e)
+{
+    short_reset(e);
+    data_reset(e, &e->lng);
+}
+
+/* ---- IsOk ---- */
+
+/* A long-term check: fails only past long_minsamples; tracks convergence. */
+static bool long_check(struct ent *e, bool bad, size_t *failed, uint64_t *conv)
+{
+    if (bad) {
+        if (e->lng.samples > e->lim->long_minsamples) {
+            (*failed)++;
+            *conv = 0;
+            return false;
+        }
+    } else if (!*conv) {
+        *conv = e->lng.samples;
+    }
+    return true;
+}
+
+bool ent_is_ok(struct ent *e, bool was_ok)
+{
+    if (!e->have_results)
+        return false;
+    if (!e->unchecked)
+        return e->ok_wait == 1;
+    e->unchecked = false;
+
+    const struct ent_limits *lim = e->lim;
+    const struct ent_result *sr = &e->s_result[ENT_CURRENT];
+    const struct ent_result *lr = &e->lng.result[ENT_CURRENT];
+    struct ent_fail *sf = &e->s_fail, *lf = &e->lng.fail;
+    bool passed = true;
+
+    sf->tested++;
+    lf->tested++;
+
+    if (sr->entropy < lim->short_entropy) {
+        sf->entropy++;
+        passed = false;
+    }
+    passed &= long_check(e, lr->entropy < lim->long_entropy, &lf->entropy, &e->conv_entropy);
+
+    if (sr->minentropy < lim->short_minentropy) {
+        sf->minentropy++;
+        passed = false;
+    }
+    passed &= long_check(e, lr->minentropy < lim->long_minentropy, &lf->minentropy,
+                         &e->conv_minentropy);
+
+    if (sr->chisq < lim->short_chisq_min || sr->chisq > lim->short_chisq_max) {
+        sf->chisq++;
+        passed = false;
+    }
+    if (lr->chisq < lim->long_chisq_min || lr->chisq > lim->long_chisq_max) {
+        lf->chisq++; /* always checked, no min-samples gate */
+        passed = false;
+    }
+
+    if (sr->mean < lim->short_mean_min || sr->mean > lim->short_mean_max) {
+        sf->mean++;
+        passed = false;
+    }
+    passed &= long_check(e, lr->mean < lim->long_mean_min || lr->mean > lim->long_mean_max,
+                         &lf->mean, &e->conv_mean);
+
+    if (sr->pi < M_PI - lim->short_pi || sr->pi > M_PI + lim->short_pi) {
+        sf->pi++;
+        passed = false;
+    }
+    passed &= long_check(e, lr->pi < M_PI - lim->long_pi || lr->pi > M_PI + lim->long_pi,
+                         &lf->pi, &e->conv_pi);
+
+    if (sr->corr < -lim->short_corr || sr->corr > lim->short_corr) {
+        sf->corr++;
+        passed = false;
+    }
+    passed &= long_check(e, lr->corr < -lim->long_corr || lr->corr > lim->long_corr,
+                         &lf->corr, &e->conv_corr);
+
+    if (passed) {
+        if (!was_ok && e->ok_wait != 1 &&
+            e->lng.samples - e->ok_wait < lim->recovery_blocks * e->short_len)
+            passed = false;
+        else
+            e->ok_wait = 1;
+    } else {
+        e->ok_wait = e->lng.samples;
+    }
+    e->prev.fail = e->s_fail;
+    return passed;
+}
+
+/* ---- accessors ---- */
+
+bool ent_have_results(const struct ent *e)
+{
+    return e->have_results;
+}
+
+unsigned ent_bits(const struct ent *e)
+{
+    return e->bits;
+}
+
+size_t ent_nbins(const struct ent *e)
+{
+    return e->nbins;
+}
+
+uint64_t ent_short_len(const struct ent *e)
+{
+    return e->short_len;
+}
+
+const struct ent_limits *ent_get_limits(const struct ent *e)
+{
+    return e->lim;
+}
+
+uint64_t ent_pending_samples(const struct ent *e)
+{
+    return e->s_samples;
+}
+
+static const struct ent_data *data(const struct ent *e, enum ent_term t)
+{
+    return t == ENT_LONG ? &e->lng : &e->prev;
+}
+
+uint64_t ent_samples(const struct ent *e, enum ent_term t)
+{
+    return data(e, t)->samples;
+}
+
+const uint64_t *ent_bins(const struct ent *e, enum ent_term t)
+{
+    return data(e, t)->bin;
+}
+
+uint64_t ent_pisamples(const struct ent *e, enum ent_term t)
+{
+    return data(e, t)->pisamples;
+}
+
+uint64_t ent_piin(const struct ent *e, enum ent_term t)
+{
+    return data(e, t)->inradius;
+}
+
+const struct ent_result *ent_result(const struct ent *e, enum ent_term t, enum ent_set s)
+{
+    return &data(e, t)->result[s];
+}
+
+const struct ent_fail *ent_fail(const struct ent *e, enum ent_term t)
+{
+    return &data(e, t)->fail;
+}
+
+double ent_chisq_p(const struct ent *e, const struct ent_result *r)
+{
+    return chisq_pochisq(r->chisq, (int)e->nbins - 1);
+}
+
+double ent_pi_error(const struct ent_result *r)
+{
+    double pe = 100.0 * (r->pi - M_PI) / M_PI;
+    if (isfinite(pe))
+        return pe;
+    return pe < 0.0 ? -DBL_MAX : DBL_MAX;
+}
+
+void ent_set_normalise_limit(struct ent *e, uint64_t limit)
+{
+    e->norm_limit = limit;
+}
