@@ -1,0 +1,281 @@
+/* Unit tests for health (the HealthMonitor): FIPS bring-up after 20 blocks
+ * with the 2500-byte carry, the Ent8 start flag, whole-buffer verdicts on the
+ * state after processing, streams that must never pass, and identity with
+ * the reference monitor (qa_ref). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "health.h"
+#include "qa_ref.h"
+
+static void test_api(void **state)
+{
+    (void)state;
+    struct health *h = NULL;
+    assert_int_equal(health_new(NULL, true, &h), -EINVAL);
+    char id[] = "/dev/urandom";
+    assert_int_equal(health_new(id, false, &h), 0);
+    id[0] = 'x'; /* copied */
+    assert_string_equal(health_id(h), "/dev/urandom");
+    assert_false(health_fips_ok(h));
+    assert_false(health_ent8_ok(h));
+    assert_true(health_ent16_ok(h));
+    assert_int_equal(health_bytes_analysed(h), 0);
+    assert_int_equal(health_bytes_passed(h), 0);
+    assert_int_equal(health_fips_carry(h), 0);
+    assert_int_equal(ent_bits(health_ent8(h)), 8);
+    assert_int_equal(ent_short_len(health_ent8(h)), 500000);
+    assert_int_equal(ent_bits(health_ent16(h)), 16);
+    assert_int_equal(ent_short_len(health_ent16(h)), 100000000);
+    assert_ptr_equal(health_bitruns(h), fips_bitruns(health_fips(h)));
+    assert_false(health_check(h, (const uint8_t *)"", 0));
+    health_free(h);
+    health_free(NULL);
+    assert_int_equal(health_new_ex("x", true, 1000, (uint64_t)1 << 40, &h), -EINVAL);
+    assert_int_equal(health_new_ex("x", true, 1000, 3000, &h), 0);
+    assert_int_equal(ent_short_len(health_ent16(h)), 3000);
+    health_free(h);
+}
+
+/* Feed random data in `bs`-byte buffers; expect the first pass at call
+ * `first_pass` (1-based) and every call after it to pass. */
+static void bringup(bool ent8_ok, size_t bs, size_t first_pass, size_t calls)
+{
+    struct health *h;
+    assert_int_equal(health_new("dev", ent8_ok, &h), 0);
+    uint64_t seed = 1000 + bs;
+    uint8_t *buf = malloc(bs);
+    assert_non_null(buf);
+    for (size_t i = 1; i <= calls; i++) {
+        ref_random(&seed, buf, bs);
+        bool ok = health_check(h, buf, bs);
+        if (ok != (i >= first_pass))
+            fail_msg("call %zu of %zu bytes: %d", i, bs, ok);
+        assert_int_equal(health_bytes_analysed(h), i * bs);
+        assert_int_equal(health_bytes_passed(h), i >= first_pass ? (i - first_pass + 1) * bs : 0);
+        assert_int_equal(health_fips_carry(h), (i * bs) % FIPS_BLOCK_SIZE);
+    }
+    free(buf);
+    health_free(h);
+}
+
+static void test_bringup(void **state)
+{
+    (void)state;
+    bringup(true, 2500, 20, 60);  /* exactly 20 FIPS blocks */
+    bringup(true, 1000, 50, 120); /* block 20 completes in the 50th call */
+    bringup(true, 2501, 20, 60);  /* the 20th call carries 20 bytes */
+    bringup(true, 2499, 21, 60);  /* block 20 completes in the 21st call */
+    bringup(true, 65536, 1, 10);  /* 26 blocks: the first buffer passes whole */
+    /* Ent8 not ok at start: the first Ent8 result (500000 bytes) is needed. */
+    bringup(false, 65536, 8, 12);
+    bringup(false, 100000, 5, 8);
+}
+
+enum stream { STUCK0, STUCK_AA, BIASED, WORD, PATTERN };
+
+static void make(enum stream s, uint64_t *seed, uint8_t *buf, size_t len, size_t pos)
+{
+    static uint8_t pattern[1000];
+    static bool have;
+    if (!have) {
+        uint64_t ps = 77;
+        ref_random(&ps, pattern, sizeof(pattern));
+        have = true;
+    }
+    switch (s) {
+    case STUCK0: memset(buf, 0, len); break;
+    case STUCK_AA: memset(buf, 0xaa, len); break;
+    case BIASED: { /* ones with p = 0.5625 */
+        uint8_t *m = malloc(len);
+        assert_non_null(m);
+        ref_random(seed, buf, len);
+        ref_random(seed, m, len);
+        for (size_t i = 0; i < len; i++)
+            buf[i] |= m[i] & (uint8_t)(m[i] << 1) & (uint8_t)(m[i] << 2);
+        free(m);
+        break;
+    }
+    case WORD:
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (uint8_t)(0x9e3779b9u >> (8 * (3 - (pos + i) % 4)));
+        break;
+    case PATTERN:
+        for (size_t i = 0; i < len; i++)
+            buf[i] = pattern[(pos + i) % sizeof(pattern)];
+        break;
+    }
+}
+
+static void test_never_pass(void **state)
+{
+    (void)state;
+    const size_t bs = 65536, total = 3u << 20;
+    uint8_t *buf = malloc(bs);
+    assert_non_null(buf);
+    for (int s = STUCK0; s <= PATTERN; s++)
+        for (int e8 = 0; e8 < 2; e8++) {
+            struct health *h;
+            uint64_t seed = 2000;
+            assert_int_equal(health_new("bad", e8, &h), 0);
+            size_t passed_calls = 0, calls = 0;
+            for (size_t pos = 0; pos < total; pos += bs, calls++) {
+                make(s, &seed, buf, bs, pos);
+                bool ok = health_check(h, buf, bs);
+                passed_calls += ok;
+                /* Ent8's first result comes with the 8th buffer. */
+                assert_false(ok && calls >= 7);
+            }
+            /* A long-period repeat can pass FIPS for a while: with Ent8
+             * assumed ok at the start it may pass until Ent8's first result
+             * (500000 bytes), never after. */
+            if (s == PATTERN && e8) {
+                assert_true(passed_calls > 0 && passed_calls < 8);
+                assert_false(health_ent8_ok(h));
+            } else {
+                assert_int_equal(passed_calls, 0);
+                assert_int_equal(health_bytes_passed(h), 0);
+            }
+            assert_int_equal(health_bytes_analysed(h), total);
+            health_free(h);
+        }
+    free(buf);
+}
+
+/* The verdict of a buffer is the state after all of it was processed. */
+static void test_whole_buffer(void **state)
+{
+    (void)state;
+    const size_t bs = 65536;
+    uint8_t *buf = malloc(bs);
+    assert_non_null(buf);
+    uint64_t seed = 3000;
+    struct health *h;
+    assert_int_equal(health_new("dev", true, &h), 0);
+    ref_random(&seed, buf, bs);
+    assert_true(health_check(h, buf, bs));
+    /* Bad first half (a byte counter: FIPS poker fails, byte counts stay
+     * even so Ent8's long-term chi-square is not spoilt), good second half:
+     * fails as a whole. */
+    ref_random(&seed, buf, bs);
+    for (size_t i = 0; i < bs / 2; i++)
+        buf[i] = (uint8_t)i;
+    assert_false(health_check(h, buf, bs));
+    assert_false(health_fips_ok(h));
+    assert_int_equal(health_bytes_passed(h), bs);
+    /* Good data after that fails until FIPS has recovered (rates back under
+     * half their limits: ~1800 blocks) and Ent8 too (10 clean blocks after
+     * the one with the counter); then the buffer in which the last of them
+     * recovers passes whole. */
+    size_t calls = 0;
+    bool ok = false;
+    while (!ok) {
+        ref_random(&seed, buf, bs);
+        ok = health_check(h, buf, bs);
+        calls++;
+        assert_true(calls < 150);
+    }
+    assert_true(calls > 60);
+    assert_true(health_fips_ok(h) && health_ent8_ok(h));
+    assert_int_equal(health_bytes_passed(h), 2 * bs);
+    assert_int_equal(health_bytes_analysed(h), (2 + calls) * bs);
+    /* A good first half and a bad second half: fails too. */
+    ref_random(&seed, buf, bs);
+    for (size_t i = bs / 2; i < bs; i++)
+        buf[i] = (uint8_t)i;
+    assert_false(health_check(h, buf, bs));
+    free(buf);
+    health_free(h);
+}
+
+static void same_as_ref(const struct health *h, const struct ref_health *r)
+{
+    assert_int_equal(health_bytes_analysed(h), r->analysed);
+    assert_int_equal(health_bytes_passed(h), r->passed);
+    assert_int_equal(health_fips_ok(h), r->fips_ok);
+    assert_int_equal(health_ent8_ok(h), r->e8_ok);
+    assert_int_equal(health_ent16_ok(h), r->e16_ok);
+    assert_int_equal(health_fips_carry(h), r->extra);
+    const struct fips *f = health_fips(h);
+    for (unsigned t = 0; t < FIPS_NTESTS; t++) {
+        assert_int_equal(fips_get_failrate(f, t)->rate, r->fips.fr[t].rate);
+        assert_int_equal(fips_get_failrate(f, t)->fail, r->fips.fr[t].fail);
+        assert_int_equal(fips_get_passruns(f, t)->count, r->fips.pr[t].count);
+        assert_int_equal(fips_get_passruns(f, t)->peak, r->fips.pr[t].peak);
+    }
+    assert_int_equal(bitruns_max(health_bitruns(h)), r->fips.br.maxrun);
+    assert_int_equal(bitruns_ones(health_bitruns(h)), r->fips.br.total[1]);
+    const struct ent *e[2] = { health_ent8(h), health_ent16(h) };
+    const struct ref_ent *re[2] = { &r->e8, &r->e16 };
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ent_have_results(e[i]), re[i]->have_results);
+        assert_int_equal(ent_samples(e[i], ENT_LONG), re[i]->l.samples);
+        assert_int_equal(ent_pisamples(e[i], ENT_LONG), re[i]->l.pisamples);
+        assert_int_equal(ent_fail(e[i], ENT_SHORT)->tested, re[i]->prev.fail.tested);
+        const struct ent_result *a = ent_result(e[i], ENT_LONG, ENT_CURRENT);
+        assert_memory_equal(a, &re[i]->l.result[0], sizeof(*a));
+    }
+}
+
+static void vs_ref(uint64_t e8_len, uint64_t e16_len)
+{
+    static const size_t sizes[] = { 65536, 1, 2499, 2500, 2501, 7, 100000, 4096, 30000 };
+    const size_t total = 6u << 20;
+    uint8_t *buf = malloc(100000);
+    assert_non_null(buf);
+    struct health *h;
+    struct ref_health *r = malloc(sizeof(*r));
+    assert_non_null(r);
+    assert_int_equal(health_new_ex("dev", true, e8_len, e16_len, &h), 0);
+    assert_int_equal(ref_health_init(r, true, e8_len, e16_len), 0);
+    uint64_t seed = 4000;
+    size_t pos = 0, k = 0, passes = 0;
+    while (pos < total) {
+        size_t n = sizes[k++ % 9];
+        /* Mostly random, with a bad stretch in the 2nd and 5th MiB. */
+        size_t mib = pos >> 20;
+        if (mib == 1)
+            make(STUCK_AA, &seed, buf, n, pos);
+        else if (mib == 4)
+            make(BIASED, &seed, buf, n, pos);
+        else
+            ref_random(&seed, buf, n);
+        bool a = health_check(h, buf, n), b = ref_health_check(r, buf, n);
+        assert_int_equal(a, b);
+        passes += a;
+        same_as_ref(h, r);
+        pos += n;
+    }
+    assert_true(passes > 0);
+    health_free(h);
+    ref_health_destroy(r);
+    free(r);
+    free(buf);
+}
+
+static void test_vs_reference(void **state)
+{
+    (void)state;
+    vs_ref(0, 0);
+    vs_ref(300000, 70000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api),
+        cmocka_unit_test(test_bringup),
+        cmocka_unit_test(test_never_pass),
+        cmocka_unit_test(test_whole_buffer),
+        cmocka_unit_test(test_vs_reference),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
