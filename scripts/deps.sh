@@ -9,7 +9,7 @@ PKGS_BENCH="rng-tools5 ent"
 PKGS="build-essential meson ninja-build pkg-config
       libusb-1.0-0-dev libudev-dev libsystemd-dev libjson-c-dev
       libcmocka-dev umockdev libumockdev-dev libglib2.0-dev
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev ent"
 
 [ "${1:-}" = bench ] && PKGS="$PKGS $PKGS_BENCH"
 
