@@ -6,19 +6,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoff.h"
 #include "bbdev.h"
 #include "evl.h"
 #include "fold.h"
+#include "ftdi.h"
+#include "health.h"
 #include "log.h"
+#include "monitors.h"
+#include "pool.h"
 #include "usbenum.h"
 
 struct src {
     struct sources *set;
     struct bbdev *dev;
     struct devinfo info;
+    const struct devcfg *cfg;
     unsigned fold;
     uint8_t *buf;
     size_t raw_len;
+    struct health *qa;
+    struct pool_group *group;
+    uint32_t member;
+    struct backoff bo;
+    struct evl_timer *wake;   /* end of a timed idle wait */
+    struct evl_timer *rel;    /* release the device (outside callbacks) */
+    bool waiting;
     struct src *next;
 };
 
@@ -45,11 +58,23 @@ struct sources {
     struct evl_timer *retry;
 };
 
+static void on_drained(void *ud);
+
 static void src_free(struct src *x)
 {
     if (!x)
         return;
     bbdev_free(x->dev);
+    if (x->set) {
+        pool_remove_notify(x->set->cfg.pool, on_drained, x);
+        if (x->group && x->member)
+            pool_group_leave(x->group, x->member);
+        if (x->qa && x->set->cfg.monitors)
+            monitors_remove(x->set->cfg.monitors, x->qa);
+    }
+    health_free(x->qa);
+    evl_timer_free(x->wake);
+    evl_timer_free(x->rel);
     free(x->buf);
     free(x);
 }
@@ -64,14 +89,85 @@ static void src_unlink(struct sources *s, struct src *x)
     }
 }
 
+/* ---- idle back-off ----------------------------------------------------- */
+
+static void end_wait(struct src *x)
+{
+    if (!x->waiting)
+        return;
+    x->waiting = false;
+    pool_remove_notify(x->set->cfg.pool, on_drained, x);
+    evl_timer_disarm(x->wake);
+    evl_timer_disarm(x->rel);
+    bbdev_pause(x->dev, false);
+}
+
+/* A reader took data.  This may run inside another device's libusb
+ * callback, where re-claiming a released device (libusb_open) would
+ * deadlock: wake up from a timer instead. */
+static void on_drained(void *ud)
+{
+    struct src *x = ud;
+    if (x->waiting)
+        evl_timer_arm(x->wake, 0);
+}
+
+static void on_wake(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    end_wait(ud);
+}
+
+static void on_release(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    struct src *x = ud;
+    if (x->waiting)
+        bbdev_suspend(x->dev);
+}
+
+static void start_wait(struct src *x, enum backoff_wait w, uint64_t ms, bool release)
+{
+    struct pool *pool = x->set->cfg.pool;
+    if (pool_on_drained(pool, on_drained, x) < 0)
+        return; /* cannot wait for a reader: just go on */
+    x->waiting = true;
+    bbdev_pause(x->dev, true);
+    if (w == BACKOFF_TIMED)
+        evl_timer_arm(x->wake, ms);
+    if (release)
+        evl_timer_arm(x->rel, 0);
+    log_msg(5, "%s: pool full, idle %s%s", x->info.serial,
+            w == BACKOFF_TIMED ? "for a while" : "until read",
+            release ? ", device released" : "");
+}
+
+/* ---- one block --------------------------------------------------------- */
+
 static void on_block(void *ud, struct bbdev *d, const uint8_t *raw, size_t len)
 {
     struct src *x = ud;
+    struct pool *pool = x->set->cfg.pool;
     size_t out = 0;
     memcpy(x->buf, raw, len);
     if (fold_bytes(x->buf, len, x->fold, &out) < 0)
-        return; /* cannot happen: raw_len is block_size << fold */
-    x->set->sink.block(x->set->ud, x->buf, out);
+        return; /* cannot happen: raw_len is group size << fold */
+
+    bool was_full = pool_full(pool);
+    backoff_after_block(&x->bo, was_full);
+    bool passed = health_check(x->qa, x->buf, out);
+    if (passed || x->cfg->no_qa) {
+        pool_group_add(x->group, x->member, x->buf, out);
+        log_msg(5, "%s: %zu bytes to group %u%s", x->info.serial, out, pool_group_id(x->group),
+                passed ? "" : " (QA failed, --no-qa)");
+    } else {
+        backoff_reset(&x->bo);
+        log_msg(5, "%s: block failed QA, dropped", x->info.serial);
+    }
+
+    uint64_t ms;
+    bool release;
+    enum backoff_wait w = backoff_next(&x->bo, pool_full(pool), &ms, &release);
+    if (w != BACKOFF_GO)
+        start_wait(x, w, ms, release);
 }
 
 static void on_event(void *ud, struct bbdev *d, enum bbdev_event ev, int err, const char *msg)
@@ -139,13 +235,34 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         return -ENOMEM;
     x->set = s;
     x->info = *di;
+    x->cfg = c;
     x->fold = (unsigned)fold;
-    x->raw_len = s->cfg.block_size << x->fold;
-    x->buf = malloc(x->raw_len);
-    if (!x->buf) {
-        free(x);
-        return -ENOMEM;
+    backoff_init(&x->bo, c->idle_initial, c->idle_max, c->suspend_after);
+    int r = pool_group_get(s->cfg.pool, c->group, &x->group);
+    if (r == 0 && (r = pool_group_join(x->group, &x->member)) == -ENOSPC)
+        log_msg(0, "%s: pool group %u is full (32 members)", di->serial, c->group);
+    if (r < 0) {
+        x->group = NULL;
+        goto fail;
     }
+    x->raw_len = pool_group_size(x->group) << x->fold;
+    x->buf = malloc(x->raw_len);
+    r = -ENOMEM;
+    if (!x->buf)
+        goto fail;
+    /* At 5 Mbit/s and more the first Ent8 result must pass before any
+     * output (spec §4.1). */
+    unsigned rate = ftdi_real_bitrate(c->bitrate);
+    if ((r = health_new(di->serial, rate < 5000000, &x->qa)) < 0)
+        goto fail;
+    if (s->cfg.monitors && monitors_add(s->cfg.monitors, di->serial, x->qa) < 0) {
+        log_msg(0, "%s: a monitor with this ID exists already", di->serial);
+        r = -EEXIST;
+        goto fail;
+    }
+    if ((r = evl_timer_new(s->loop, on_wake, x, &x->wake)) < 0 ||
+        (r = evl_timer_new(s->loop, on_release, x, &x->rel)) < 0)
+        goto fail;
     const struct bbdev_params p = {
         .bitrate = c->bitrate,
         .latency_ms = c->latency_ms,
@@ -153,19 +270,21 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         .limit_max_xfer = c->limit_max_xfer,
         .block_len = x->raw_len,
     };
-    int r = bbdev_new(s->loop, s->ue, di, &p, &src_ops, x, &x->dev);
+    r = bbdev_new(s->loop, s->ue, di, &p, &src_ops, x, &x->dev);
     if (r == 0 && quiet_absent && !bbdev_present(x->dev))
         r = -ENODEV;
     else if (r == 0)
         r = bbdev_start(x->dev);
-    if (r < 0) {
-        src_free(x);
-        return r;
-    }
-    log_msg(2, "%s: started, fold %u, raw block %zu bytes", di->serial, x->fold, x->raw_len);
+    if (r < 0)
+        goto fail;
+    log_msg(2, "%s: started, fold %u, group %u, raw block %zu bytes", di->serial, x->fold,
+            c->group, x->raw_len);
     x->next = s->list;
     s->list = x;
     return 0;
+fail:
+    src_free(x);
+    return r;
 }
 
 static void on_hotplug(void *ud, bool added, const struct devinfo *di)

@@ -1,10 +1,15 @@
-/* sources: the set of devices a program reads from.
+/* sources: the set of devices feeding the pool.
  *
  * Picks devices by the configured IDs (first matching -i / [Device:ID]
- * wins; with no IDs configured, every device with a serial), runs a bbdev
- * per device, folds each raw block and hands folded blocks to the sink.
- * With hotplug on, devices that appear later are started and devices that
- * go away are dropped; without it, the set is fixed at startup.
+ * wins; with no IDs configured, every device with a serial) and runs, per
+ * device, upstream's source loop on the event loop: read a raw block of
+ * group_size << fold bytes (bbdev), fold it, check it with the device's
+ * health monitor (monitor ID = serial), and add it to its pool group if it
+ * passed (or the device has --no-qa).  Between blocks the device backs off
+ * while the pool stays full (backoff.h), releasing it during long waits
+ * with suspend-after.  With hotplug on, devices that appear later are
+ * started and devices that go away are dropped; without it, the set is
+ * fixed at startup.
  */
 #ifndef BB_SOURCES_H
 #define BB_SOURCES_H
@@ -19,9 +24,10 @@ struct evl;
 struct usbenum;
 struct sources;
 
+struct pool;
+struct monitors;
+
 struct sources_sink {
-    /* One folded block of block_size bytes from one device. */
-    void (*block)(void *ud, const uint8_t *data, size_t len);
     /* No device is running any more (failed or gone), why says the last
      * reason.  With hotplug, more may come later. */
     void (*all_gone)(void *ud, const char *why);
@@ -31,7 +37,8 @@ struct sources_cfg {
     const struct devcfg *defaults;
     const struct devcfg *ids;   /* per-ID settings, in command-line order */
     size_t n_ids;
-    size_t block_size;          /* folded bytes per block */
+    struct pool *pool;          /* where passed blocks go, through groups */
+    struct monitors *monitors;  /* where device health monitors register */
     bool hotplug;               /* follow add/remove */
 };
 

@@ -81,6 +81,11 @@ static void usage(void)
            "                         after it apply to this device only\n"
            "  -b, --bytes=N          Write N bytes (k, M, G: x1024) to stdout and exit\n"
            "  -o, --stdout           Write to stdout until stopped (follows hotplug)\n"
+           "  -P, --pool-size=N      Entropy pool size in bytes (k, M: x1024; default 64k)\n"
+           "  -G, --group-size=G:N   Size of pool group G (a power of two; k, M: x1024)\n"
+           "      --watch=PATH[:DELAY[:BLOCK[:MAX]]]\n"
+           "                         Run the QA checks on the data of any readable file\n"
+           "                         or device (delay ms, k = x1000; sizes k/M = x1024)\n"
            "  -v, --verbose          More messages (repeatable)\n"
            "      --progress         Show progress on stderr (default: when it is a\n"
            "                         terminal and stdout is not)\n"
@@ -94,9 +99,14 @@ static void usage(void)
            "                         (default: 1 for White RNG, 3 for Black RNG)\n"
            "      --enable-mask=M    Generators to enable, 0x01 to 0x0F (default 0x0F)\n"
            "      --limit-max-xfer   Limit USB transfers to 16 kB\n"
-           "      --no-qa            Pass data to stdout without quality checks\n"
+           "      --no-qa            Pass data to stdout even when it fails the QA checks\n"
+           "  -g, --group=G          Pool group of the device (default 0)\n"
+           "      --idle-sleep=INIT:MAX\n"
+           "                         Back-off while the pool is full, ms (default 100:60000;\n"
+           "                         MAX 0: then wait until data is read)\n"
+           "      --suspend-after=MS Release the device during idle waits this long or longer\n"
+           "      --low-power        Same as --idle-sleep=100:0 --suspend-after=10000\n"
            "\n"
-           "This version has no QA engine yet: -b and -o need --no-qa.\n"
            "See seedd(1).\n",
            DEVCFG_MAX_FOLD);
 }
@@ -406,22 +416,10 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
     resolve(o, set, dflt_set);
 
     bool listing = o->scan || o->shell_mr;
-    if (!listing && !o->bytes && !o->to_stdout) {
-        fprintf(stderr, "seedd: nothing to do: use -s, --shell-mr, -b N or -o "
+    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches) {
+        fprintf(stderr, "seedd: nothing to do: use -s, --shell-mr, -b N, -o or --watch "
                         "(this version has no kernel, UDP or control socket output yet)\n");
         goto out;
-    }
-    if (!listing) {
-        /* Every device that may be used must have --no-qa. */
-        bool qa_needed = o->n_ids == 0 && !o->defaults.no_qa;
-        for (size_t i = 0; i < o->n_ids; i++)
-            qa_needed |= !o->ids[i].no_qa;
-        if (qa_needed) {
-            fprintf(stderr, "seedd: %s without --no-qa needs the QA engine, which this "
-                            "version does not have yet\n",
-                    o->bytes ? "-b" : "-o");
-            goto out;
-        }
     }
     ret = 1;
 out:

@@ -1,9 +1,9 @@
 /* seedd: the BitBabbler daemon.
  *
- * This stage implements device listing (-s, -sv, --shell-mr) and raw output
- * of device data to stdout (-b N / -o, with --no-qa until the QA engine
- * lands).  Everything runs on one event loop: libusb's fds, the udev hotplug
- * monitor, signals and timers.
+ * Device listing (-s, -sv, --shell-mr), and the daemon proper: devices ->
+ * fold -> QA -> pool groups -> pool -> stdout (-b N / -o), plus QA-only
+ * watches.  Everything runs on one event loop: libusb's fds, the udev
+ * hotplug monitor, stdout, signals and timers.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,13 +17,13 @@
 #include "sources.h"
 #include "evl.h"
 #include "log.h"
-#include "num.h"
+#include "monitors.h"
 #include "options.h"
+#include "outfd.h"
+#include "pool.h"
 #include "scan.h"
 #include "usbenum.h"
-
-/* Folded bytes per block: upstream's default pool/group size. */
-#define SEEDD_BLOCK_SIZE 65536
+#include "watch.h"
 
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -85,135 +85,206 @@ out:
     return ret;
 }
 
-/* ---- streaming to stdout --------------------------------------------- */
+/* ---- the daemon --------------------------------------------------------- */
 
-struct stream {
+struct daemon {
     struct evl *loop;
-    struct sources *devs;
-    uint64_t limit;      /* 0: unlimited */
-    uint64_t written;
+    struct monitors *mons;
+    struct pool *pool;
+    struct usbenum *ue;
+    struct sources *srcs;
+    struct outfd *out;
+    struct watch **watches;
+    size_t n_watches;
+    uint64_t limit;            /* -b N; 0 = none */
     uint64_t t0;
     struct evl_timer *progress;
     bool show_progress;
-    bool tty;              /* progress redraws one line */
+    bool tty;                  /* progress redraws one line */
     int result;
 };
 
-static void print_progress(struct stream *s, bool final)
+static uint64_t written(const struct daemon *d)
 {
-    double secs = (double)(evl_now_ms() - s->t0) / 1000.0;
-    double rate = secs > 0 ? (double)s->written / secs : 0;
-    const char *lead = s->tty ? "\r" : "";
-    if (s->limit)
+    return d->out ? outfd_written(d->out) : 0;
+}
+
+static void print_progress(struct daemon *d, bool final)
+{
+    double secs = (double)(evl_now_ms() - d->t0) / 1000.0;
+    double rate = secs > 0 ? (double)written(d) / secs : 0;
+    const char *lead = d->tty ? "\r" : "";
+    if (d->limit)
         fprintf(stderr, "%s  %llu of %llu bytes, %.0f bytes/s   ", lead,
-                (unsigned long long)s->written, (unsigned long long)s->limit, rate);
+                (unsigned long long)written(d), (unsigned long long)d->limit, rate);
     else
         fprintf(stderr, "%s  %llu bytes, %.0f bytes/s   ", lead,
-                (unsigned long long)s->written, rate);
-    if (final || !s->tty)
+                (unsigned long long)written(d), rate);
+    if (final || !d->tty)
         fputc('\n', stderr);
 }
 
 static void on_progress(struct evl *loop, struct evl_timer *t, void *ud)
 {
-    struct stream *s = ud;
-    print_progress(s, false);
-    evl_timer_arm(t, s->tty ? 250 : 1000);
+    struct daemon *d = ud;
+    print_progress(d, false);
+    evl_timer_arm(t, d->tty ? 250 : 1000);
 }
 
-static void on_block(void *ud, const uint8_t *data, size_t len)
+static void on_out_done(void *ud, int err)
 {
-    struct stream *s = ud;
-    if (evl_quitting(s->loop))
-        return; /* done or failing: blocks still in flight are dropped */
-    if (s->limit && s->written + len > s->limit)
-        len = (size_t)(s->limit - s->written);
-    int r = write_all(STDOUT_FILENO, data, len);
-    if (r < 0) {
-        log_msg(0, "writing to stdout: %s", strerror(-r));
-        s->result = 1;
-        evl_quit(s->loop, 1);
+    struct daemon *d = ud;
+    if (err == 0) {
+        log_msg(1, "Wrote %llu bytes to stdout", (unsigned long long)written(d));
+        evl_quit(d->loop, 0);
         return;
     }
-    s->written += len;
-    if (s->limit && s->written >= s->limit) {
-        log_msg(1, "Wrote %llu bytes to stdout", (unsigned long long)s->written);
-        evl_quit(s->loop, 0);
+    if (d->limit || err != -EPIPE) {
+        fprintf(stderr, "seedd: writing to stdout: %s; wrote %llu%s bytes\n", strerror(-err),
+                (unsigned long long)written(d), d->limit ? " of the requested" : "");
+        d->result = 1;
     }
+    evl_quit(d->loop, d->result);
 }
 
 static void on_all_gone(void *ud, const char *why)
 {
-    struct stream *s = ud;
+    struct daemon *d = ud;
     /* With -b, a device that failed or vanished means the promise of N
      * bytes cannot be kept: say so and fail rather than hang. */
-    if (s->limit) {
+    if (d->limit) {
         fprintf(stderr, "seedd: %s; wrote %llu of %llu bytes\n", why,
-                (unsigned long long)s->written, (unsigned long long)s->limit);
-        s->result = 1;
-        evl_quit(s->loop, 1);
+                (unsigned long long)written(d), (unsigned long long)d->limit);
+        d->result = 1;
+        evl_quit(d->loop, 1);
     }
 }
 
 static void on_signal(struct evl *loop, int signo, void *ud)
 {
-    struct stream *s = ud;
+    struct daemon *d = ud;
+    if (evl_quitting(loop))
+        return; /* the same signal again, e.g. from timeout(1) and bbemu */
     log_msg(0, "Terminated by signal %d (%s)", signo, strsignal(signo));
-    if (s->limit && s->written < s->limit) {
+    if (d->limit && written(d) < d->limit) {
         fprintf(stderr, "seedd: interrupted; wrote %llu of %llu bytes\n",
-                (unsigned long long)s->written, (unsigned long long)s->limit);
-        s->result = 1;
+                (unsigned long long)written(d), (unsigned long long)d->limit);
+        d->result = 1;
     }
-    evl_quit(loop, s->result);
+    evl_quit(loop, d->result);
 }
 
-static int do_stream(const struct seedd_opts *o)
+/* With nothing but watches to run, seedd is done when they all are. */
+static void on_watch_end(void *ud)
 {
-    struct stream s = { .limit = o->bytes, .result = 0 };
-    struct usbenum *ue = NULL;
-    int r, ret = 1;
+    struct daemon *d = ud;
+    if (d->out || d->srcs)
+        return;
+    for (size_t i = 0; i < d->n_watches; i++)
+        if (!watch_ended(d->watches[i]))
+            return;
+    log_msg(1, "All watches have ended");
+    evl_quit(d->loop, 0);
+}
 
+static void daemon_free(struct daemon *d)
+{
+    sources_free(d->srcs);
+    for (size_t i = 0; i < d->n_watches; i++)
+        watch_free(d->watches[i]);
+    free(d->watches);
+    outfd_free(d->out);
+    evl_timer_free(d->progress);
+    usbenum_free(d->ue);
+    pool_free(d->pool);
+    monitors_free(d->mons);
+    evl_free(d->loop);
+}
+
+static int setup(struct daemon *d, const struct seedd_opts *o)
+{
+    int r;
+    const int sigs[] = { SIGINT, SIGTERM, SIGQUIT };
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        if ((r = evl_add_signal(d->loop, sigs[i], on_signal, d)) < 0) {
+            fprintf(stderr, "seedd: cannot set up signal handling: %s\n", strerror(-r));
+            return r;
+        }
+    }
+    /* SIGHUP has no meaning yet; do not let it kill the daemon. */
+    signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
-    if ((r = evl_new(&s.loop)) < 0) {
-        fprintf(stderr, "seedd: cannot create the event loop: %s\n", strerror(-r));
-        return 1;
+
+    if ((r = monitors_new(&d->mons)) < 0 || (r = pool_new(o->pool_size, &d->pool)) < 0)
+        goto nomem;
+    for (size_t i = 0; i < o->n_groups; i++) {
+        if ((r = pool_group_configure(d->pool, o->groups[i].id, o->groups[i].size)) < 0)
+            goto nomem;
     }
-    if (evl_add_signal(s.loop, SIGINT, on_signal, &s) < 0 ||
-        evl_add_signal(s.loop, SIGTERM, on_signal, &s) < 0 ||
-        evl_add_signal(s.loop, SIGQUIT, on_signal, &s) < 0) {
-        fprintf(stderr, "seedd: cannot set up signal handling\n");
-        goto out;
+    if (o->n_watches && !(d->watches = calloc(o->n_watches, sizeof(*d->watches))))
+        goto nomem;
+    for (size_t i = 0; i < o->n_watches; i++) {
+        if ((r = watch_new(d->loop, d->mons, &o->watches[i], &d->watches[i])) < 0)
+            return r; /* logged */
+        watch_on_end(d->watches[i], on_watch_end, d);
+        d->n_watches++;
     }
-    if ((r = usbenum_new(s.loop, &ue)) < 0) {
+    if (o->bytes || o->to_stdout) {
+        static const struct outfd_ops out_ops = { .done = on_out_done };
+        if ((r = outfd_new(d->loop, d->pool, STDOUT_FILENO, o->bytes, &out_ops, d, &d->out)) < 0) {
+            fprintf(stderr, "seedd: cannot write to stdout: %s\n", strerror(-r));
+            return r;
+        }
+    }
+    if ((r = usbenum_new(d->loop, &d->ue)) < 0) {
         fprintf(stderr, "seedd: cannot access USB: %s\n", strerror(-r));
-        goto out;
+        return r;
     }
-    const struct sources_sink sink = { .block = on_block, .all_gone = on_all_gone };
+    const struct sources_sink sink = { .all_gone = on_all_gone };
     const struct sources_cfg cfg = {
         .defaults = &o->defaults,
         .ids = o->ids,
         .n_ids = o->n_ids,
-        .block_size = SEEDD_BLOCK_SIZE,
+        .pool = d->pool,
+        .monitors = d->mons,
+        /* -b N is a bounded job: it fails rather than waits for replugs. */
         .hotplug = o->bytes == 0,
     };
-    r = sources_new(s.loop, ue, &cfg, &sink, &s, &s.devs);
-    if (r < 0)
-        goto out; /* sources_new logged why */
-    s.t0 = evl_now_ms();
-    s.tty = isatty(STDERR_FILENO);
-    s.show_progress = o->progress || (s.tty && !isatty(STDOUT_FILENO));
-    if (s.show_progress && evl_timer_new(s.loop, on_progress, &s, &s.progress) == 0)
-        evl_timer_arm(s.progress, s.tty ? 250 : 1000);
+    /* Only watches: no devices needed. */
+    if (o->bytes || o->to_stdout || !o->n_watches) {
+        if ((r = sources_new(d->loop, d->ue, &cfg, &sink, d, &d->srcs)) < 0)
+            return r; /* logged */
+    }
+    return 0;
+nomem:
+    fprintf(stderr, "seedd: %s\n", strerror(-r));
+    return r;
+}
 
-    r = evl_run(s.loop);
-    if (s.show_progress)
-        print_progress(&s, true);
-    ret = r < 0 ? 1 : (s.result ? s.result : r);
-out:
-    sources_free(s.devs);
-    evl_timer_free(s.progress);
-    usbenum_free(ue);
-    evl_free(s.loop);
+static int run_daemon(const struct seedd_opts *o)
+{
+    struct daemon d = { .limit = o->bytes };
+    int r;
+
+    if ((r = evl_new(&d.loop)) < 0) {
+        fprintf(stderr, "seedd: cannot create the event loop: %s\n", strerror(-r));
+        return 1;
+    }
+    if (setup(&d, o) < 0) {
+        daemon_free(&d);
+        return 1;
+    }
+    d.t0 = evl_now_ms();
+    d.tty = isatty(STDERR_FILENO);
+    d.show_progress = d.out && (o->progress || (d.tty && !isatty(STDOUT_FILENO)));
+    if (d.show_progress && evl_timer_new(d.loop, on_progress, &d, &d.progress) == 0)
+        evl_timer_arm(d.progress, d.tty ? 250 : 1000);
+
+    r = evl_run(d.loop);
+    if (d.show_progress)
+        print_progress(&d, true);
+    int ret = r < 0 ? 1 : (d.result ? d.result : r);
+    daemon_free(&d);
     return ret;
 }
 
@@ -231,7 +302,7 @@ int main(int argc, char **argv)
     if (o.scan || o.shell_mr)
         ret = do_scan(&o);
     else
-        ret = do_stream(&o);
+        ret = run_daemon(&o);
     seedd_opts_clear(&o);
     return ret;
 }

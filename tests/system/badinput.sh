@@ -21,6 +21,10 @@ bad() {
     fi
 }
 
+mkdir "$T/pub"
+touch "$T/pub/secret"
+chmod 755 "$T" "$T/pub"
+chmod 000 "$T/pub/secret"
 DEVS=$DEV
 bad "device ID with dev 0" "invalid device ID '3:0'" -b 1M --no-qa -i 3:0
 bad "device ID with bus 200" "invalid device ID '200:5'" -b 1M --no-qa -i 200:5
@@ -42,7 +46,22 @@ bad "fold too large" "--fold '11'" -b 1M --no-qa -f 11
 bad "enable mask zero" "--enable-mask '0'" -b 1M --no-qa --enable-mask 0
 bad "enable mask too wide" "--enable-mask '0x1F'" -b 1M --no-qa --enable-mask 0x1F
 bad "latency zero" "--latency '0'" -b 1M --no-qa --latency 0
-bad "-b without --no-qa" "-b without --no-qa needs the QA engine" -b 1M
+bad "pool size zero" "--pool-size '0'" -b 1M -P 0
+bad "pool size with a bad suffix" "--pool-size '64q'" -b 1M -P 64q
+bad "group size not a power of two" "--group-size '1:3000': the size must be a power of two" -b 1M -G 1:3000
+bad "group size without a group" "--group-size '4k'" -b 1M -G 4k
+bad "group size zero" "--group-size '2:0'" -b 1M -G 2:0
+bad "group not a number" "--group 'x'" -b 1M -g x
+bad "negative group" "--group '-1'" -b 1M -g -1
+bad "idle-sleep without ':'" "':' is required" -b 1M --idle-sleep 500
+bad "idle-sleep INIT > MAX" "INIT (500) is larger than MAX (100)" -b 1M --idle-sleep 500:100
+bad "suspend-after not a time" "--suspend-after 'soon'" -b 1M --suspend-after soon
+bad "watch without a path" "--watch ':10': a path is required" --watch :10
+bad "watch with a bad block size" "block size must be" --watch /dev/zero:0:0
+bad "watch on a missing path" "cannot open '/nonexistent/x'" --watch /nonexistent/x
+DEVS="--user nobody"
+bad "watch on an unreadable path" "cannot open '$T/pub/secret': Permission denied" --watch "$T/pub/secret"
+DEVS=$DEV
 bad "nothing to do" "nothing to do" -v
 bad "ID matching no device" "No device matching Serial 'NOSUCH'" -b 1M --no-qa -i NOSUCH
 bad "ID matching no device (port)" "No device matching Port 3-9" -b 1M --no-qa -i 3-9
