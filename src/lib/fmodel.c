@@ -1,59 +1,14 @@
 /* fmodel: FT232H/MPSSE BitBabbler device model.  See fmodel.h. */
-#include "fmodel.h"
+#include "fmodel_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "log.h"
 
-#define PKT_DATA (FMODEL_MAXPACKET - 2)
 #define QUEUE_MAX (64u << 20)    /* bytes waiting for bulk IN */
-#define WIRE_MAX (64u << 20)     /* in-memory wire log */
-#define NGEN 4
-
-struct queue {
-    uint8_t *d;
-    size_t head, len, cap;       /* live bytes are d[head .. head+len) */
-};
-
-struct fmodel {
-    char serial[FMODEL_SERIAL_MAX + 1];
-    enum fmodel_kind kind;
-    uint8_t *payload;
-    size_t payload_len;
-
-    /* FTDI / MPSSE state */
-    uint8_t bitmode, bitmask, latency;
-    uint8_t low_val, low_dir, high_val, high_dir;
-    bool low_set;
-    uint16_t divisor;
-    struct queue rx;             /* device -> host */
-    struct queue cmd;            /* partial MPSSE command carried over */
-
-    /* generators */
-    uint64_t gen_x[NGEN], gen_word[NGEN];
-    uint64_t pos, sent;
-    uint64_t bias_x;
-    uint8_t last4[4];
-
-    /* faults */
-    bool on[FMODEL_FAULT_COUNT];
-    long arg[FMODEL_FAULT_COUNT];
-    uint64_t base[FMODEL_FAULT_COUNT];
-    bool unplug_due;
-
-    /* wire log: "\n"-terminated lines, NUL after the last */
-    struct queue wire;
-    bool wire_full;
-    fmodel_wire_fn sink;
-    void *sink_user;
-};
 
 /* ------------------------------------------------------------ descriptors */
 
@@ -77,140 +32,6 @@ const uint8_t *fmodel_descriptors(size_t *len)
     if (len)
         *len = sizeof(descriptors);
     return descriptors;
-}
-
-/* ------------------------------------------------------------ faults */
-
-enum argkind { ARG_NONE, ARG_OPT, ARG_REQ };
-
-static const struct {
-    const char *name;
-    enum argkind kind;
-    int base;
-    long def, min, max;
-} faults[FMODEL_FAULT_COUNT] = {
-    [FMODEL_FAULT_STUCK] = { "stuck", ARG_OPT, 16, 0x00, 0, 0xff },
-    [FMODEL_FAULT_BIAS] = { "bias", ARG_OPT, 10, 60, 0, 100 },
-    [FMODEL_FAULT_REPEAT] = { "repeat", ARG_OPT, 10, 100, 1, 1000000000L },
-    [FMODEL_FAULT_STATUS] = { "status", ARG_OPT, 16, 0x00, 0, 0xff },
-    [FMODEL_FAULT_STALL] = { "stall", ARG_OPT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
-    [FMODEL_FAULT_TIMEOUT] = { "timeout", ARG_OPT, 10, 0, 0, 1000000000000L },
-    [FMODEL_FAULT_SHORT] = { "short", ARG_OPT, 10, 100, 1, PKT_DATA },
-    [FMODEL_FAULT_EXCESS] = { "excess", ARG_OPT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
-    [FMODEL_FAULT_UNPLUG] = { "unplug", ARG_REQ, 10, 0, 0, 1000000000000L },
-    [FMODEL_FAULT_BUSY] = { "busy", ARG_NONE, 10, 0, 0, 0 },
-    [FMODEL_FAULT_ACCESS] = { "access", ARG_NONE, 10, 0, 0, 0 },
-};
-
-const char *fmodel_fault_name(enum fmodel_fault f)
-{
-    return (unsigned)f < FMODEL_FAULT_COUNT ? faults[f].name : "?";
-}
-
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return 99;
-}
-
-/* Unsigned number, digits only (hex: optional 0x); -EINVAL or -ERANGE. */
-static int parse_num(const char *s, int base, long max, long *out)
-{
-    long v = 0;
-    if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        s += 2;
-    if (!*s)
-        return -EINVAL;
-    for (; *s; s++) {
-        int d = digit_value(*s);
-        if (d >= base)
-            return -EINVAL;
-        if (v > (max - d) / base)
-            return -ERANGE;
-        v = v * base + d;
-    }
-    *out = v;
-    return 0;
-}
-
-int fmodel_fault_parse(const char *text, struct fmodel_fault_spec *out, char *err,
-                       size_t err_len)
-{
-    const char *colon = strchr(text, ':');
-    size_t nlen = colon ? (size_t)(colon - text) : strlen(text);
-    char dummy[1];
-
-    if (!err) {
-        err = dummy;
-        err_len = sizeof(dummy);
-    }
-    for (unsigned f = 0; f < FMODEL_FAULT_COUNT; f++) {
-        if (strlen(faults[f].name) != nlen || strncmp(faults[f].name, text, nlen) != 0)
-            continue;
-        long v = faults[f].def;
-        if (colon && faults[f].kind == ARG_NONE) {
-            snprintf(err, err_len, "fault '%s' takes no argument", faults[f].name);
-            return -EINVAL;
-        }
-        if (!colon && faults[f].kind == ARG_REQ) {
-            snprintf(err, err_len, "fault '%s' needs an argument (%s:N)", faults[f].name,
-                     faults[f].name);
-            return -EINVAL;
-        }
-        if (colon) {
-            int rc = parse_num(colon + 1, faults[f].base, faults[f].max, &v);
-            if (rc == 0 && v < faults[f].min)
-                rc = -ERANGE;
-            if (rc) {
-                snprintf(err, err_len, "fault '%s': bad %s argument '%s' (%ld..%ld)",
-                         faults[f].name, faults[f].base == 16 ? "hex" : "decimal", colon + 1,
-                         faults[f].min, faults[f].max);
-                return -EINVAL;
-            }
-        }
-        out->fault = (enum fmodel_fault)f;
-        out->arg = v;
-        if (err_len)
-            err[0] = '\0';
-        return 0;
-    }
-    snprintf(err, err_len, "unknown fault '%.*s'", (int)(nlen > 64 ? 64 : nlen), text);
-    return -EINVAL;
-}
-
-void fmodel_fault_set(struct fmodel *m, const struct fmodel_fault_spec *f)
-{
-    if ((unsigned)f->fault >= FMODEL_FAULT_COUNT)
-        return;
-    m->on[f->fault] = true;
-    m->arg[f->fault] = f->arg;
-    m->base[f->fault] = f->fault == FMODEL_FAULT_UNPLUG ? m->sent : m->pos;
-    if (f->fault == FMODEL_FAULT_STALL && f->arg == 0)
-        m->on[f->fault] = false;
-    if (f->fault == FMODEL_FAULT_EXCESS && f->arg == 0)
-        m->on[f->fault] = false;
-}
-
-void fmodel_fault_clear(struct fmodel *m, enum fmodel_fault f)
-{
-    if ((unsigned)f < FMODEL_FAULT_COUNT)
-        m->on[f] = false;
-}
-
-void fmodel_faults_clear(struct fmodel *m)
-{
-    for (unsigned f = 0; f < FMODEL_FAULT_COUNT; f++)
-        m->on[f] = false;
-}
-
-bool fmodel_fault_active(const struct fmodel *m, enum fmodel_fault f)
-{
-    return (unsigned)f < FMODEL_FAULT_COUNT && m->on[f];
 }
 
 /* ------------------------------------------------------------ generators */
@@ -330,7 +151,7 @@ static void generate(struct fmodel *m, uint8_t *dst, size_t n)
 
 /* ------------------------------------------------------------ queues */
 
-static uint8_t *queue_reserve(struct queue *q, size_t n)
+uint8_t *fmodel_queue_reserve(struct queue *q, size_t n)
 {
     if (q->head + q->len + n > q->cap) {
         if (q->head) {
@@ -355,7 +176,7 @@ static uint8_t *queue_reserve(struct queue *q, size_t n)
 
 static int queue_put(struct queue *q, const uint8_t *d, size_t n)
 {
-    uint8_t *p = queue_reserve(q, n);
+    uint8_t *p = fmodel_queue_reserve(q, n);
     if (!p)
         return -ENOMEM;
     memcpy(p, d, n);
@@ -370,93 +191,9 @@ static void queue_drop(struct queue *q, size_t n)
         q->head = 0;
 }
 
-static void queue_clear(struct queue *q)
+void fmodel_queue_clear(struct queue *q)
 {
     q->head = q->len = 0;
-}
-
-/* ------------------------------------------------------------ wire log */
-
-static void wire_add(struct fmodel *m, const char *line, size_t n)
-{
-    char *p;
-
-    if (m->sink)
-        m->sink(line, m->sink_user);
-    if (m->wire_full || m->wire.len + n + 2 > WIRE_MAX ||
-        !(p = (char *)queue_reserve(&m->wire, n + 2))) {
-        if (!m->wire_full)
-            log_msg(LOG_WARN_LVL, "fmodel %s: wire log full, later lines not kept", m->serial);
-        m->wire_full = true;
-        return;
-    }
-    memcpy(p, line, n);
-    p[n] = '\n';
-    p[n + 1] = '\0';
-    m->wire.len--;                       /* the NUL stays outside */
-}
-
-void fmodel_wire_event(struct fmodel *m, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    wire_add(m, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-void fmodel_wire_sink(struct fmodel *m, fmodel_wire_fn fn, void *user)
-{
-    m->sink = fn;
-    m->sink_user = user;
-}
-
-const char *fmodel_wire_text(const struct fmodel *m, size_t *len)
-{
-    if (len)
-        *len = m->wire.len;
-    return m->wire.len ? (const char *)m->wire.d : "";
-}
-
-void fmodel_wire_clear(struct fmodel *m)
-{
-    queue_clear(&m->wire);
-    m->wire_full = false;
-}
-
-int fmodel_wire_dump(const struct fmodel *m, const char *path)
-{
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    FILE *f = NULL;
-    int fd, rc = 0;
-
-    if (!tmp)
-        return -ENOMEM;
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
-    fd = mkstemp(tmp);
-    if (fd < 0 || fchmod(fd, 0644) != 0 || !(f = fdopen(fd, "w"))) {
-        rc = -errno;
-        if (fd >= 0)
-            close(fd);
-        goto out;
-    }
-    if (m->wire.len && fwrite(m->wire.d, 1, m->wire.len, f) != m->wire.len)
-        rc = -EIO;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -errno;
-out:
-    if (rc && fd >= 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
 }
 
 /* ------------------------------------------------------------ lifecycle */
@@ -469,8 +206,8 @@ static void ftdi_power_on(struct fmodel *m)
     m->low_val = m->low_dir = m->high_val = m->high_dir = 0;
     m->low_set = false;
     m->divisor = 0;
-    queue_clear(&m->rx);
-    queue_clear(&m->cmd);
+    fmodel_queue_clear(&m->rx);
+    fmodel_queue_clear(&m->cmd);
 }
 
 int fmodel_new(const struct fmodel_config *cfg, struct fmodel **out)
@@ -653,9 +390,9 @@ static int vendor_request(struct fmodel *m, uint8_t rt, uint8_t rq, uint16_t val
         switch (rq) {
         case 0x00:                       /* reset / purge */
             if (val == 0 || val == 1)
-                queue_clear(&m->rx);
+                fmodel_queue_clear(&m->rx);
             if (val == 0 || val == 2)
-                queue_clear(&m->cmd);
+                fmodel_queue_clear(&m->cmd);
             return 0;
         case 0x09:                       /* latency timer */
             m->latency = (uint8_t)val;
@@ -777,7 +514,7 @@ static int queue_payload(struct fmodel *m, size_t n)
     }
     if (n == 0)
         return 0;
-    uint8_t *dst = queue_reserve(&m->rx, n);
+    uint8_t *dst = fmodel_queue_reserve(&m->rx, n);
     if (!dst)
         return -ENOMEM;
     generate(m, dst, n);
@@ -819,23 +556,10 @@ static int mpsse_exec(struct fmodel *m, const uint8_t *c, size_t nread, bool bad
 
 int fmodel_bulk_out(struct fmodel *m, const uint8_t *buf, size_t len)
 {
-    char *line = malloc(4 + 3 * len + 1);
     size_t pos = 0;
     int rc = 0;
 
-    if (line) {
-        size_t n = 3;
-        memcpy(line, "out", 3);
-        for (size_t i = 0; i < len; i++) {
-            static const char hex[] = "0123456789abcdef";
-            line[n++] = ' ';
-            line[n++] = hex[buf[i] >> 4];
-            line[n++] = hex[buf[i] & 15];
-        }
-        line[n] = '\0';
-        wire_add(m, line, n);
-        free(line);
-    }
+    fmodel_wire_out(m, buf, len);
     if (m->bitmode != 0x02 || len == 0)
         return 0;                        /* UART / bit-bang data goes out on the pins */
     if (queue_put(&m->cmd, buf, len) != 0)

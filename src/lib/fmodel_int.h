@@ -1,0 +1,62 @@
+/* fmodel_int: internals shared by the fmodel sources (fmodel.c,
+ * fmodel_fault.c, fmodel_wire.c).  Not part of the API: see fmodel.h. */
+#ifndef BB_FMODEL_INT_H
+#define BB_FMODEL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fmodel.h"
+
+#define PKT_DATA (FMODEL_MAXPACKET - 2)
+#define NGEN 4
+
+struct queue {
+    uint8_t *d;
+    size_t head, len, cap;       /* live bytes are d[head .. head+len) */
+};
+
+struct fmodel {
+    char serial[FMODEL_SERIAL_MAX + 1];
+    enum fmodel_kind kind;
+    uint8_t *payload;
+    size_t payload_len;
+
+    /* FTDI / MPSSE state */
+    uint8_t bitmode, bitmask, latency;
+    uint8_t low_val, low_dir, high_val, high_dir;
+    bool low_set;
+    uint16_t divisor;
+    struct queue rx;             /* device -> host */
+    struct queue cmd;            /* partial MPSSE command carried over */
+
+    /* generators */
+    uint64_t gen_x[NGEN], gen_word[NGEN];
+    uint64_t pos, sent;
+    uint64_t bias_x;
+    uint8_t last4[4];
+
+    /* faults */
+    bool on[FMODEL_FAULT_COUNT];
+    long arg[FMODEL_FAULT_COUNT];
+    uint64_t base[FMODEL_FAULT_COUNT];
+    bool unplug_due;
+
+    /* wire log: "\n"-terminated lines, NUL after the last */
+    struct queue wire;
+    bool wire_full;
+    fmodel_wire_fn sink;
+    void *sink_user;
+};
+
+/* Queues (fmodel.c): room for n more bytes at the tail (NULL on ENOMEM), and
+ * drop all. */
+uint8_t *fmodel_queue_reserve(struct queue *q, size_t n);
+void fmodel_queue_clear(struct queue *q);
+
+/* Wire log (fmodel_wire.c): the "out HH HH ..." line of one bulk OUT
+ * transfer. */
+void fmodel_wire_out(struct fmodel *m, const uint8_t *buf, size_t len);
+
+#endif
