@@ -3,16 +3,13 @@
 #include "bbdev.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <libusb.h>
-#include <linux/usbdevice_fs.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
+#include "bbusb.h"
 #include "evl.h"
 #include "ftdi.h"
 #include "log.h"
@@ -24,9 +21,6 @@
 #define PURGE_READS_LIMIT 1000   /* a device that never stops talking */
 #define SYNC_READS 10
 #define SYNC_READS_LIMIT 100
-#define XFER_DEFAULT 16384
-#define XFER_LARGE (1024 * 1024)
-#define RELEASE_TIMEOUT_MS 1000
 #define RECOVER_BACKOFF_MS 100
 
 enum step {
@@ -68,7 +62,6 @@ struct bbdev {
 
     libusb_device *dev;
     libusb_device_handle *h;
-    bool claimed;
     uint8_t ep_in, ep_out;
     unsigned maxpacket;
     size_t max_xfer;
@@ -117,14 +110,11 @@ static void recover(struct bbdev *d, int err, const char *what);
 static void emit_terminal(struct bbdev *d, enum bbdev_event ev, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void close_handle(struct bbdev *d)
+/* Let go of the device; with bitmode, take the FTDI out of MPSSE mode
+ * first.  Only outside libusb callbacks. */
+static void close_handle(struct bbdev *d, bool bitmode)
 {
-    if (!d->h)
-        return;
-    if (d->claimed)
-        libusb_release_interface(d->h, 0);
-    d->claimed = false;
-    libusb_close(d->h);
+    bbusb_release(d->h, bitmode);
     d->h = NULL;
 }
 
@@ -146,7 +136,7 @@ static void emit_terminal(struct bbdev *d, enum bbdev_event ev, int err, const c
 static void on_notify(struct evl *loop, struct evl_timer *t, void *ud)
 {
     struct bbdev *d = ud;
-    close_handle(d);
+    close_handle(d, false);
     /* The callee may free d: touch nothing afterwards. */
     d->ops->event(d->ud, d, d->final_ev, d->final_err, d->final_msg);
 }
@@ -549,89 +539,9 @@ static void on_xfer(struct libusb_transfer *t)
 
 /* ---- claiming, recovery ---------------------------------------------- */
 
-/* Linux: usbfs can take 1 MiB transfers when it has bulk continuation,
- * no packet size limit or scatter-gather; otherwise 16 KiB (spec §1.2). */
-static size_t probe_max_xfer(const struct bbdev *d)
-{
-    char path[64];
-    uint32_t caps = 0;
-    snprintf(path, sizeof(path), "/dev/bus/usb/%03u/%03u", d->info.bus, d->info.dev);
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return XFER_DEFAULT;
-    int r = ioctl(fd, USBDEVFS_GET_CAPABILITIES, &caps);
-    close(fd);
-    if (r == 0 && (caps & (USBDEVFS_CAP_BULK_CONTINUATION | USBDEVFS_CAP_NO_PACKET_SIZE_LIM |
-                           USBDEVFS_CAP_BULK_SCATTER_GATHER)))
-        return XFER_LARGE;
-    return XFER_DEFAULT;
-}
-
-static int check_descriptors(struct bbdev *d)
-{
-    struct libusb_config_descriptor *cfg = NULL;
-    int r = usberr_to_errno(libusb_get_config_descriptor(d->dev, 0, &cfg));
-    if (r < 0) {
-        log_msg(0, "%s: cannot read the configuration descriptor: %s", d->name, usberr_str(r));
-        return r;
-    }
-    r = -EPROTO;
-    if (cfg->bConfigurationValue != 1 || cfg->bNumInterfaces < 1 ||
-        cfg->interface[0].num_altsetting < 1) {
-        log_msg(0, "%s: unexpected USB configuration", d->name);
-        goto out;
-    }
-    const struct libusb_interface_descriptor *alt = &cfg->interface[0].altsetting[0];
-    if (alt->bNumEndpoints != 2 || !(alt->endpoint[0].bEndpointAddress & 0x80) ||
-        (alt->endpoint[1].bEndpointAddress & 0x80)) {
-        log_msg(0, "%s: interface 0 must have one IN then one OUT endpoint", d->name);
-        goto out;
-    }
-    d->ep_in = alt->endpoint[0].bEndpointAddress;
-    d->ep_out = alt->endpoint[1].bEndpointAddress;
-    d->maxpacket = alt->endpoint[0].wMaxPacketSize & 0x7ff;
-    if (d->maxpacket <= 2) {
-        log_msg(0, "%s: invalid max packet size %u", d->name, d->maxpacket);
-        goto out;
-    }
-    r = 0;
-out:
-    libusb_free_config_descriptor(cfg);
-    return r;
-}
-
 static int claim(struct bbdev *d)
 {
-    int r = usberr_to_errno(libusb_open(d->dev, &d->h));
-    if (r < 0) {
-        d->h = NULL;
-        log_msg(0, "%s: cannot open Bus:Device %03u:%03u: %s", d->name, d->info.bus, d->info.dev,
-                usberr_str(r));
-        return r;
-    }
-    r = usberr_to_errno(libusb_set_configuration(d->h, 1));
-    if (r == 0)
-        r = usberr_to_errno(libusb_claim_interface(d->h, 0));
-    if (r < 0) {
-        log_msg(0, "%s: cannot claim Bus:Device %03u:%03u: %s", d->name, d->info.bus,
-                d->info.dev, usberr_str(r));
-        close_handle(d);
-        return r;
-    }
-    d->claimed = true;
-    return 0;
-}
-
-/* Take the FTDI out of MPSSE mode before letting go (errors ignored).  Only
- * called outside libusb callbacks: the synchronous calls run libusb events. */
-static void reset_bitmode(struct bbdev *d)
-{
-    uint8_t rt = LIBUSB_REQUEST_TYPE_VENDOR | LIBUSB_RECIPIENT_DEVICE | LIBUSB_ENDPOINT_OUT;
-    if (!d->h)
-        return;
-    libusb_control_transfer(d->h, rt, FTDI_REQ_SET_BITMODE, FTDI_BITMODE_RESET, FTDI_INDEX, NULL,
-                            0, RELEASE_TIMEOUT_MS);
-    libusb_control_transfer(d->h, rt, FTDI_REQ_RESET, 0, FTDI_INDEX, NULL, 0, RELEASE_TIMEOUT_MS);
+    return bbusb_claim(d->dev, d->name, d->info.bus, d->info.dev, &d->h);
 }
 
 static void recover(struct bbdev *d, int err, const char *what)
@@ -666,10 +576,10 @@ static void do_recover(struct bbdev *d)
             emit_terminal(d, BBDEV_GONE, -ENODEV, "%s: device gone", d->name);
             return;
         }
+        close_handle(d, false);
     } else {
-        reset_bitmode(d);
+        close_handle(d, true);
     }
-    close_handle(d);
     int r = claim(d);
     if (r < 0) {
         if (r == -ENODEV)
@@ -751,9 +661,13 @@ int bbdev_start(struct bbdev *d)
                 d->info.dev);
         return r;
     }
-    if ((r = check_descriptors(d)) < 0)
+    struct bbusb_ep ep;
+    if ((r = bbusb_check_descriptors(d->dev, d->name, &ep)) < 0)
         return r;
-    d->max_xfer = probe_max_xfer(d);
+    d->ep_in = ep.in;
+    d->ep_out = ep.out;
+    d->maxpacket = ep.maxpacket;
+    d->max_xfer = bbusb_max_xfer(d->info.bus, d->info.dev);
     d->chunk = ftdi_chunk_size(d->rate, d->maxpacket, d->p.limit_max_xfer ? 16384 : 0,
                                d->max_xfer);
     d->latency = d->p.latency_ms ? d->p.latency_ms : ftdi_latency_ms(d->rate, d->maxpacket);
@@ -804,8 +718,7 @@ int bbdev_suspend(struct bbdev *d)
     if (d->step != S_PAUSED)
         return -EAGAIN;
     log_msg(2, "%s: releasing the device while idle", d->name);
-    reset_bitmode(d);
-    close_handle(d);
+    close_handle(d, true);
     d->step = S_SUSPENDED;
     return 0;
 }
@@ -833,9 +746,7 @@ void bbdev_free(struct bbdev *d)
         if (d->in_flight)
             log_msg(0, "%s: a transfer did not come back after cancel", d->name);
     }
-    if (d->h && d->step != S_DEAD)
-        reset_bitmode(d);
-    close_handle(d);
+    close_handle(d, d->step != S_DEAD);
     if (d->xfer && d->in_flight) {
         /* Still owned by libusb: let it free itself when it comes back, and
          * keep its buffer alive by leaking it (this does not happen with a
