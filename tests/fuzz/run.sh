@@ -12,7 +12,8 @@ fi
 build=$1
 seconds=$2
 here=$(cd "$(dirname "$0")" && pwd)
-targets="devid num ftdi_strip"
+# Every target has a seed corpus directory of the same name.
+targets=$(cd "$here/corpus" && ls)
 
 case $seconds in
     ''|*[!0-9]*) echo "run.sh: SECONDS must be a number" >&2; exit 2 ;;
