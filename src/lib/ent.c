@@ -9,6 +9,10 @@
 
 #include "chisq.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define MC_RADIUS 281474943156225ull /* (2^24 - 1)^2 */
 #define EXACT_LIMIT 9007199254740992.0 /* 2^53 */
 #define SPLIT_STACK 128
@@ -72,6 +76,9 @@ struct ent {
     uint64_t int_limit; /* samples per block while the sums are exact */
     uint64_t norm_limit;
     const struct ent_limits *lim;
+    /* Monte Carlo by cells of the top bytes (X, Y): Y < mc_lo[X] is inside
+     * the circle, Y - mc_lo[X] < mc_wid[X] needs the exact test. */
+    uint16_t mc_lo[256], mc_wid[256];
 
     /* The short block being filled. */
     uint32_t *hot; /* Ent8: 4 x 256 sub-tables; Ent16: 65536 */
@@ -123,6 +130,22 @@ static void data_reset(struct ent *e, struct ent_data *d)
     d->corr1 = d->corr2 = d->corr3 = 0.0;
 }
 
+static void mc_tables(struct ent *e)
+{
+    for (uint64_t x = 0; x < 256; x++) {
+        uint64_t y = 0;
+        /* Whole cells inside: their far corner is inside. */
+        while (y < 256 && (x * 65536 + 65535) * (x * 65536 + 65535) +
+                                  (y * 65536 + 65535) * (y * 65536 + 65535) <= MC_RADIUS)
+            y++;
+        e->mc_lo[x] = (uint16_t)y;
+        /* Cells not wholly outside: their near corner is inside. */
+        while (y < 256 && (x * 65536) * (x * 65536) + (y * 65536) * (y * 65536) <= MC_RADIUS)
+            y++;
+        e->mc_wid[x] = (uint16_t)(y - e->mc_lo[x]);
+    }
+}
+
 int ent_new(unsigned bits, uint64_t short_len, struct ent **out)
 {
     if ((bits != 8 && bits != 16) || short_len > UINT32_MAX)
@@ -136,6 +159,7 @@ int ent_new(unsigned bits, uint64_t short_len, struct ent **out)
     e->short_len = short_len ? short_len : bits == 8 ? ENT8_SHORT_LEN : ENT16_SHORT_LEN;
     e->lim = bits == 8 ? &limits8 : &limits16;
     e->norm_limit = SIZE_MAX / 2;
+    mc_tables(e);
     double maxsq = (double)(e->nbins - 1) * (double)(e->nbins - 1);
     e->int_limit = (uint64_t)floor(EXACT_LIMIT / maxsq);
     e->hot = calloc(bits == 8 ? 4 * 256 : e->nbins, sizeof(e->hot[0]));
@@ -169,36 +193,27 @@ void ent_free(struct ent *e)
 
 /* ---- per-piece work ---- */
 
-static uint64_t load_be48(const uint8_t *p)
+static bool mc_inside(const uint8_t *q)
 {
-    uint64_t w;
-    memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    w = __builtin_bswap64(w);
-#elif !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
-    w = (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
-        (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16;
-#endif
-    return w >> 16;
+    uint64_t x = (uint64_t)q[0] << 16 | (uint64_t)q[1] << 8 | q[2];
+    uint64_t y = (uint64_t)q[3] << 16 | (uint64_t)q[4] << 8 | q[5];
+    return x * x + y * y <= MC_RADIUS;
 }
 
-/* Monte Carlo on the bytes of one piece: groups i, i + 6 < len. */
+/* Monte Carlo on the bytes of one piece: groups i, i + 6 < len; x, y are
+ * 24-bit big-endian, inside if x^2 + y^2 <= (2^24 - 1)^2. */
 static void monte_carlo(struct ent *e, const uint8_t *p, size_t len)
 {
     if (len < 7)
         return;
-    size_t groups = (len - 1) / 6, g = 0;
+    const uint16_t *lo = e->mc_lo, *wid = e->mc_wid;
+    size_t groups = (len - 1) / 6;
     uint64_t in = 0;
-    for (; g < groups && 6 * g + 8 <= len; g++) {
-        uint64_t w = load_be48(p + 6 * g);
-        uint64_t x = w >> 24, y = w & 0xffffff;
-        in += x * x + y * y <= MC_RADIUS;
-    }
-    for (; g < groups; g++) {
-        const uint8_t *q = p + 6 * g;
-        uint64_t x = (uint64_t)q[0] << 16 | (uint64_t)q[1] << 8 | q[2];
-        uint64_t y = (uint64_t)q[3] << 16 | (uint64_t)q[4] << 8 | q[5];
-        in += x * x + y * y <= MC_RADIUS;
+    for (size_t g = 0; g < groups; g++, p += 6) {
+        unsigned x = p[0], y = p[3], l = lo[x];
+        in += y < l;
+        if (__builtin_expect(y - l < wid[x], 0))
+            in += mc_inside(p);
     }
     e->s_inradius += in;
     e->s_pisamples += groups;
@@ -211,31 +226,52 @@ static unsigned load16(const uint8_t *p)
     return v;
 }
 
+/* sum of p[i-1] * p[i], 0 < i < n */
+static uint64_t lag_products8(const uint8_t *p, uint64_t n)
+{
+    uint64_t sum = 0, i = 0;
+#if defined(__SSE2__)
+    const __m128i z = _mm_setzero_si128();
+    while (n - i > 16) {
+        /* Each 32-bit lane gains at most 4 * 255^2 per step. */
+        uint64_t steps = (n - i - 1) / 16;
+        if (steps > 8192)
+            steps = 8192;
+        __m128i acc = z;
+        for (uint64_t k = 0; k < steps; k++, i += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
+            acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpacklo_epi8(a, z), _mm_unpacklo_epi8(b, z)));
+            acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpackhi_epi8(a, z), _mm_unpackhi_epi8(b, z)));
+        }
+        uint32_t lane[4];
+        _mm_storeu_si128((__m128i *)(void *)lane, acc);
+        sum += (uint64_t)lane[0] + lane[1] + lane[2] + lane[3];
+    }
+#endif
+    for (; i + 1 < n; i++)
+        sum += (uint64_t)p[i] * p[i + 1];
+    return sum;
+}
+
 /* Exact-integer kernels: bins and c1 = sum(prev * v); c2, c3 come from the
  * bins at the end of the block. */
 static void kernel8_int(struct ent *e, const uint8_t *p, uint64_t n)
 {
+    if (!n)
+        return;
     uint32_t *h0 = e->hot, *h1 = h0 + 256, *h2 = h0 + 512, *h3 = h0 + 768;
-    unsigned prev = e->s_prev;
-    uint64_t s0 = 0, s1 = 0;
     uint64_t i = 0;
     for (; i + 4 <= n; i += 4) {
-        unsigned b0 = p[i], b1 = p[i + 1], b2 = p[i + 2], b3 = p[i + 3];
-        h0[b0]++;
-        h1[b1]++;
-        h2[b2]++;
-        h3[b3]++;
-        s0 += prev * b0 + b1 * b2;
-        s1 += b0 * b1 + b2 * b3;
-        prev = b3;
-    }
-    for (; i < n; i++) {
         h0[p[i]]++;
-        s0 += prev * p[i];
-        prev = p[i];
+        h1[p[i + 1]]++;
+        h2[p[i + 2]]++;
+        h3[p[i + 3]]++;
     }
-    e->s_c1 += s0 + s1;
-    e->s_prev = prev;
+    for (; i < n; i++)
+        h0[p[i]]++;
+    e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(p, n);
+    e->s_prev = p[n - 1];
 }
 
 static void kernel16_int(struct ent *e, const uint8_t *p, uint64_t n)
@@ -525,6 +561,84 @@ void ent_analyse(struct ent *e, const uint8_t *buf, size_t len)
         piece(e, buf, bytes, leaf);
         buf += bytes;
     }
+}
+
+/* The fused pass: Ent8 bins, and the Ent16 bins and per-sample double sums,
+ * over n16 byte pairs. */
+static void kernel_pair(struct ent *a, struct ent *b, const uint8_t *p, uint64_t n16)
+{
+    uint32_t *h0 = a->hot, *h1 = h0 + 256, *h2 = h0 + 512, *h3 = h0 + 768;
+    uint32_t *h = b->hot;
+    double d1 = b->d1, d3 = b->d3, pd = (double)b->s_prev;
+    uint64_t i = 0;
+    for (; i + 2 <= n16; i += 2) {
+        const uint8_t *q = p + 2 * i;
+        h0[q[0]]++;
+        h1[q[1]]++;
+        h2[q[2]]++;
+        h3[q[3]]++;
+        unsigned v0 = load16(q), v1 = load16(q + 2);
+        h[v0]++;
+        h[v1]++;
+        /* (double)(prev * v) == (double)prev * (double)v: exact */
+        double x0 = (double)v0, x1 = (double)v1;
+        d1 += pd * x0;
+        d3 += x0 * x0;
+        d1 += x0 * x1;
+        d3 += x1 * x1;
+        pd = x1;
+    }
+    for (; i < n16; i++) {
+        const uint8_t *q = p + 2 * i;
+        h0[q[0]]++;
+        h1[q[1]]++;
+        unsigned v = load16(q);
+        h[v]++;
+        double x = (double)v;
+        d1 += pd * x;
+        d3 += x * x;
+        pd = x;
+    }
+    b->d1 = d1;
+    b->d3 = d3;
+    if (n16)
+        b->s_prev = load16(p + 2 * (n16 - 1));
+}
+
+void ent_analyse_pair(struct ent *a, struct ent *b, const uint8_t *buf, size_t len)
+{
+    uint64_t n16 = len / 2;
+    /* One piece each, Ent16 already past its first sample and in doubles,
+     * Ent8 exact throughout (its sums stay far below 2^53). */
+    if (a->bits != 8 || b->bits != 16 || len < 2 || !b->dmode ||
+        a->s_samples + len > a->short_len || b->s_samples + n16 > b->short_len ||
+        a->s_samples + len > a->int_limit) {
+        ent_analyse(a, buf, len);
+        ent_analyse(b, buf, len);
+        return;
+    }
+    uint64_t in0 = a->s_inradius, n0 = a->s_pisamples;
+    monte_carlo(a, buf, len);
+    b->s_inradius += a->s_inradius - in0;
+    b->s_pisamples += a->s_pisamples - n0;
+
+    if (a->s_c0 > a->nbins) {
+        a->s_c0 = buf[0];
+        a->s_prev = buf[0];
+        a->s_c1 += lag_products8(buf, len);
+    } else {
+        a->s_c1 += (uint64_t)a->s_prev * buf[0] + lag_products8(buf, len);
+    }
+    a->s_prev = buf[len - 1];
+    kernel_pair(a, b, buf, n16);
+    if (len & 1)
+        a->hot[buf[len - 1]]++;
+    a->s_samples += len;
+    b->s_samples += n16;
+    if (a->s_samples == a->short_len)
+        ent_flush(a);
+    if (b->s_samples == b->short_len)
+        ent_flush(b);
 }
 
 void ent_clear(struct ent *e)

@@ -47,7 +47,14 @@ struct fips {
     uint16_t tcs[256];      /* trailing code << 8 */
     uint8_t lead[256];      /* leading run length, 8 for 0x00/0xff */
     uint8_t trail[256];     /* trailing run length */
-    uint16_t dot[13][256];  /* [0]: ones; [1 + bit*6 + len-1]: internal runs */
+    /* Runs inside a byte (not touching its edges), bit x, length 1..6:
+     * lengths 1, 2 (and the popcount) as dense tables, longer ones as a
+     * list (they occur in few byte values). */
+    uint16_t dot[5][256];   /* popcount; (0,1) (0,2) (1,1) (1,2) */
+    struct {
+        uint8_t byte, bit, len;
+    } sparse[128];
+    unsigned nsparse;
 
     /* State carried between blocks. */
     uint32_t prev_word;
@@ -160,7 +167,7 @@ static void init_tables(struct fips *f)
         f->trail[b] = (uint8_t)trail;
         f->tcs[b] = (uint16_t)((lsb << 3 | (trail - 1)) << 8);
         f->dot[0][b] = (uint16_t)__builtin_popcount(b);
-        for (unsigned k = 1; k < 13; k++)
+        for (unsigned k = 1; k < 5; k++)
             f->dot[k][b] = 0;
         if (lead == 8)
             continue;
@@ -172,7 +179,13 @@ static void init_tables(struct fips *f)
                 n++;
                 k++;
             }
-            f->dot[1 + bit * 6 + n - 1][b]++;
+            if (n <= 2) {
+                f->dot[1 + bit * 2 + n - 1][b]++;
+            } else {
+                f->sparse[f->nsparse].byte = (uint8_t)b;
+                f->sparse[f->nsparse].bit = (uint8_t)bit;
+                f->sparse[f->nsparse++].len = (uint8_t)n;
+            }
         }
     }
 }
@@ -304,14 +317,25 @@ static void hot_loop(struct fips *f, const uint8_t *p)
     memset(f->h, 0, sizeof(f->h));
     unsigned prev = tcs[p[0]];
     size_t i = 1;
-    for (; i + 4 <= NB; i += 4) {
-        unsigned b0 = p[i], b1 = p[i + 1], b2 = p[i + 2], b3 = p[i + 3];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Eight bytes per load (byte i is the low byte of w). */
+    for (; i + 8 <= NB; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        unsigned b0 = w & 255, b1 = (w >> 8) & 255, b2 = (w >> 16) & 255;
+        unsigned b3 = (w >> 24) & 255, b4 = (w >> 32) & 255, b5 = (w >> 40) & 255;
+        unsigned b6 = (w >> 48) & 255, b7 = (unsigned)(w >> 56);
         h[prev | b0]++;
         h[tcs[b0] | b1]++;
         h[tcs[b1] | b2]++;
         h[tcs[b2] | b3]++;
-        prev = tcs[b3];
+        h[tcs[b3] | b4]++;
+        h[tcs[b4] | b5]++;
+        h[tcs[b5] | b6]++;
+        h[tcs[b6] | b7]++;
+        prev = tcs[b7];
     }
+#endif
     for (; i < NB; i++) {
         h[prev | p[i]]++;
         prev = tcs[p[i]];
@@ -419,24 +443,24 @@ static void column_sums(struct fips *f)
 #endif
 }
 
-/* out[k] = sum over bytes b of hs[b] * dot[k][b], k < 13. */
-static void dots(const struct fips *f, unsigned out[13])
+/* out[k] = sum over bytes b of hs[b] * dot[k][b], k < 5. */
+static void dots(const struct fips *f, unsigned out[5])
 {
 #if defined(__SSE2__)
-    vec acc[16];
-    for (unsigned k = 0; k < 16; k++)
+    vec acc[8];
+    for (unsigned k = 0; k < 8; k++)
         acc[k] = _mm_setzero_si128();
     for (size_t b = 0; b < 256; b += 8) {
         vec h = vload(&f->hs[b]);
-        for (unsigned k = 0; k < 13; k++)
+        for (unsigned k = 0; k < 5; k++)
             acc[k] = _mm_add_epi16(acc[k], _mm_mullo_epi16(h, vload(&f->dot[k][b])));
     }
-    unsigned tmp[16];
-    for (unsigned k = 0; k < 16; k += 4)
-        hsum4(acc[k], acc[k + 1], acc[k + 2], acc[k + 3], tmp + k);
-    memcpy(out, tmp, 13 * sizeof(out[0]));
+    unsigned tmp[8];
+    hsum4(acc[0], acc[1], acc[2], acc[3], tmp);
+    hsum4(acc[4], acc[5], acc[6], acc[7], tmp + 4);
+    memcpy(out, tmp, 5 * sizeof(out[0]));
 #else
-    for (unsigned k = 0; k < 13; k++) {
+    for (unsigned k = 0; k < 5; k++) {
         unsigned s = 0;
         for (size_t b = 0; b < 256; b++)
             s += (unsigned)f->hs[b] * f->dot[k][b];
@@ -445,28 +469,60 @@ static void dots(const struct fips *f, unsigned out[13])
 #endif
 }
 
+/* Sums of the half row of each trailing code of bit x, over the bytes that
+ * start with the other bit (out[tl], tl = 1..7). */
+static void other_half_sums(const struct fips *f, unsigned x, unsigned out[8])
+{
+    size_t off = x ? 0 : 128;
+#if defined(__SSE2__)
+    const uint16_t *r = f->h[8 * x];
+    hsum4(_mm_setzero_si128(), vsum(r + off, 128), vsum(r + 256 + off, 128),
+          vsum(r + 512 + off, 128), out);
+    hsum4(vsum(r + 768 + off, 128), vsum(r + 1024 + off, 128), vsum(r + 1280 + off, 128),
+          vsum(r + 1536 + off, 128), out + 4);
+#else
+    for (unsigned tl = 1; tl < 8; tl++)
+        out[tl] = sum16(f->h[8 * x + tl - 1] + off, 128);
+#endif
+}
+
 static bool is_uniform(unsigned b)
 {
     return b == 0x00 || b == 0xff;
 }
 
-/* Next index >= i of a 0x00 or 0xff byte, or NB. */
-static size_t next_uniform(const uint8_t *p, size_t i)
+/* Bit i of m: byte i is 0x00 or 0xff. */
+static void uniform_mask(const uint8_t *p, uint64_t m[(NB + 63) / 64])
 {
+    memset(m, 0, (NB + 63) / 64 * sizeof(m[0]));
+    size_t i = 0;
 #if defined(__SSE2__)
     const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi8(-1);
-    while (i + 16 <= NB) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        unsigned m = (unsigned)_mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(a, ones)));
-        if (m)
-            return i + (size_t)__builtin_ctz(m);
-        i += 16;
+    for (; i + 64 <= NB; i += 64) {
+        uint64_t bits = 0;
+        for (unsigned k = 0; k < 4; k++) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16 * k));
+            a = _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(a, ones));
+            bits |= (uint64_t)(unsigned)_mm_movemask_epi8(a) << (16 * k);
+        }
+        m[i / 64] = bits;
     }
 #endif
-    while (i < NB && !is_uniform(p[i]))
-        i++;
-    return i;
+    for (; i < NB; i++)
+        if (is_uniform(p[i]))
+            m[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+/* Next index >= i with its bit set in m, or NB. */
+static size_t next_set(const uint64_t *m, size_t i)
+{
+    while (i < NB) {
+        uint64_t w = m[i / 64] >> (i % 64);
+        if (w)
+            return i + (size_t)__builtin_ctzll(w);
+        i = (i / 64 + 1) * 64;
+    }
+    return NB;
 }
 
 unsigned fips_check(struct fips *f, const uint8_t *p)
@@ -480,7 +536,7 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
     const uint16_t *hs = f->hs;
     f->hs[p[0]]++; /* the first byte has no pair */
 
-    unsigned d[13];
+    unsigned d[5];
     dots(f, d);
     unsigned ones = d[0];
 
@@ -501,14 +557,17 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
     /* Exact counts of the runs that do not touch a uniform byte or a block
      * edge, ex[bit][len], len 1..14. */
     unsigned ex[2][16] = { { 0 } };
+    for (unsigned i = 0; i < f->nsparse; i++)
+        ex[f->sparse[i].bit][f->sparse[i].len] += hs[f->sparse[i].byte];
     for (unsigned x = 0; x < 2; x++) {
-        unsigned ls[8];
-        for (unsigned len = 1; len <= 6; len++)
-            ex[x][len] += d[1 + x * 6 + len - 1]; /* inside one byte */
+        unsigned ls[8], other[8];
+        ex[x][1] += d[1 + 2 * x]; /* inside one byte */
+        ex[x][2] += d[2 + 2 * x];
+        other_half_sums(f, x, other);
         for (unsigned tl = 1; tl < 8; tl++) {
             const uint16_t *row = f->h[x * 8 + tl - 1];
             /* Next byte starts with the other bit: the trailing run ends. */
-            ex[x][tl] += sum16(row + (x ? 0 : 128), 128);
+            ex[x][tl] += other[tl];
             /* Same bit: one run across the boundary. */
             lead_sums(row, x, ls);
             for (unsigned ld = 1; ld < 8; ld++)
@@ -539,7 +598,9 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
 
     /* Runs through uniform bytes: one per group of equal uniform bytes. */
     if (hs[0x00] | hs[0xff]) {
-        size_t s = next_uniform(p, 0);
+        uint64_t um[(NB + 63) / 64];
+        uniform_mask(p, um);
+        size_t s = next_set(um, 0);
         while (s < NB) {
             unsigned v = p[s], bit = v & 1u;
             size_t e = s + 1;
@@ -562,7 +623,7 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
                 if (blk->mid_max < len)
                     blk->mid_max = len;
             }
-            s = next_uniform(p, e);
+            s = next_set(um, e);
         }
     }
 

@@ -74,8 +74,7 @@ bool health_check(struct health *h, const uint8_t *buf, size_t len)
 {
     size_t total = len;
 
-    ent_analyse(h->ent8, buf, len);
-    ent_analyse(h->ent16, buf, len);
+    ent_analyse_pair(h->ent8, h->ent16, buf, len);
     if (ent_have_results(h->ent8))
         h->ent8_ok = ent_is_ok(h->ent8, h->ent8_ok);
     if (ent_have_results(h->ent16))
