@@ -41,4 +41,17 @@ check "no suspend-after: released only at exit" equals "$(count IDLE01 release)"
 # idle phase takes a handful, plus 32 for the 1 MiB finally read.
 check "backed off while nobody read ($(reads IDLE01) reads in all)" test "$(reads IDLE01)" -le 150
 
+# Per-device settings are per device (upstream applied the first device's to
+# all): only the device with --suspend-after is released while idle.
+rm -rf "$T/w"
+mkdir "$T/w"
+emu --wire-log "$T/w" --device IDLE01@1-1 --device IDLE02@1-2 -- \
+    sh -c '"$0" -o -i IDLE01 --idle-sleep 100:1000 --suspend-after 800 \
+        -i IDLE02 --idle-sleep 100:1000 | { sleep 3; head -c 1048576 >/dev/null; }' "$SEEDD" \
+    2>"$T/err"
+check "per device: IDLE01 (suspend-after 800) released while idle" \
+    test "$(count IDLE01 release)" -ge 2
+check "per device: IDLE02 (no suspend-after) released only at exit" \
+    equals "$(count IDLE02 release)" 1
+
 finish
