@@ -99,8 +99,9 @@ void bitruns_add_block(struct bitruns *br, const struct bitruns_block *blk)
         return;
     /* The next run has the other bit: the pending run is complete. */
     bitruns_flush(br);
+    size_t n = blk->mid_slots && blk->mid_slots < BITRUNS_MAXRUN ? blk->mid_slots : BITRUNS_MAXRUN;
     for (unsigned bit = 0; bit < 2; bit++)
-        for (size_t i = 0; i < BITRUNS_MAXRUN; i++)
+        for (size_t i = 0; i < n; i++)
             br->runs[bit][i] += blk->mid[bit][i];
     if (br->maxrun < blk->mid_max)
         br->maxrun = blk->mid_max;

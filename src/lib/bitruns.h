@@ -44,6 +44,7 @@ struct bitruns_block {
     uint64_t first_len, last_len;
     uint64_t nruns;
     uint64_t mid[2][BITRUNS_MAXRUN];
+    size_t mid_slots; /* mid[][i >= mid_slots] are 0 (0: look at all) */
     uint64_t mid_max;
     uint64_t zeros, ones;
 };

@@ -443,6 +443,36 @@ static void column_sums(struct fips *f)
 #endif
 }
 
+/* Poker: frequency of each nibble value, high nibbles (row sums of hs as a
+ * 16 x 16 matrix) plus low nibbles (column sums). */
+static void nibble_freq(const uint16_t *hs, unsigned freq[16])
+{
+#if defined(__SSE2__)
+    vec c0 = _mm_setzero_si128(), c1 = c0, r[16];
+    for (unsigned hi = 0; hi < 16; hi++) {
+        vec a = vload(hs + 16 * hi), b = vload(hs + 16 * hi + 8);
+        c0 = _mm_add_epi16(c0, a);
+        c1 = _mm_add_epi16(c1, b);
+        r[hi] = _mm_add_epi16(a, b);
+    }
+    for (unsigned hi = 0; hi < 16; hi += 4)
+        hsum4(r[hi], r[hi + 1], r[hi + 2], r[hi + 3], freq + hi);
+    uint16_t c[16];
+    _mm_storeu_si128((__m128i *)(void *)c, c0);
+    _mm_storeu_si128((__m128i *)(void *)(c + 8), c1);
+    for (unsigned n = 0; n < 16; n++)
+        freq[n] += c[n];
+#else
+    for (unsigned n = 0; n < 16; n++)
+        freq[n] = 0;
+    for (unsigned hi = 0; hi < 16; hi++)
+        for (unsigned lo = 0; lo < 16; lo++) {
+            freq[hi] += hs[hi * 16 + lo];
+            freq[lo] += hs[hi * 16 + lo];
+        }
+#endif
+}
+
 /* out[k] = sum over bytes b of hs[b] * dot[k][b], k < 5. */
 static void dots(const struct fips *f, unsigned out[5])
 {
@@ -540,16 +570,8 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
     dots(f, d);
     unsigned ones = d[0];
 
-    unsigned freq[16] = { 0 };
-    for (unsigned hi = 0; hi < 16; hi++) {
-        unsigned row = 0;
-        for (unsigned lo = 0; lo < 16; lo++) {
-            unsigned v = hs[hi * 16 + lo];
-            row += v;
-            freq[lo] += v;
-        }
-        freq[hi] += row;
-    }
+    unsigned freq[16];
+    nibble_freq(hs, freq);
     uint64_t poker = 0;
     for (unsigned n = 0; n < 16; n++)
         poker += (uint64_t)freq[n] * freq[n];
@@ -579,15 +601,16 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
             ex[x][ld] += ls[ld];
     }
 
-    memset(blk->mid, 0, sizeof(blk->mid));
+    /* (mid[][] beyond the slots used last time is still 0) */
+    for (unsigned bit = 0; bit < 2; bit++)
+        memset(blk->mid[bit], 0, blk->mid_slots * sizeof(blk->mid[0][0]));
     blk->mid_max = 0;
     for (unsigned bit = 0; bit < 2; bit++)
-        for (unsigned len = 1; len < 15; len++)
-            if (ex[bit][len]) {
-                blk->mid[bit][len - 1] = ex[bit][len];
-                if (blk->mid_max < len)
-                    blk->mid_max = len;
-            }
+        for (unsigned len = 1; len < 15; len++) {
+            blk->mid[bit][len - 1] = ex[bit][len];
+            if (ex[bit][len] && blk->mid_max < len)
+                blk->mid_max = len;
+        }
 
     /* First and last runs of a block starting / ending with a mixed byte. */
     blk->nruns = 2;
@@ -627,14 +650,15 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
         }
     }
 
+    blk->mid_slots = blk->mid_max < 14 ? 14 : blk->mid_max < BITRUNS_MAXRUN ? blk->mid_max : BITRUNS_MAXRUN;
+
     /* The FIPS runs and long-run tests see every run of the block. */
     uint64_t longest = blk->mid_max;
-    memset(info->runs, 0, sizeof(info->runs));
     for (unsigned bit = 0; bit < 2; bit++) {
         for (unsigned k = 0; k < 5; k++)
             info->runs[bit][k] = (unsigned)blk->mid[bit][k];
         uint64_t six = 0;
-        for (unsigned k = 5; k < BITRUNS_MAXRUN; k++)
+        for (size_t k = 5; k < blk->mid_slots; k++)
             six += blk->mid[bit][k];
         info->runs[bit][5] = (unsigned)six;
     }
