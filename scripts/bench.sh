@@ -37,20 +37,26 @@ echo "BENCH ent $(rate $bytes $((t1 - t0))) MB/s"
 
 awk -v a="$qa" -v b="$rt" 'BEGIN { printf "BENCH qa_vs_rngtest %.1f x\n", a / b }'
 
-# seedd's peak RSS (VmHWM) streaming from 3 emulated devices with full QA.
-"$BUILD/bbemu" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
-    --device GTH4R8@5-2.3,dev=7 -- sh -c '
-    "$1" -o >/dev/null 2>/dev/null &
-    pid=$!
-    hwm=0
-    i=0
-    while [ $i -lt 40 ]; do
-        v=$(sed -n "s/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p" /proc/$pid/status 2>/dev/null)
-        [ -n "$v" ] && hwm=$v
-        sleep 0.1
-        i=$((i + 1))
-    done
-    kill -TERM $pid
-    wait $pid
-    echo "BENCH seedd_rss_3dev $hwm kB"
-' sh "$BUILD/seedd"
+# seedd's peak RSS (VmHWM) streaming with full QA, under bbemu: with the 3
+# devices of the user's setup, and with none (the baseline, most of which is
+# the umockdev preload library that only the emulated setup loads).
+rss() {
+    "$BUILD/bbemu" "$@" -- sh -c '
+        "$1" -o >/dev/null 2>/dev/null &
+        pid=$!
+        hwm=0
+        i=0
+        while [ $i -lt 40 ]; do
+            v=$(sed -n "s/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p" /proc/$pid/status 2>/dev/null)
+            [ -n "$v" ] && hwm=$v
+            sleep 0.1
+            i=$((i + 1))
+        done
+        kill -TERM $pid
+        wait $pid
+        echo $hwm
+    ' sh "$BUILD/seedd"
+}
+echo "BENCH seedd_rss_3dev $(rss --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
+    --device GTH4R8@5-2.3,dev=7) kB"
+echo "BENCH seedd_rss_0dev $(rss) kB"
