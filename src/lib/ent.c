@@ -61,7 +61,7 @@ static const struct ent_limits limits16 = {
 
 /* A reported data set: the previous short block or the long term. */
 struct ent_data {
-    uint64_t *bin;
+    uint32_t *bin; /* a short block has <= UINT32_MAX samples; see flush */
     uint64_t samples, inradius, pisamples;
     unsigned corr0, corrn; /* corr0 > nbins: none yet */
     double corr1, corr2, corr3;
@@ -75,6 +75,7 @@ struct ent {
     uint64_t short_len;
     uint64_t int_limit; /* samples per block while the sums are exact */
     uint64_t norm_limit;
+    uint32_t bin_limit; /* largest long-term bin count (UINT32_MAX) */
     const struct ent_limits *lim;
     /* Monte Carlo by cells of the top bytes (X, Y): Y < mc_lo[X] is inside
      * the circle, Y - mc_lo[X] < mc_wid[X] needs the exact test. */
@@ -110,9 +111,8 @@ static double ideal_mean(const struct ent *e)
     return (double)(1u << (e->bits - 1)) - 0.5;
 }
 
-static void short_reset(struct ent *e)
+static void short_init(struct ent *e)
 {
-    memset(e->hot, 0, (e->bits == 8 ? 4 * 256 : e->nbins) * sizeof(e->hot[0]));
     e->s_samples = e->s_inradius = e->s_pisamples = 0;
     e->s_c0 = (unsigned)e->nbins + 1;
     e->s_prev = 0;
@@ -121,13 +121,24 @@ static void short_reset(struct ent *e)
     e->d1 = e->d3 = 0.0;
 }
 
-static void data_reset(struct ent *e, struct ent_data *d)
+static void short_reset(struct ent *e)
 {
-    memset(d->bin, 0, e->nbins * sizeof(d->bin[0]));
+    memset(e->hot, 0, (e->bits == 8 ? 4 * 256 : e->nbins) * sizeof(e->hot[0]));
+    short_init(e);
+}
+
+static void data_init(struct ent *e, struct ent_data *d)
+{
     d->samples = d->inradius = d->pisamples = 0;
     d->corr0 = (unsigned)e->nbins + 1;
     d->corrn = 0;
     d->corr1 = d->corr2 = d->corr3 = 0.0;
+}
+
+static void data_reset(struct ent *e, struct ent_data *d)
+{
+    memset(d->bin, 0, e->nbins * sizeof(d->bin[0]));
+    data_init(e, d);
 }
 
 static void mc_tables(struct ent *e)
@@ -159,17 +170,19 @@ int ent_new(unsigned bits, uint64_t short_len, struct ent **out)
     e->short_len = short_len ? short_len : bits == 8 ? ENT8_SHORT_LEN : ENT16_SHORT_LEN;
     e->lim = bits == 8 ? &limits8 : &limits16;
     e->norm_limit = SIZE_MAX / 2;
+    e->bin_limit = UINT32_MAX;
     mc_tables(e);
     double maxsq = (double)(e->nbins - 1) * (double)(e->nbins - 1);
     e->int_limit = (uint64_t)floor(EXACT_LIMIT / maxsq);
     e->hot = calloc(bits == 8 ? 4 * 256 : e->nbins, sizeof(e->hot[0]));
-    e->prev.bin = calloc(e->nbins, sizeof(uint64_t));
-    e->lng.bin = calloc(e->nbins, sizeof(uint64_t));
+    /* Left as calloc() made them: pages untouched until the first flush. */
+    e->prev.bin = calloc(e->nbins, sizeof(e->prev.bin[0]));
+    e->lng.bin = calloc(e->nbins, sizeof(e->lng.bin[0]));
     if (!e->hot || !e->prev.bin || !e->lng.bin)
         goto fail;
-    short_reset(e);
-    data_reset(e, &e->prev);
-    data_reset(e, &e->lng);
+    short_init(e);
+    data_init(e, &e->prev);
+    data_init(e, &e->lng);
     result_init(e->s_result, ideal_mean(e));
     result_init(e->prev.result, ideal_mean(e));
     result_init(e->lng.result, ideal_mean(e));
@@ -429,10 +442,11 @@ static void compute_result(const struct ent *e, const struct ent_data *d, struct
     add_result(e, r, &c);
 }
 
-static void normalise_long(struct ent *e)
+/* Upstream's rescaling of the long-term bins to half the sample count. */
+static void normalise_bins(struct ent *e)
 {
     struct ent_data *d = &e->lng;
-    if (d->samples > e->norm_limit) {
+    {
         double old_samples = (double)d->samples;
         double old_expected = old_samples / (double)e->nbins;
         double new_expected = old_expected / 2.0;
@@ -441,7 +455,7 @@ static void normalise_long(struct ent *e)
             double error = (double)d->bin[i] - old_expected;
             double chisq = (error * error) / old_expected;
             double fudge = sqrt(new_expected * chisq);
-            d->bin[i] = (uint64_t)lrint(error < 0 ? new_expected - fudge : new_expected + fudge);
+            d->bin[i] = (uint32_t)lrint(error < 0 ? new_expected - fudge : new_expected + fudge);
             d->samples += d->bin[i];
         }
         double scale = (double)d->samples / old_samples;
@@ -449,6 +463,13 @@ static void normalise_long(struct ent *e)
         d->corr2 *= scale;
         d->corr3 *= scale;
     }
+}
+
+static void normalise_long(struct ent *e)
+{
+    struct ent_data *d = &e->lng;
+    if (d->samples > e->norm_limit)
+        normalise_bins(e);
     if (d->pisamples > e->norm_limit) {
         d->inradius >>= 1;
         d->pisamples >>= 1;
@@ -462,13 +483,30 @@ void ent_flush(struct ent *e)
 
     struct ent_data *s = &e->prev, *l = &e->lng;
     uint64_t c2 = 0, c3 = 0;
+    bool over = false;
     for (size_t v = 0; v < e->nbins; v++) {
         uint64_t b = hot_bin(e, v);
-        s->bin[v] = b;
-        l->bin[v] += b;
+        s->bin[v] = (uint32_t)b;
+        over |= l->bin[v] + b > e->bin_limit;
         c2 += b * v;
         if (!e->dmode)
             c3 += b * v * v;
+    }
+    /* Long-term bins are 32-bit: where upstream's 64-bit bin would pass
+     * UINT32_MAX (>= 2^32 samples in one bin, long before its SIZE_MAX / 2
+     * sample limit), its normalisation runs now, before the block is added.
+     * Results differ from upstream only from that point on.  If rescaling
+     * cannot make room (a block of > 2^31 samples in one bin), the bin
+     * saturates. */
+    for (int k = 0; over && k < 64; k++) {
+        normalise_bins(e);
+        over = false;
+        for (size_t v = 0; v < e->nbins; v++)
+            over |= (uint64_t)l->bin[v] + s->bin[v] > e->bin_limit;
+    }
+    for (size_t v = 0; v < e->nbins; v++) {
+        uint64_t sum = (uint64_t)l->bin[v] + s->bin[v];
+        l->bin[v] = (uint32_t)(sum > e->bin_limit ? e->bin_limit : sum);
     }
     s->samples = e->s_samples;
     s->inradius = e->s_inradius;
@@ -779,7 +817,7 @@ uint64_t ent_samples(const struct ent *e, enum ent_term t)
     return data(e, t)->samples;
 }
 
-const uint64_t *ent_bins(const struct ent *e, enum ent_term t)
+const uint32_t *ent_bins(const struct ent *e, enum ent_term t)
 {
     return data(e, t)->bin;
 }
@@ -820,4 +858,9 @@ double ent_pi_error(const struct ent_result *r)
 void ent_set_normalise_limit(struct ent *e, uint64_t limit)
 {
     e->norm_limit = limit;
+}
+
+void ent_set_bin_limit(struct ent *e, uint32_t limit)
+{
+    e->bin_limit = limit;
 }

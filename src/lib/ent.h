@@ -89,7 +89,10 @@ uint64_t ent_pending_samples(const struct ent *e);
 
 /* Reported data.  ENT_SHORT is the last completed short block. */
 uint64_t ent_samples(const struct ent *e, enum ent_term t);
-const uint64_t *ent_bins(const struct ent *e, enum ent_term t); /* ent_nbins() entries */
+/* ent_nbins() entries.  32-bit: a short block has at most UINT32_MAX
+ * samples, and long-term bins are normalised before one could overflow
+ * (see ent_set_bin_limit). */
+const uint32_t *ent_bins(const struct ent *e, enum ent_term t);
 uint64_t ent_pisamples(const struct ent *e, enum ent_term t);
 uint64_t ent_piin(const struct ent *e, enum ent_term t);
 const struct ent_result *ent_result(const struct ent *e, enum ent_term t, enum ent_set s);
@@ -103,5 +106,12 @@ double ent_pi_error(const struct ent_result *r);
 /* For tests: run the long-term normalisation when the long sample count (or
  * the pi sample count) exceeds `limit` rather than SIZE_MAX / 2. */
 void ent_set_normalise_limit(struct ent *e, uint64_t limit);
+/* Long-term bins are uint32_t (upstream: size_t).  When adding a short block
+ * would take a long-term bin past `limit` (UINT32_MAX; lower for tests), the
+ * long-term normalisation runs first, repeatedly if need be; a bin that
+ * still does not fit saturates at `limit`.  This deviates from upstream only
+ * once a bin would hold >= 2^32 samples (>= 2^40 samples for Ent8, >= 2^48
+ * for Ent16), where upstream would not normalise before SIZE_MAX / 2. */
+void ent_set_bin_limit(struct ent *e, uint32_t limit);
 
 #endif

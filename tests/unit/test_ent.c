@@ -59,7 +59,10 @@ static void same_ent(const struct ent *e, const struct ref_ent *r)
         assert_int_equal(ent_samples(e, t), d->samples);
         assert_int_equal(ent_pisamples(e, t), d->pisamples);
         assert_int_equal(ent_piin(e, t), d->inradius);
-        assert_memory_equal(ent_bins(e, t), d->bin, r->nbins * sizeof(uint64_t));
+        const uint32_t *bins = ent_bins(e, t);
+        for (size_t v = 0; v < r->nbins; v++)
+            if (bins[v] != d->bin[v])
+                fail_msg("bin %zu: %u != %llu", v, (unsigned)bins[v], (unsigned long long)d->bin[v]);
         for (int s = 0; s < 3; s++)
             same_res(ent_result(e, t, s), &d->result[s]);
         same_fail(ent_fail(e, t), &d->fail);
@@ -191,7 +194,7 @@ static void same_ents(const struct ent *a, const struct ent *b)
         assert_int_equal(ent_samples(a, t), ent_samples(b, t));
         assert_int_equal(ent_pisamples(a, t), ent_pisamples(b, t));
         assert_int_equal(ent_piin(a, t), ent_piin(b, t));
-        assert_memory_equal(ent_bins(a, t), ent_bins(b, t), ent_nbins(a) * sizeof(uint64_t));
+        assert_memory_equal(ent_bins(a, t), ent_bins(b, t), ent_nbins(a) * sizeof(uint32_t));
         for (int s = 0; s < 3; s++)
             assert_memory_equal(ent_result(a, t, s), ent_result(b, t, s), sizeof(struct ent_result));
         assert_memory_equal(ent_fail(a, t), ent_fail(b, t), sizeof(struct ent_fail));
@@ -661,7 +664,7 @@ static void test_long_gate_ent8(void **state)
     ent_free(e);
 }
 
-static double bins_chisq(const uint64_t *bin, size_t n)
+static double bins_chisq(const uint32_t *bin, size_t n)
 {
     double s = 0, tot = 0;
     for (size_t i = 0; i < n; i++)
@@ -705,10 +708,55 @@ static void test_normalise(void **state)
     ent_free(pi);
 }
 
+/* 32-bit long-term bins: normalised before a bin passes the bin limit. */
+static void test_bin_limit(void **state)
+{
+    (void)state;
+    struct ent *e, *plain;
+    uint64_t s1 = 700, s2 = 700;
+    assert_int_equal(ent_new(8, 100000, &e), 0);
+    assert_int_equal(ent_new(8, 100000, &plain), 0);
+    ent_set_bin_limit(e, 1000); /* about 391 per bin per block */
+    for (int i = 0; i < 2; i++) {
+        feed_block(e, &s1, GOOD);
+        feed_block(plain, &s2, GOOD);
+    }
+    /* 2 blocks fit: identical so far. */
+    assert_memory_equal(ent_bins(e, ENT_LONG), ent_bins(plain, ENT_LONG), 256 * sizeof(uint32_t));
+    assert_int_equal(ent_samples(e, ENT_LONG), ent_samples(plain, ENT_LONG));
+    for (int i = 0; i < 6; i++) {
+        feed_block(e, &s1, GOOD);
+        feed_block(plain, &s2, GOOD);
+        const uint32_t *b = ent_bins(e, ENT_LONG);
+        uint64_t sum = 0;
+        for (size_t v = 0; v < 256; v++) {
+            assert_true(b[v] <= 1000);
+            sum += b[v];
+        }
+        assert_int_equal(sum, ent_samples(e, ENT_LONG));
+    }
+    assert_true(ent_samples(e, ENT_LONG) < ent_samples(plain, ENT_LONG));
+    double c0 = bins_chisq(ent_bins(plain, ENT_LONG), 256);
+    double c1 = bins_chisq(ent_bins(e, ENT_LONG), 256);
+    assert_true(c1 < 4.0 * c0 + 100.0);
+    /* The short block is unaffected. */
+    assert_memory_equal(ent_bins(e, ENT_SHORT), ent_bins(plain, ENT_SHORT), 256 * sizeof(uint32_t));
+    /* A block of one value: rescaling cannot make room, the bin saturates. */
+    uint8_t *z = calloc(1, 100000);
+    assert_non_null(z);
+    for (int i = 0; i < 3; i++)
+        ent_analyse(e, z, 100000);
+    assert_int_equal(ent_bins(e, ENT_LONG)[0], 1000);
+    free(z);
+    ent_free(e);
+    ent_free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api),
+        cmocka_unit_test(test_bin_limit),
         cmocka_unit_test(test_ent8_vs_ref),
         cmocka_unit_test(test_ent16_vs_ref),
         cmocka_unit_test(test_ent16_full_block),
