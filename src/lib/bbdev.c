@@ -723,11 +723,6 @@ int bbdev_suspend(struct bbdev *d)
     return 0;
 }
 
-bool bbdev_claimed(const struct bbdev *d)
-{
-    return d->h != NULL;
-}
-
 static void orphan_done(struct libusb_transfer *t)
 {
     libusb_free_transfer(t);
@@ -765,19 +760,4 @@ void bbdev_free(struct bbdev *d)
     free(d->scratch);
     free(d->block);
     free(d);
-}
-
-const struct devinfo *bbdev_info(const struct bbdev *d)
-{
-    return &d->info;
-}
-
-unsigned bbdev_bitrate(const struct bbdev *d)
-{
-    return d->rate;
-}
-
-size_t bbdev_chunk_size(const struct bbdev *d)
-{
-    return d->chunk;
 }

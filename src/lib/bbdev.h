@@ -84,10 +84,5 @@ void bbdev_pause(struct bbdev *d, bool pause);
  * may autosuspend it; bbdev_pause(d, false) re-claims and re-initialises.
  * Not from within a bbdev callback.  -EAGAIN if not paused (yet). */
 int bbdev_suspend(struct bbdev *d);
-bool bbdev_claimed(const struct bbdev *d);
-
-const struct devinfo *bbdev_info(const struct bbdev *d);
-unsigned bbdev_bitrate(const struct bbdev *d);     /* realised */
-size_t bbdev_chunk_size(const struct bbdev *d);    /* valid after start */
 
 #endif

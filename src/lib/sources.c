@@ -422,11 +422,3 @@ void sources_free(struct sources *s)
     evl_timer_free(s->retry);
     free(s);
 }
-
-size_t sources_running(const struct sources *s)
-{
-    size_t n = 0;
-    for (const struct src *x = s->list; x; x = x->next)
-        n++;
-    return n;
-}

@@ -49,6 +49,4 @@ int sources_new(struct evl *loop, struct usbenum *ue, const struct sources_cfg *
                 const struct sources_sink *sink, void *ud, struct sources **out);
 void sources_free(struct sources *s);
 
-size_t sources_running(const struct sources *s);
-
 #endif

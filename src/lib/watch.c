@@ -197,11 +197,6 @@ void watch_free(struct watch *w)
     free(w);
 }
 
-uint64_t watch_bytes(const struct watch *w)
-{
-    return w->total;
-}
-
 bool watch_ended(const struct watch *w)
 {
     return w->ended;

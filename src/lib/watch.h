@@ -23,9 +23,7 @@ void watch_free(struct watch *w);
 /* Be told when the watch ends (from the event loop). */
 void watch_on_end(struct watch *w, void (*fn)(void *ud), void *ud);
 
-/* Bytes checked so far, and whether the watch has ended (EOF, error, or
- * max_bytes reached). */
-uint64_t watch_bytes(const struct watch *w);
+/* Whether the watch has ended (end of file, read error, or max_bytes). */
 bool watch_ended(const struct watch *w);
 
 #endif
