@@ -671,6 +671,14 @@ int bbdev_start(struct bbdev *d)
     d->chunk = ftdi_chunk_size(d->rate, d->maxpacket, d->p.limit_max_xfer ? 16384 : 0,
                                d->max_xfer);
     d->latency = d->p.latency_ms ? d->p.latency_ms : ftdi_latency_ms(d->rate, d->maxpacket);
+    /* Upstream refuses blocks smaller than a chunk; reading smaller chunks
+     * costs a little efficiency and nothing else. */
+    if (d->p.block_len < d->chunk && d->p.block_len >= d->maxpacket &&
+        d->p.block_len % d->maxpacket == 0) {
+        log_msg(2, "%s: chunk size %zu cut to the raw block size %zu", d->name, d->chunk,
+                d->p.block_len);
+        d->chunk = d->p.block_len;
+    }
     if (d->p.block_len < d->chunk || d->p.block_len % d->chunk) {
         log_msg(0, "%s: raw block size %zu is not a multiple of the chunk size %zu", d->name,
                 d->p.block_len, d->chunk);

@@ -255,8 +255,8 @@ static int add_group_size(struct seedd_opts *o, const char *arg)
     id[colon - arg] = 0;
     if (num_parse_u64(id, 10, &gid) < 0 || gid > 0xFFFFFFFFu)
         return bad_value("--group-size", arg, "the group must be a number");
-    if (num_parse_scaled_u64(colon + 1, 1024, &size) < 0 || size == 0 || size > POOL_MAX_SIZE)
-        return bad_value("--group-size", arg, "the size must be 1 to 256M (k, M: x1024)");
+    if (num_parse_scaled_u64(colon + 1, 1024, &size) < 0 || size < 512 || size > POOL_MAX_SIZE)
+        return bad_value("--group-size", arg, "the size must be 512 to 256M (k, M: x1024)");
     if (size & (size - 1))
         return bad_value("--group-size", arg, "the size must be a power of two");
     struct groupsize *n = realloc(o->groups, (o->n_groups + 1) * sizeof(*n));

@@ -51,6 +51,7 @@ bad "pool size with a bad suffix" "--pool-size '64q'" -b 1M -P 64q
 bad "group size not a power of two" "--group-size '1:3000': the size must be a power of two" -b 1M -G 1:3000
 bad "group size without a group" "--group-size '4k'" -b 1M -G 4k
 bad "group size zero" "--group-size '2:0'" -b 1M -G 2:0
+bad "group size below 512" "--group-size '2:256': the size must be 512 to 256M" -b 1M -G 2:256
 bad "group not a number" "--group 'x'" -b 1M -g x
 bad "negative group" "--group '-1'" -b 1M -g -1
 bad "idle-sleep without ':'" "':' is required" -b 1M --idle-sleep 500

@@ -57,4 +57,11 @@ emu --device GK9VZF@3-2,dev=6,payload="$T/payload",fault=short:100 -- \
 check "short packets: exit 0" equals $? 0
 check "short packets: data unchanged" same_file "$T/short" "$T/lim.exp"
 
+# A group smaller than a USB chunk: smaller chunks, same data.
+emu --device GK9VZF@3-2,dev=6,payload="$T/payload" -- \
+    "$SEEDD" -b 256k --no-qa -f 0 -G 0:512 >"$T/small" 2>"$T/err"
+check "group size 512: exit 0" equals $? 0
+head -c 256k "$T/payload" >"$T/small.exp"
+check "group size 512: data unchanged" same_file "$T/small" "$T/small.exp"
+
 finish
