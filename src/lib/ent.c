@@ -82,7 +82,13 @@ struct ent {
     uint16_t mc_lo[256], mc_wid[256];
 
     /* The short block being filled. */
-    uint32_t *hot; /* Ent8: 4 x 256 sub-tables; Ent16: 65536 */
+    uint32_t *hot;   /* Ent8: 4 x 256 sub-tables */
+    /* Ent16: 16-bit counters; each wrap to 0 appends the value to `wrap`
+     * (at most short_len / 65536 entries), so bin v is hot16[v] + 65536 *
+     * (occurrences of v in wrap). */
+    uint16_t *hot16;
+    uint16_t *wrap;
+    size_t nwrap;
     uint64_t s_samples, s_inradius, s_pisamples;
     unsigned s_c0, s_prev;
     uint64_t s_c1;  /* exact, until dmode */
@@ -123,7 +129,11 @@ static void short_init(struct ent *e)
 
 static void short_reset(struct ent *e)
 {
-    memset(e->hot, 0, (e->bits == 8 ? 4 * 256 : e->nbins) * sizeof(e->hot[0]));
+    if (e->bits == 8)
+        memset(e->hot, 0, 4 * 256 * sizeof(e->hot[0]));
+    else
+        memset(e->hot16, 0, e->nbins * sizeof(e->hot16[0]));
+    e->nwrap = 0;
     short_init(e);
 }
 
@@ -174,11 +184,16 @@ int ent_new(unsigned bits, uint64_t short_len, struct ent **out)
     mc_tables(e);
     double maxsq = (double)(e->nbins - 1) * (double)(e->nbins - 1);
     e->int_limit = (uint64_t)floor(EXACT_LIMIT / maxsq);
-    e->hot = calloc(bits == 8 ? 4 * 256 : e->nbins, sizeof(e->hot[0]));
+    if (bits == 8) {
+        e->hot = calloc(4 * 256, sizeof(e->hot[0]));
+    } else {
+        e->hot16 = calloc(e->nbins, sizeof(e->hot16[0]));
+        e->wrap = calloc((size_t)(e->short_len >> 16) + 1, sizeof(e->wrap[0]));
+    }
     /* Left as calloc() made them: pages untouched until the first flush. */
     e->prev.bin = calloc(e->nbins, sizeof(e->prev.bin[0]));
     e->lng.bin = calloc(e->nbins, sizeof(e->lng.bin[0]));
-    if (!e->hot || !e->prev.bin || !e->lng.bin)
+    if ((bits == 8 ? !e->hot : !e->hot16 || !e->wrap) || !e->prev.bin || !e->lng.bin)
         goto fail;
     short_init(e);
     data_init(e, &e->prev);
@@ -199,6 +214,8 @@ void ent_free(struct ent *e)
     if (!e)
         return;
     free(e->hot);
+    free(e->hot16);
+    free(e->wrap);
     free(e->prev.bin);
     free(e->lng.bin);
     free(e);
@@ -287,26 +304,37 @@ static void kernel8_int(struct ent *e, const uint8_t *p, uint64_t n)
     e->s_prev = p[n - 1];
 }
 
+/* One Ent16 sample into the 16-bit counters. */
+#define INC16(h, wrap, nwrap, v)                                                                   \
+    do {                                                                                           \
+        uint16_t c_ = (uint16_t)(h[v] + 1);                                                        \
+        h[v] = c_;                                                                                 \
+        if (__builtin_expect(!c_, 0))                                                              \
+            wrap[nwrap++] = (uint16_t)(v);                                                         \
+    } while (0)
+
 static void kernel16_int(struct ent *e, const uint8_t *p, uint64_t n)
 {
-    uint32_t *h = e->hot;
+    uint16_t *h = e->hot16, *wrap = e->wrap;
+    size_t nwrap = e->nwrap;
     unsigned prev = e->s_prev;
     uint64_t s0 = 0, s1 = 0;
     uint64_t i = 0;
     for (; i + 2 <= n; i += 2) {
         unsigned v0 = load16(p + 2 * i), v1 = load16(p + 2 * i + 2);
-        h[v0]++;
-        h[v1]++;
+        INC16(h, wrap, nwrap, v0);
+        INC16(h, wrap, nwrap, v1);
         s0 += prev * v0;
         s1 += v0 * v1;
         prev = v1;
     }
     for (; i < n; i++) {
         unsigned v = load16(p + 2 * i);
-        h[v]++;
+        INC16(h, wrap, nwrap, v);
         s0 += prev * v;
         prev = v;
     }
+    e->nwrap = nwrap;
     e->s_c1 += s0 + s1;
     e->s_prev = prev;
 }
@@ -315,16 +343,24 @@ static void kernel16_int(struct ent *e, const uint8_t *p, uint64_t n)
  * products added to doubles one sample at a time. */
 static void kernel_double(struct ent *e, const uint8_t *p, uint64_t n)
 {
-    uint32_t *h = e->hot;
+    uint16_t *h = e->hot16, *wrap = e->wrap;
+    size_t nwrap = e->nwrap;
     unsigned prev = e->s_prev;
     double d1 = e->d1, d3 = e->d3;
     for (uint64_t i = 0; i < n; i++) {
-        unsigned v = e->ss == 1 ? p[i] : load16(p + 2 * i);
-        h[v]++;
+        unsigned v;
+        if (e->ss == 1) { /* not reached: Ent8 blocks stay below int_limit */
+            v = p[i];
+            e->hot[v]++;
+        } else {
+            v = load16(p + 2 * i);
+            INC16(h, wrap, nwrap, v);
+        }
         d1 += (double)(prev * v);
         d3 += (double)(v * v);
         prev = v;
     }
+    e->nwrap = nwrap;
     e->d1 = d1;
     e->d3 = d3;
     e->s_prev = prev;
@@ -335,7 +371,7 @@ static uint64_t hot_bin(const struct ent *e, size_t v)
 {
     if (e->bits == 8)
         return (uint64_t)e->hot[v] + e->hot[256 + v] + e->hot[512 + v] + e->hot[768 + v];
-    return e->hot[v];
+    return e->hot16[v]; /* plus 65536 per entry v in wrap */
 }
 
 static void accumulate(struct ent *e, const uint8_t *p, uint64_t n)
@@ -346,7 +382,10 @@ static void accumulate(struct ent *e, const uint8_t *p, uint64_t n)
         unsigned v = e->ss == 1 ? p[0] : load16(p);
         e->s_c0 = v;
         e->s_prev = v;
-        e->hot[v]++;
+        if (e->ss == 1)
+            e->hot[v]++;
+        else
+            INC16(e->hot16, e->wrap, e->nwrap, v);
         e->s_samples++;
         p += e->ss;
         n--;
@@ -367,6 +406,8 @@ static void accumulate(struct ent *e, const uint8_t *p, uint64_t n)
         uint64_t c3 = 0;
         for (size_t v = 0; v < e->nbins; v++)
             c3 += hot_bin(e, v) * v * v;
+        for (size_t w = 0; w < e->nwrap; w++)
+            c3 += (uint64_t)65536 * e->wrap[w] * e->wrap[w];
         e->d1 = (double)e->s_c1;
         e->d3 = (double)c3;
         e->dmode = true;
@@ -487,11 +528,19 @@ void ent_flush(struct ent *e)
     for (size_t v = 0; v < e->nbins; v++) {
         uint64_t b = hot_bin(e, v);
         s->bin[v] = (uint32_t)b;
-        over |= l->bin[v] + b > e->bin_limit;
         c2 += b * v;
         if (!e->dmode)
             c3 += b * v * v;
     }
+    for (size_t k = 0; k < e->nwrap; k++) {
+        uint64_t v = e->wrap[k];
+        s->bin[v] += 65536;
+        c2 += 65536 * v;
+        if (!e->dmode)
+            c3 += 65536 * v * v;
+    }
+    for (size_t v = 0; v < e->nbins; v++)
+        over |= (uint64_t)l->bin[v] + s->bin[v] > e->bin_limit;
     /* Long-term bins are 32-bit: where upstream's 64-bit bin would pass
      * UINT32_MAX (>= 2^32 samples in one bin, long before its SIZE_MAX / 2
      * sample limit), its normalisation runs now, before the block is added.
@@ -606,7 +655,8 @@ void ent_analyse(struct ent *e, const uint8_t *buf, size_t len)
 static void kernel_pair(struct ent *a, struct ent *b, const uint8_t *p, uint64_t n16)
 {
     uint32_t *h0 = a->hot, *h1 = h0 + 256, *h2 = h0 + 512, *h3 = h0 + 768;
-    uint32_t *h = b->hot;
+    uint16_t *h = b->hot16, *wrap = b->wrap;
+    size_t nwrap = b->nwrap;
     double d1 = b->d1, d3 = b->d3, pd = (double)b->s_prev;
     uint64_t i = 0;
     for (; i + 2 <= n16; i += 2) {
@@ -616,8 +666,8 @@ static void kernel_pair(struct ent *a, struct ent *b, const uint8_t *p, uint64_t
         h2[q[2]]++;
         h3[q[3]]++;
         unsigned v0 = load16(q), v1 = load16(q + 2);
-        h[v0]++;
-        h[v1]++;
+        INC16(h, wrap, nwrap, v0);
+        INC16(h, wrap, nwrap, v1);
         /* (double)(prev * v) == (double)prev * (double)v: exact */
         double x0 = (double)v0, x1 = (double)v1;
         d1 += pd * x0;
@@ -631,12 +681,13 @@ static void kernel_pair(struct ent *a, struct ent *b, const uint8_t *p, uint64_t
         h0[q[0]]++;
         h1[q[1]]++;
         unsigned v = load16(q);
-        h[v]++;
+        INC16(h, wrap, nwrap, v);
         double x = (double)v;
         d1 += pd * x;
         d3 += x * x;
         pd = x;
     }
+    b->nwrap = nwrap;
     b->d1 = d1;
     b->d3 = d3;
     if (n16)

@@ -232,6 +232,58 @@ static void test_ent16_full_block(void **state)
 
 /* ent_analyse_pair() is exactly two ent_analyse() calls (its one-pass path
  * runs once Ent16 is past 2^21 samples of a block). */
+/* Long stretches of one value: Ent16's 16-bit counters wrap (several times
+ * per block), in the exact-integer and the per-sample double parts of a block
+ * and in the fused pair kernel. */
+static void test_ent16_wrap(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = { 65536, 13, 1, 2, 99999, 7, 4096 };
+    size_t len = 14u << 20;
+    uint8_t *buf = random_buf(21, len);
+    memset(buf + (1u << 20), 0, 2u << 20);                /* 1M samples of 0 */
+    for (size_t i = 5u << 20; i < (7u << 20); i += 2) {   /* 1M of 0x1234 */
+        buf[i] = 0x34;
+        buf[i + 1] = 0x12;
+    }
+    memset(buf + (9u << 20), 0xff, 300000);
+    struct ref_ent *r = malloc(sizeof(*r));
+    assert_non_null(r);
+    struct ent *e;
+    assert_int_equal(ent_new(16, 3000000, &e), 0);
+    assert_int_equal(ref_ent_init(r, 16, 3000000), 0);
+    feed_both(e, r, buf, len, sizes, 7);
+    ent_flush(e);
+    ref_ent_flush(r);
+    same_ent(e, r);
+    assert_true(ent_bins(e, ENT_LONG)[0] > 1000000);
+    ent_free(e);
+    ref_ent_destroy(r);
+    free(r);
+
+    struct ent *a8, *a16, *b8, *b16;
+    assert_int_equal(ent_new(8, 0, &a8), 0);
+    assert_int_equal(ent_new(16, 3000000, &a16), 0);
+    assert_int_equal(ent_new(8, 0, &b8), 0);
+    assert_int_equal(ent_new(16, 3000000, &b16), 0);
+    for (size_t off = 0, k = 0; off < len; k++) {
+        size_t n = sizes[k % 7] < len - off ? sizes[k % 7] : len - off;
+        ent_analyse_pair(a8, a16, buf + off, n);
+        ent_analyse(b8, buf + off, n);
+        ent_analyse(b16, buf + off, n);
+        off += n;
+    }
+    ent_flush(a16);
+    ent_flush(b16);
+    same_ents(a16, b16);
+    same_ents(a8, b8);
+    ent_free(a8);
+    ent_free(a16);
+    ent_free(b8);
+    ent_free(b16);
+    free(buf);
+}
+
 static void test_pair(void **state)
 {
     (void)state;
@@ -761,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_ent16_vs_ref),
         cmocka_unit_test(test_ent16_full_block),
         cmocka_unit_test(test_pair),
+        cmocka_unit_test(test_ent16_wrap),
         cmocka_unit_test(test_split_pieces),
         cmocka_unit_test(test_ent_program),
         cmocka_unit_test(test_limits_table),
