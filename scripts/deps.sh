@@ -9,7 +9,9 @@ PKGS_BENCH="rng-tools5 ent"
 PKGS="build-essential meson ninja-build pkg-config
       libusb-1.0-0-dev libudev-dev libsystemd-dev libjson-c-dev
       libcmocka-dev umockdev libumockdev-dev libglib2.0-dev
-      clang libclang-rt-14-dev ent"
+      clang libclang-rt-14-dev ent
+      libvirt-dev libxml2-dev libvirt-clients libvirt-daemon
+      libvirt-daemon-driver-qemu qemu-system-x86 udev"
 
 [ "${1:-}" = bench ] && PKGS="$PKGS $PKGS_BENCH"
 

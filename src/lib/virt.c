@@ -1,0 +1,1 @@
+#include "virt.h"

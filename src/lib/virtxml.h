@@ -1,0 +1,91 @@
+/* virtxml: the libvirt XML and configuration snippets bbvirt writes, and the
+ * parts of libvirt domain XML it reads (libxml2).  Pure over strings and
+ * buffers: no libvirt connection involved.
+ *
+ * Generators return a malloc'd NUL-terminated string (NULL only on
+ * allocation failure, or for the documented argument errors below with
+ * errno set to EINVAL).
+ */
+#ifndef BB_VIRTXML_H
+#define BB_VIRTXML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "devinfo.h"
+
+/* <hostdev mode='subsystem' type='usb' managed='yes'> selecting one device
+ * by its current bus/device address (plain decimal), as attached live:
+ *
+ *   <hostdev mode='subsystem' type='usb' managed='yes'>
+ *     <source>
+ *       <address bus='3' device='6'/>
+ *     </source>
+ *   </hostdev>
+ */
+char *virtxml_hostdev_addr(unsigned bus, unsigned dev);
+
+/* The "easy case" hostdev: any BitBabbler, by vendor/product, with
+ * startupPolicy='optional' (ambiguous once there are two devices). */
+char *virtxml_hostdev_vidpid(void);
+
+/* A <qemu:commandline> block with "-device usb-host,hostbus=B,hostport=P"
+ * for each device, preceded by an XML comment saying that the <domain>
+ * element needs xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'.
+ * Every device must have a port path (else NULL, errno EINVAL). */
+char *virtxml_qemu_cmdline(const struct devinfo *devs, size_t n);
+
+/* udev rules, one per serial: GROUP and SYMLINK+="bitbabbler/%s" for guest
+ * devices (the seed document's hand-written rules, for the qemu:commandline
+ * path).  group NULL means "libvirt-qemu".  Serials must be valid vm.conf
+ * serials and group [A-Za-z0-9_.-]+ (else NULL, errno EINVAL). */
+char *virtxml_udev_rules(const char *const *serials, size_t n, const char *group);
+
+/* The cgroup_device_acl setting for /etc/libvirt/qemu.conf: libvirt 9's
+ * default list followed by /dev/bitbabbler/<serial> for each serial. */
+char *virtxml_cgroup_acl(const char *const *serials, size_t n);
+
+/* ---- reading domain XML ---- */
+
+enum virtxml_usb_kind {
+    VIRTXML_USB_ADDR,        /* <hostdev type='usb'> with <address bus= device=> */
+    VIRTXML_USB_VIDPID,      /* <hostdev type='usb'> with <vendor>/<product> */
+    VIRTXML_USB_QEMU_PORT,   /* qemu:commandline usb-host,hostbus=B,hostport=P */
+    VIRTXML_USB_QEMU_ADDR,   /* qemu:commandline usb-host,hostbus=B,hostaddr=D */
+    VIRTXML_USB_QEMU_VIDPID, /* qemu:commandline usb-host,vendorid=,productid= */
+};
+
+struct virtxml_usb {
+    enum virtxml_usb_kind kind;
+    unsigned bus, dev;                /* ADDR, QEMU_ADDR; QEMU_PORT: bus */
+    unsigned vid, pid;                /* VIDPID, QEMU_VIDPID */
+    char port[DEVINFO_PORT_MAX];      /* QEMU_PORT: "2.3" */
+};
+
+/* Every USB host device a domain's XML passes through, in document order.
+ * Entries that are incomplete or malformed (missing bus, non-numeric
+ * values) are skipped.  *out is malloc'd (NULL when *n is 0).  Returns 0,
+ * -EINVAL if the text is not well-formed XML with a <domain> root, -ENOMEM. */
+int virtxml_usb_devices(const char *xml, size_t len, struct virtxml_usb **out, size_t *n);
+
+/* Whether d is selected by entry u (VIDPID matches every BitBabbler). */
+bool virtxml_usb_matches(const struct virtxml_usb *u, const struct devinfo *d);
+
+struct virtxml_usbcheck {
+    unsigned controllers;     /* <controller type='usb'> elements (model != 'none') */
+    unsigned fast;            /* of those, EHCI/XHCI (USB 2.0 or better) */
+    bool usb_none;            /* a <controller type='usb' model='none'> (USB disabled) */
+    char slow_model[64];      /* the first USB 1.1-only model seen, "" if none */
+    int free_slot;            /* lowest free PCI slot on bus 0 in 3..31, -1 if none */
+};
+
+/* Inspect a domain's USB controllers and PCI slot use.  Controllers with no
+ * model count as USB 1.1 (libvirt's default on 'pc' machines, piix3-uhci).
+ * Returns 0, -EINVAL (not domain XML), -ENOMEM. */
+int virtxml_usb_check(const char *xml, size_t len, struct virtxml_usbcheck *out);
+
+/* <controller type='usb' index='0' model='qemu-xhci'> with a PCI address on
+ * bus 0 at slot (3..31). */
+char *virtxml_xhci_controller(int slot);
+
+#endif
