@@ -220,10 +220,21 @@ static bool have_device(const struct sources *s, const struct devinfo *di)
     return false;
 }
 
-/* quiet_absent: a device libusb does not list yet is not an error (yet). */
+/* The largest raw block (group size << fold) a device may read; seedd
+ * rejects larger explicit combinations up front (SEEDD_MAX_RAW_BLOCK in
+ * src/seedd/options.h, the same value), this catches product-default folds. */
+#define MAX_RAW_BLOCK ((size_t)1 << 30)
+
+/* Starts one device.  Every failure is logged once, naming the device and
+ * the reason, except -ENODEV with quiet_absent: a device libusb does not
+ * list yet is not an error (yet). */
 static int start_one(struct sources *s, const struct devinfo *di, const struct devcfg *c,
                      bool quiet_absent)
 {
+    const char *what = NULL; /* the failing step, when not logged already */
+    char why[96];
+    size_t group_size;
+    int r;
     int fold = devcfg_fold_for(c, di->product);
     if (fold < 0) {
         log_msg(0, "%s: unknown product '%s' and folding not set (use --fold)", di->serial,
@@ -231,38 +242,68 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         return -EINVAL;
     }
     struct src *x = calloc(1, sizeof(*x));
-    if (!x)
+    if (!x) {
+        log_msg(0, "%s: cannot start: %s", di->serial, strerror(ENOMEM));
         return -ENOMEM;
+    }
     x->set = s;
     x->info = *di;
     x->cfg = c;
     x->fold = (unsigned)fold;
     backoff_init(&x->bo, c->idle_initial, c->idle_max, c->suspend_after);
-    int r = pool_group_get(s->cfg.pool, c->group, &x->group);
-    if (r == 0 && (r = pool_group_join(x->group, &x->member)) == -ENOSPC)
-        log_msg(0, "%s: pool group %u is full (32 members)", di->serial, c->group);
-    if (r < 0) {
+    if ((r = pool_group_get(s->cfg.pool, c->group, &x->group)) < 0) {
+        x->group = NULL;
+        snprintf(why, sizeof(why), "setting up pool group %u", c->group);
+        what = why;
+        goto fail;
+    }
+    group_size = pool_group_size(x->group);
+    if (group_size > MAX_RAW_BLOCK >> x->fold) {
+        log_msg(0, "%s: raw block of %llu bytes (group size %zu << fold %u) is larger than "
+                   "the limit of %zu bytes; use a smaller --group-size or --fold",
+                di->serial, (unsigned long long)group_size << x->fold, group_size, x->fold,
+                MAX_RAW_BLOCK);
+        r = -E2BIG;
+        goto fail;
+    }
+    if ((r = pool_group_join(x->group, &x->member)) < 0) {
+        if (r == -ENOSPC) {
+            log_msg(0, "%s: pool group %u is full (32 members)", di->serial, c->group);
+        } else {
+            snprintf(why, sizeof(why), "joining pool group %u (%zu bytes)", c->group,
+                     group_size);
+            what = why;
+        }
         x->group = NULL;
         goto fail;
     }
-    x->raw_len = pool_group_size(x->group) << x->fold;
+    x->raw_len = group_size << x->fold;
     x->buf = malloc(x->raw_len);
-    r = -ENOMEM;
-    if (!x->buf)
+    if (!x->buf) {
+        r = -ENOMEM;
+        snprintf(why, sizeof(why), "allocating the raw block of %zu bytes", x->raw_len);
+        what = why;
         goto fail;
+    }
     /* At 5 Mbit/s and more the first Ent8 result must pass before any
      * output (spec §4.1). */
     unsigned rate = ftdi_real_bitrate(c->bitrate);
-    if ((r = health_new(di->serial, rate < 5000000, &x->qa)) < 0)
+    if ((r = health_new(di->serial, rate < 5000000, &x->qa)) < 0) {
+        what = "creating its health monitor";
         goto fail;
-    if (s->cfg.monitors && monitors_add(s->cfg.monitors, di->serial, x->qa) < 0) {
-        log_msg(0, "%s: a monitor with this ID exists already", di->serial);
-        r = -EEXIST;
+    }
+    if (s->cfg.monitors && (r = monitors_add(s->cfg.monitors, di->serial, x->qa)) < 0) {
+        if (r == -EEXIST)
+            log_msg(0, "%s: a monitor with this ID exists already", di->serial);
+        else
+            what = "registering its health monitor";
         goto fail;
     }
     if ((r = evl_timer_new(s->loop, on_wake, x, &x->wake)) < 0 ||
-        (r = evl_timer_new(s->loop, on_release, x, &x->rel)) < 0)
+        (r = evl_timer_new(s->loop, on_release, x, &x->rel)) < 0) {
+        what = "creating its timers";
         goto fail;
+    }
     const struct bbdev_params p = {
         .bitrate = c->bitrate,
         .latency_ms = c->latency_ms,
@@ -270,19 +311,30 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         .limit_max_xfer = c->limit_max_xfer,
         .block_len = x->raw_len,
     };
-    r = bbdev_new(s->loop, s->ue, di, &p, &src_ops, x, &x->dev);
-    if (r == 0 && quiet_absent && !bbdev_present(x->dev))
-        r = -ENODEV;
-    else if (r == 0)
-        r = bbdev_start(x->dev);
-    if (r < 0)
+    if ((r = bbdev_new(s->loop, s->ue, di, &p, &src_ops, x, &x->dev)) < 0) {
+        what = "creating its driver";
         goto fail;
+    }
+    if (quiet_absent && !bbdev_present(x->dev)) {
+        r = -ENODEV;
+        goto fail;
+    }
+    /* bbdev_start() logs its failures, except running out of memory for
+     * its buffers. */
+    if ((r = bbdev_start(x->dev)) < 0) {
+        if (r == -ENOMEM)
+            what = "allocating its transfer buffers";
+        goto fail;
+    }
     log_msg(2, "%s: started, fold %u, group %u, raw block %zu bytes", di->serial, x->fold,
             c->group, x->raw_len);
     x->next = s->list;
     s->list = x;
     return 0;
 fail:
+    if (what)
+        log_msg(0, "%s: cannot start (Bus:Device %03u:%03u): %s: %s", di->serial, di->bus,
+                di->dev, what, strerror(-r));
     src_free(x);
     return r;
 }

@@ -244,6 +244,44 @@ static void resolve(struct seedd_opts *o, const unsigned *set, unsigned dflt_set
     }
 }
 
+/* The size pool group id will have: its last -G, else the pool size
+ * rounded up to a power of two (as pool_group_configure()). */
+static uint64_t group_size_of(const struct seedd_opts *o, unsigned id)
+{
+    uint64_t size = 0;
+    for (size_t i = 0; i < o->n_groups; i++)
+        if (o->groups[i].id == id)
+            size = o->groups[i].size;
+    if (size)
+        return size;
+    for (size = 1; size < o->pool_size; size <<= 1)
+        ;
+    return size;
+}
+
+/* An explicit fold with its group's size must give a raw block (group size
+ * << fold) of at most SEEDD_MAX_RAW_BLOCK.  (A product's default fold is
+ * checked when the device starts.) */
+static int check_raw_block(const struct seedd_opts *o, const struct devcfg *g)
+{
+    if (g->fold == DEVCFG_FOLD_DEFAULT)
+        return 0;
+    uint64_t size = group_size_of(o, g->group);
+    uint64_t raw = size << g->fold;
+    if (raw <= SEEDD_MAX_RAW_BLOCK)
+        return 0;
+    char id[DEVINFO_STR_MAX + 32] = "";
+    if (g->id.kind != DEVID_NONE) {
+        char buf[DEVINFO_STR_MAX + 32];
+        snprintf(id, sizeof(id), " for %s", devid_format(&g->id, buf, sizeof(buf)));
+    }
+    fprintf(stderr,
+            "seedd: --fold %d with group %u of %llu bytes%s needs a raw block of %llu bytes, "
+            "over the limit of 1G (group size << fold must be at most 1G)\n",
+            g->fold, g->group, (unsigned long long)size, id, (unsigned long long)raw);
+    return -1;
+}
+
 static int add_group_size(struct seedd_opts *o, const char *arg)
 {
     const char *colon = strchr(arg, ':');
@@ -414,6 +452,11 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
         goto out;
     }
     resolve(o, set, dflt_set);
+    if (o->n_ids == 0 && check_raw_block(o, &o->defaults) < 0)
+        goto out;
+    for (size_t i = 0; i < o->n_ids; i++)
+        if (check_raw_block(o, &o->ids[i]) < 0)
+            goto out;
 
     bool listing = o->scan || o->shell_mr;
     if (!listing && !o->bytes && !o->to_stdout && !o->n_watches) {

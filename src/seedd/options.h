@@ -9,6 +9,11 @@
 #include "devcfg.h"
 #include "watchspec.h"
 
+/* The largest raw block a device may read per folded block: group size <<
+ * fold.  Larger explicit combinations are bad input; sources.c applies the
+ * same limit when a product's default fold makes the block too large. */
+#define SEEDD_MAX_RAW_BLOCK ((uint64_t)1 << 30)
+
 struct groupsize {
     unsigned id;
     size_t size;

@@ -52,6 +52,31 @@ bad "group size not a power of two" "--group-size '1:3000': the size must be a p
 bad "group size without a group" "--group-size '4k'" -b 1M -G 4k
 bad "group size zero" "--group-size '2:0'" -b 1M -G 2:0
 bad "group size below 512" "--group-size '2:256': the size must be 512 to 256M" -b 1M -G 2:256
+# Raw blocks (group size << fold) are limited to 1 GiB.
+bad "explicit fold making the raw block 256 GiB" \
+    "--fold 10 with group 0 of 268435456 bytes needs a raw block of 274877906944 bytes, over the limit of 1G" \
+    -b 64k --no-qa -G 0:256M -f 10
+bad "explicit fold with a large pool (group 0 = pool size rounded up)" \
+    "--fold 3 with group 0 of 268435456 bytes needs a raw block of 2147483648 bytes" \
+    -b 64k --no-qa -P 200M -f 3
+bad "per-device fold over the limit names the device" \
+    "--fold 3 with group 2 of 268435456 bytes for Serial 'GK9VZF' needs" \
+    -b 64k --no-qa -G 2:256M -i GK9VZF -g 2 -f 3
+bad "raw block limit also applies to -s" "over the limit of 1G" -s -G 0:256M -f 3
+DEVS="--device BLK001@1-1,black"
+bad "product default fold (Black: 3) over the limit, at start" \
+    "BLK001: raw block of 2147483648 bytes (group size 268435456 << fold 3) is larger than the limit" \
+    -b 64k --no-qa -G 0:256M
+DEVS=$DEV
+# A raw block of 1 GiB is allowed, but cannot be allocated under a 1 GiB
+# address-space limit: one line naming the device and the reason.
+emu $DEV -- sh -c 'ulimit -v 1048576 && exec "$0" "$@"' "$SEEDD" -b 64k --no-qa -G 0:256M -f 2 \
+    >"$T/out" 2>"$T/err"
+rc=$?
+check "raw block that cannot be allocated: exit 1, one line naming device and reason" \
+    sh -c "[ $rc = 1 ] && [ ! -s '$T/out' ] && [ \$(wc -l <'$T/err') = 1 ] &&
+        grep -q 'GK9VZF: cannot start (Bus:Device 003:006): allocating the raw block of 1073741824 bytes: Cannot allocate memory' '$T/err'"
+[ "$(lines_in "$T/err")" = 1 ] || sed 's/^/#   /' "$T/err"
 bad "group not a number" "--group 'x'" -b 1M -g x
 bad "negative group" "--group '-1'" -b 1M -g -1
 bad "idle-sleep without ':'" "':' is required" -b 1M --idle-sleep 500
@@ -60,6 +85,9 @@ bad "suspend-after not a time" "--suspend-after 'soon'" -b 1M --suspend-after so
 bad "watch without a path" "--watch ':10': a path is required" --watch :10
 bad "watch with a bad block size" "block size must be" --watch /dev/zero:0:0
 bad "watch on a missing path" "cannot open '/nonexistent/x'" --watch /nonexistent/x
+DEVS=""
+bad "watch on a directory" "watch: '$T' is a directory, not a readable file or device" --watch "$T"
+bad "watch on a directory (with options)" "watch: '/tmp' is a directory" --watch /tmp:0:64k:1M
 DEVS="--user nobody"
 bad "watch on an unreadable path" "cannot open '$T/pub/secret': Permission denied" --watch "$T/pub/secret"
 DEVS=$DEV
