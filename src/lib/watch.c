@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "evl.h"
@@ -147,6 +148,26 @@ int watch_new(struct evl *loop, struct monitors *mons, const struct watchspec *s
     if (w->fd < 0) {
         r = -errno;
         log_msg(0, "watch: cannot open '%s': %s", spec->path, strerror(errno));
+        goto fail;
+    }
+    /* What cannot be read as a stream is bad input, found now rather than
+     * as a quiet end of the watch: a directory opens fine but does not
+     * read; a zero-byte read shows other refusals (EINVAL, EISDIR...). */
+    struct stat st;
+    if (fstat(w->fd, &st) < 0) {
+        r = -errno;
+        log_msg(0, "watch: cannot stat '%s': %s", spec->path, strerror(errno));
+        goto fail;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        r = -EISDIR;
+        log_msg(0, "watch: '%s' is a directory, not a readable file or device", spec->path);
+        goto fail;
+    }
+    char probe;
+    if (read(w->fd, &probe, 0) < 0 && errno != EAGAIN && errno != EINTR) {
+        r = -errno;
+        log_msg(0, "watch: cannot read '%s': %s", spec->path, strerror(errno));
         goto fail;
     }
     w->buf = malloc(spec->block_size);
