@@ -53,11 +53,25 @@ check "endless excess data: exit 1" equals $RC 1
 check "endless excess data: gives up" contains "$T/err" "giving up after 3 recoveries: excess data"
 check "endless excess data: nothing on stdout" equals "$(size_of "$T/out")" 0
 
-fault_run timeout -b 1M
+# No data at all: 10 empty reads, then a re-init, 19 times (spec 2.6,
+# BBDEV_READ_RESETS); the 20th run of empty reads gives up.  So exactly 20
+# init sequences (the first plus 19), each one attempt (sync works), each
+# followed by one read command; one claim, no USB reset.
+fault_run timeout -b 1M -v
 check "no data: no hang" not_hung
 check "no data: exit 1" equals $RC 1
-check "no data: gives up after 20 reset attempts" contains "$T/err" "no data from the device after 20 reset attempts"
-check "no data: re-initialised 19 times (20 syncs)" test "$(count '^out aa 87')" -ge 20
+check "no data: gives up after 20 reset attempts" \
+    sh -c "tail -n 1 '$T/err' | grep -q 'no data from the device after 20 reset attempts'"
+check "no data: 19 re-inits logged, the last '19 of 19'" \
+    sh -c "[ \$(grep -c 're-initialising ([0-9]* of 19)' '$T/err') = 19 ] &&
+        grep -q 're-initialising (19 of 19)' '$T/err'"
+check "no data: exactly 20 SIO resets (init sequences)" equals "$(count '^ctrl 40 00 0000 0001 0000$')" 20
+check "no data: exactly 20 syncs (one attempt each)" equals "$(count '^out aa 87$')" 20
+check "no data: exactly 20 MPSSE setups" equals "$(count '^out 8a 97 8d ')" 20
+check "no data: exactly 20 read commands (one per init)" equals "$(count '^out 20 ')" 20
+check "no data: claimed once, never USB-reset" \
+    sh -c "[ \$(grep -c '^claim\$' '$T/w/GK9VZF.wire') = 1 ] && ! grep -q '^reset\$' '$T/w/GK9VZF.wire'"
+check "no data: nothing on stdout" equals "$(size_of "$T/out")" 0
 
 fault_run busy -b 1M
 check "busy: exit 1" equals $RC 1
@@ -81,6 +95,31 @@ check "unplug mid-read: only whole 64 KiB blocks ($sz bytes)" equals $((sz % 655
 check "unplug mid-read: stopped before 3000000 bytes" test "$sz" -le 3000000
 head -c "$sz" "$T/payload" >"$T/prefix"
 check "unplug mid-read: what was written is the payload" same_file "$T/out" "$T/prefix"
+
+# A block that spans several chunks: at 1 Mbit/s a chunk is 16 KiB, so a
+# 64 KiB block (-f 0) is 4 chunks.  The unplug at 3000000 bytes comes after
+# 45 blocks and 3 chunks of the 46th: those 3 chunks are dropped, and the
+# output is exactly the 45 whole blocks (the pool writes to a file at once).
+fault_run unplug:3000000 -b 4M -r 1M
+sz=$(size_of "$T/out")
+check "unplug, 16 KiB chunks: the device read 16 KiB chunks" contains "$T/w/GK9VZF.wire" '^out 20 ff 3f 87$'
+check "unplug, 16 KiB chunks: exit 1" equals $RC 1
+check "unplug, 16 KiB chunks: one line saying so" \
+    sh -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'GK9VZF: device gone; wrote $sz of 4194304 bytes' '$T/err'"
+check "unplug, 16 KiB chunks: exactly the 45 whole blocks before it ($sz bytes)" equals "$sz" 2949120
+head -c "$sz" "$T/payload" >"$T/prefix"
+check "unplug, 16 KiB chunks: what was written is the payload" same_file "$T/out" "$T/prefix"
+
+# -f 1: a 128 KiB raw block is 2 chunks of 64 KiB.  3000000 raw bytes are
+# 22 raw blocks and one chunk of the 23rd: 22 folded 64 KiB blocks out.
+fault_run unplug:3000000 -b 4M -f 1
+sz=$(size_of "$T/out")
+check "unplug, fold 1: exit 1" equals $RC 1
+check "unplug, fold 1: one line saying so" \
+    sh -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'device gone; wrote $sz of' '$T/err'"
+check "unplug, fold 1: exactly the 22 whole folded blocks ($sz bytes)" equals "$sz" 1441792
+head -c $((22 * 131072)) "$T/payload" | "$FOLDREF" 131072 1 >"$T/prefix"
+check "unplug, fold 1: what was written is the folded payload" same_file "$T/out" "$T/prefix"
 
 # --- transient faults mid-stream: recover and carry on ------------------------
 # The fault is injected through the control FIFO once data is flowing.
