@@ -1,1 +1,273 @@
-int main(void) { return 0; }
+/* bbvirt: give BitBabbler devices to libvirt domains by serial number.
+ * Options and main; the commands are in commands.c. */
+#include "bbvirt.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "num.h"
+
+enum {
+    OPT_SYSLOG = 256,
+    OPT_LOG_FILE,
+    OPT_GROUP,
+    OPT_BY_VIDPID,
+    OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+    { "config", required_argument, NULL, 'C' },
+    { "connect", required_argument, NULL, 'c' },
+    { "domain", required_argument, NULL, 'D' },
+    { "busnum", required_argument, NULL, 'b' },
+    { "devnum", required_argument, NULL, 'd' },
+    { "dry-run", no_argument, NULL, 'n' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "timeout", required_argument, NULL, 't' },
+    { "syslog", no_argument, NULL, OPT_SYSLOG },
+    { "log-file", required_argument, NULL, OPT_LOG_FILE },
+    { "group", required_argument, NULL, OPT_GROUP },
+    { "by-vid-pid", no_argument, NULL, OPT_BY_VIDPID },
+    { "help", no_argument, NULL, '?' },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+    printf("Usage: bbvirt [options] COMMAND [ARGS]\n"
+           "\n"
+           "Give BitBabbler devices to libvirt virtual machines by serial number.\n"
+           "\n"
+           "Commands:\n"
+           "  attach DEVICE          Attach the device to the running domain vm.conf\n"
+           "                         assigns it to (or -D), live only\n"
+           "  detach DEVICE          Detach it again\n"
+           "  attach-all [DOMAIN]    Attach every present device of DOMAIN (default: all)\n"
+           "  detach-all [DOMAIN]    Detach them\n"
+           "  status                 One line per device: address, port, assigned domain,\n"
+           "                         where it is attached now, whether seedd may claim it\n"
+           "  xml DEVICE             The <hostdev> XML for the device's current address\n"
+           "  xml --by-vid-pid       The <hostdev> XML that matches any BitBabbler\n"
+           "  qemu-args [DEVICE...]  A <qemu:commandline> block passing devices by port\n"
+           "  udev-rules [SERIAL...] Per-serial udev rules (GROUP, bitbabbler/ symlink)\n"
+           "  cgroup-acl [SERIAL...] The cgroup_device_acl setting for qemu.conf\n"
+           "  check DOMAIN           Warn if the domain has no USB 2.0 or better controller\n"
+           "  qemu-hook DOMAIN OP .. Act as libvirt's qemu hook: attach the domain's devices\n"
+           "                         once it has started (also when run as 'qemu')\n"
+           "\n"
+           "DEVICE is a serial number, BUS:DEV, or BUS-PORT[.PORT...].\n"
+           "\n"
+           "Options:\n"
+           "  -C, --config=FILE      vm.conf to use (default %s/bit-babbler/vm.conf;\n"
+           "                         a NAME without '/' means %s/bit-babbler/NAME.conf)\n"
+           "  -c, --connect=URI      libvirt URI (default: DOMAIN_URI_x, else libvirt's)\n"
+           "  -D, --domain=NAME      Domain (vm.conf id or libvirt name) instead of vm.conf's\n"
+           "  -b, --busnum=N         The device's bus number (with -d: needed once it is gone)\n"
+           "  -d, --devnum=N         The device's device number\n"
+           "  -n, --dry-run          Print what would be done, do not call libvirt\n"
+           "  -t, --timeout=SECONDS  Limit for each libvirt call (default %u; qemu-hook %u)\n"
+           "  -v, --verbose          More messages (repeatable)\n"
+           "      --syslog           Log to syslog instead of stderr\n"
+           "      --log-file=FILE    Log to FILE instead of stderr\n"
+           "      --group=GROUP      udev-rules: the group to give (default libvirt-qemu)\n"
+           "  -?, --help             Show this help and exit\n"
+           "      --version          Show the version and exit\n"
+           "\n"
+           "Exit status: 0 done or nothing to do, 1 bad usage/input, 2 no such device\n"
+           "or domain (or not running, or busy), 3 libvirt refused, 4 libvirt unreachable\n"
+           "or too slow, 5 check found a problem.  See bbvirt(1).\n",
+           BB_SYSCONFDIR, BB_SYSCONFDIR, BBVIRT_DEFAULT_TIMEOUT_MS / 1000,
+           BBVIRT_HOOK_TIMEOUT_MS / 1000);
+}
+
+static int bad(const char *opt, const char *arg, const char *why)
+{
+    fprintf(stderr, "bbvirt: %s '%s': %s\n", opt, arg, why);
+    return EXIT_USAGE;
+}
+
+/* Bus 1..127 / device 1..127, decimal (leading zeros allowed, as udev's
+ * BUSNUM/DEVNUM have them). */
+static int parse_addr(const char *opt, const char *arg, unsigned *out)
+{
+    if (!*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 6)
+        return bad(opt, arg, "not a number");
+    unsigned long v = strtoul(arg, NULL, 10);
+    if (v < 1 || v > 127)
+        return bad(opt, arg, "out of range (1 to 127)");
+    *out = (unsigned)v;
+    return 0;
+}
+
+static char config_buf[4096];
+
+/* "-C name" without a '/' means SYSCONFDIR/bit-babbler/<name>.conf. */
+static int set_config(struct bbvirt_opts *o, const char *arg)
+{
+    if (!*arg)
+        return bad("--config", arg, "empty file name");
+    if (strchr(arg, '/')) {
+        o->config = arg;
+    } else {
+        size_t l = strlen(arg);
+        int base = l > 5 && strcmp(arg + l - 5, ".conf") == 0 ? (int)(l - 5) : (int)l;
+        int n = snprintf(config_buf, sizeof(config_buf), "%s/bit-babbler/%.*s.conf",
+                         BB_SYSCONFDIR, base, arg);
+        if (n < 0 || (size_t)n >= sizeof(config_buf))
+            return bad("--config", arg, "name too long");
+        o->config = config_buf;
+    }
+    o->config_explicit = true;
+    return 0;
+}
+
+static int parse(int argc, char **argv, struct bbvirt_opts *o)
+{
+    int c, r;
+    double secs;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":C:c:D:b:d:nvt:?", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'C':
+            if ((r = set_config(o, optarg)))
+                return r;
+            break;
+        case 'c':
+            if (!*optarg)
+                return bad("--connect", optarg, "empty URI");
+            o->uri = optarg;
+            break;
+        case 'D':
+            if (!*optarg)
+                return bad("--domain", optarg, "empty domain name");
+            o->domain = optarg;
+            break;
+        case 'b':
+            if ((r = parse_addr("--busnum", optarg, &o->bus)))
+                return r;
+            break;
+        case 'd':
+            if ((r = parse_addr("--devnum", optarg, &o->dev)))
+                return r;
+            break;
+        case 'n':
+            o->dry_run = true;
+            break;
+        case 'v':
+            o->verbose++;
+            break;
+        case 't':
+            if (num_parse_scaled_double(optarg, &secs) < 0)
+                return bad("--timeout", optarg, "not a number of seconds");
+            if (!(secs >= 0.1 && secs <= 600))
+                return bad("--timeout", optarg, "out of range (0.1 to 600 seconds)");
+            o->timeout_ms = (unsigned)(secs * 1000 + 0.5);
+            o->timeout_explicit = true;
+            break;
+        case OPT_SYSLOG:
+            o->syslog = true;
+            break;
+        case OPT_LOG_FILE:
+            o->log_file = optarg;
+            break;
+        case OPT_GROUP:
+            o->group = optarg;
+            break;
+        case OPT_BY_VIDPID:
+            o->by_vidpid = true;
+            break;
+        case OPT_VERSION:
+            printf("bbvirt %s (bit-babbler-c %s)\n", BB_VERSION, BB_PKG_VERSION);
+            return -1;
+        case '?':
+            if (optopt == 0 && strcmp(argv[optind - 1], "-?") != 0 &&
+                strcmp(argv[optind - 1], "--help") != 0) {
+                fprintf(stderr, "bbvirt: unrecognized option '%s', try --help\n",
+                        argv[optind - 1]);
+                return EXIT_USAGE;
+            }
+            if (optopt && optopt != '?') {
+                fprintf(stderr, "bbvirt: invalid option -- '%c', try --help\n", optopt);
+                return EXIT_USAGE;
+            }
+            usage();
+            return -1;
+        case ':':
+            if (!strncmp(argv[optind - 1], "--", 2))
+                fprintf(stderr, "bbvirt: missing argument for '%s', try --help\n",
+                        argv[optind - 1]);
+            else
+                fprintf(stderr, "bbvirt: missing argument for '-%c', try --help\n", optopt);
+            return EXIT_USAGE;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "bbvirt: no command given (see 'bbvirt --help')\n");
+        return EXIT_USAGE;
+    }
+    o->command = argv[optind];
+    o->args = argv + optind + 1;
+    o->nargs = argc - optind - 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct bbvirt_opts o = {
+        .config = BB_SYSCONFDIR "/bit-babbler/vm.conf",
+        .timeout_ms = BBVIRT_DEFAULT_TIMEOUT_MS,
+    };
+    char *hookargv[8];
+
+    /* Installed (or linked) as /etc/libvirt/hooks/qemu: libvirt runs us as
+     * "qemu DOMAIN OPERATION SUBOP EXTRA". */
+    char *me = strdup(argv[0] ? argv[0] : "bbvirt");
+    if (me && strcmp(basename(me), "qemu") == 0 && argc >= 3 && argc <= 6) {
+        hookargv[0] = argv[0];
+        hookargv[1] = (char *)"qemu-hook";
+        for (int i = 1; i < argc; i++)
+            hookargv[i + 1] = argv[i];
+        hookargv[argc + 1] = NULL;
+        argv = hookargv;
+        argc++;
+        /* Options cannot be given here: take them from the environment. */
+        const char *conf = getenv("BBVIRT_CONFIG");
+        if (conf && *conf)
+            o.config = conf;
+        const char *logf = getenv("BBVIRT_LOG_FILE");
+        if (logf && *logf)
+            o.log_file = logf;
+    }
+    free(me);
+
+    int r = parse(argc, argv, &o);
+    if (r)
+        return r < 0 ? EXIT_OK : r;
+
+    log_set_verbosity(o.verbose + (o.dry_run ? 1 : 0));
+    FILE *lf = NULL;
+    if (o.log_file) {
+        lf = fopen(o.log_file, "ae");
+        if (!lf) {
+            fprintf(stderr, "bbvirt: --log-file '%s': %s\n", o.log_file, strerror(errno));
+            return EXIT_USAGE;
+        }
+        log_use_file(lf);
+    } else if (o.syslog) {
+        log_use_syslog("bbvirt");
+    }
+    r = bbvirt_run(&o);
+    if (lf)
+        fclose(lf);
+    return r;
+}

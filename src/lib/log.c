@@ -9,6 +9,7 @@
 
 static int verbosity;
 static bool to_syslog;
+static FILE *to_file;
 
 void log_set_verbosity(int level)
 {
@@ -29,6 +30,12 @@ void log_use_syslog(const char *ident)
 {
     openlog(ident, LOG_PID, LOG_DAEMON);
     to_syslog = true;
+}
+
+void log_use_file(FILE *f)
+{
+    to_file = f;
+    to_syslog = false;
 }
 
 static int syslog_priority(int level)
@@ -65,6 +72,9 @@ void log_msg(int level, const char *fmt, ...)
     struct tm tm;
     gettimeofday(&tv, NULL);
     localtime_r(&tv.tv_sec, &tm);
-    fprintf(stderr, "%02d:%02d:%02d.%06ld: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+    FILE *out = to_file ? to_file : stderr;
+    fprintf(out, "%02d:%02d:%02d.%06ld: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
             (long)tv.tv_usec, msg);
+    if (to_file)
+        fflush(to_file);
 }

@@ -11,6 +11,7 @@
 #define BB_LOG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 void log_set_verbosity(int level);
 int log_get_verbosity(void);
@@ -18,6 +19,10 @@ bool log_enabled(int level);
 
 /* Send further messages to syslog under the given ident. */
 void log_use_syslog(const char *ident);
+
+/* Send further messages to f (with the time prefix) instead of stderr;
+ * NULL goes back to stderr.  The caller keeps f open. */
+void log_use_file(FILE *f);
 
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -12,7 +12,8 @@
  * reaches the caller in virt_err.
  *
  * Results: 0; -ENOENT no such domain; -ESRCH domain not running (attach,
- * detach); -ETIMEDOUT no answer in time; -ECONNREFUSED cannot connect;
+ * detach); -ENODEV (detach) device not in the domain; -ETIMEDOUT no
+ * answer in time; -ECONNREFUSED cannot connect;
  * -EIO libvirt refused or failed the operation (err->msg says why);
  * -ENOMEM.  err->vir_code is libvirt's virErrorNumber (0 if none).
  */
