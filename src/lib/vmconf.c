@@ -1,1 +1,828 @@
+/* vmconf: /etc/bit-babbler/vm.conf, read (never executed).  See vmconf.h.
+ *
+ * Only what bash would take as plain assignments of literal text is
+ * accepted, so what we accept means the same to upstream's bbvirt, which
+ * sources the file.  Choices beyond the header:
+ *  - CR outside comments is an error (bash keeps it in the value, so a DOS
+ *    file never matched upstream either); so is a UTF-8 BOM.
+ *  - DOMAIN_RNG_x= is an empty array (DOMAIN_RNG_x="" an invalid serial '').
+ *    DOMAIN_RNG_x=... after any DOMAIN_RNG_x, DOMAIN_RNG_x+=SERIAL (bash
+ *    appends to the first serial's text), '+=' and arrays for NAME/URI are
+ *    errors.  Unquoted '~' is an error at a word's start and after ':'.
+ *  - Caps: VMCONF_MAX_DOMAINS, VMCONF_MAX_SERIALS (in all), values of
+ *    VMCONF_MAX_WORD bytes.  File text in messages is quoted with bytes
+ *    other than printable ASCII as \xNN, cut after SHOW_MAX bytes. */
 #include "vmconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VMCONF_MAX_DOMAINS 1024
+#define VMCONF_MAX_SERIALS 4096
+#define VMCONF_MAX_WORD 4096
+#define VMCONF_MAX_NAME 255
+#define SERIAL_MIN 4
+#define SERIAL_MAX 127
+#define SHOW_MAX 40
+#define SHOWBUF (SHOW_MAX * 4 + 8)
+#define NEVER_RUN "vm.conf is read, never executed"
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+struct dom {
+    struct vmconf_domain pub; /* filled in when parsing is done */
+    char *id;
+    char *name;               /* DOMAIN_NAME_<id>, or NULL for the id */
+    char *uri;
+    char **serials;
+    unsigned *serial_lines;
+    size_t nserials, cap;
+    unsigned line, name_line, uri_line, rng_line; /* 0: not set */
+};
+
+struct vmconf {
+    struct dom *doms;
+    size_t n, cap;
+    size_t nserials;          /* over all domains */
+};
+
+enum kind { K_RNG, K_NAME, K_URI };
+
+struct parser {
+    const char *buf;
+    size_t len, pos;
+    unsigned line;
+    const char *fname;
+    char *err;
+    size_t errlen;
+    struct vmconf *c;
+    char word[VMCONF_MAX_WORD + 1];
+    size_t wlen;              /* may exceed VMCONF_MAX_WORD: checked at the end */
+    unsigned wline;           /* line where the word started */
+};
+
+static bool is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool is_ident(char c)
+{
+    return is_alnum(c) || c == '_';
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static bool is_special(char c)
+{
+    return c && strchr("$`;&|<>(){}*?[!", c);
+}
+
+bool vmconf_valid_serial(const char *s)
+{
+    if (!s)
+        return false;
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (n >= SERIAL_MAX || !is_alnum(s[n]))
+            return false;
+    return n >= SERIAL_MIN;
+}
+
+/* s[0..n) for a message: printable ASCII as is, other bytes (and '\') as
+ * \xNN, cut after SHOW_MAX bytes with "...". */
+static const char *show(char *dst, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < n && i < SHOW_MAX; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            dst[o++] = (char)c;
+        } else {
+            memcpy(dst + o, "\\x", 2);
+            dst[o + 2] = hex[c >> 4];
+            dst[o + 3] = hex[c & 15];
+            o += 4;
+        }
+    }
+    if (n > SHOW_MAX) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+    return dst;
+}
+
+static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return r;
+}
+
+/* -EINVAL with "FILE:LINE: message". */
+static int perr(struct parser *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int perr(struct parser *p, unsigned line, const char *fmt, ...)
+{
+    if (p->err && p->errlen > 0) {
+        int n = snprintf(p->err, p->errlen, "%s:%u: ", p->fname, line);
+        if (n >= 0 && (size_t)n < p->errlen) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return -EINVAL;
+}
+
+static int oom(struct parser *p)
+{
+    return fail(-ENOMEM, p->err, p->errlen, "%s: out of memory", p->fname);
+}
+
+static char at(const struct parser *p, size_t i)
+{
+    return i < p->len ? p->buf[i] : '\0';
+}
+
+/* Blanks and backslash-newlines; newlines too if nl. */
+static void skip_blanks(struct parser *p, bool nl)
+{
+    while (p->pos < p->len) {
+        char c = p->buf[p->pos];
+        if (c == '\\' && at(p, p->pos + 1) == '\n') {
+            p->pos++;
+            p->line++;
+        } else if (nl && c == '\n') {
+            p->line++;
+        } else if (!is_blank(c)) {
+            break;
+        }
+        p->pos++;
+    }
+}
+
+/* To the newline (not consumed).  Comments are not continued by '\'. */
+static void skip_comment(struct parser *p)
+{
+    while (p->pos < p->len && p->buf[p->pos] != '\n')
+        p->pos++;
+}
+
+/* End of the raw token at s: the next blank or newline. */
+static size_t token_end(const struct parser *p, size_t s)
+{
+    while (s < p->len && !is_blank(p->buf[s]) && p->buf[s] != '\n')
+        s++;
+    return s;
+}
+
+static int cr_error(struct parser *p)
+{
+    return perr(p, p->line, "carriage return (DOS line ending?): bash would keep it in the "
+                "value; convert the file to Unix line endings");
+}
+
+/* What bash would do with these (unquoted; $ and ` in "..." too), longest
+ * first.  $NAME and $1, $@, ... are recognised in special_error. */
+static const struct {
+    const char *tok, *what;
+} specials[] = {
+    { "$((", "arithmetic expansion" },
+    { "$(", "command substitution" },
+    { "${", "parameter expansion" },
+    { "$'", "ANSI-C quoting" },
+    { "$\"", "locale translation" },
+    { "`", "command substitution" },
+    { ";", "command separator: bash would run what follows" },
+    { "&&", "command list: bash would run what follows" },
+    { "||", "command list: bash would run what follows" },
+    { "&", "background job" },
+    { "|", "pipeline" },
+    { "<(", "process substitution" },
+    { ">(", "process substitution" },
+    { "<", "input redirection" },
+    { ">", "output redirection: bash would create or truncate a file" },
+    { "(", "subshell" },
+    { ")", "unmatched parenthesis" },
+    { "{", "brace expansion or command group" },
+    { "}", "brace expansion or command group" },
+    { "*", "pathname expansion" },
+    { "?", "pathname expansion" },
+    { "[", "pathname expansion" },
+    { "!", "history expansion or negation" },
+    { "~", "tilde expansion" },
+};
+
+/* The shell metacharacter or expansion at i. */
+static int special_error(struct parser *p, size_t i, bool in_dq)
+{
+    const char *s = p->buf + i, *what = "parameter expansion";
+    size_t n = 1, left = p->len - i;
+    char tok[SHOWBUF];
+
+    if (s[0] == '$' && left > 1 && is_ident(s[1]) && !(s[1] >= '0' && s[1] <= '9')) {
+        while (n < left && is_ident(s[n]))
+            n++;
+        what = "variable expansion";
+    } else if (s[0] == '$' && left > 1 && strchr("0123456789@*#?-$!", s[1])) {
+        n = 2;
+        what = "special parameter expansion";
+    } else {
+        for (size_t k = 0; k < ARRAY_LEN(specials); k++) {
+            const char *t = specials[k].tok;
+            size_t tl = strlen(t);
+            if (tl > left || memcmp(s, t, tl) != 0 || (in_dq && t[0] == '$' && t[1] != '\0' &&
+                                                       strchr("'\"", t[1])))
+                continue;
+            n = tl;
+            what = specials[k].what;
+            break;
+        }
+    }
+    show(tok, s, n);
+    if (strchr(tok, '\''))
+        return perr(p, p->line, "\"%s\" (%s) is not supported: " NEVER_RUN, tok, what);
+    return perr(p, p->line, "'%s' (%s) is not supported: " NEVER_RUN, tok, what);
+}
+
+/* Something other than blanks or a comment after a complete value. */
+static int trailing_error(struct parser *p)
+{
+    char c = p->buf[p->pos];
+    char sh[SHOWBUF];
+    if (c == '\r')
+        return cr_error(p);
+    if (is_special(c))
+        return special_error(p, p->pos, false);
+    show(sh, p->buf + p->pos, token_end(p, p->pos) - p->pos);
+    return perr(p, p->line, "unexpected '%s' after the value: one assignment per line (quote "
+                "values with spaces; bash would run it as a command)", sh);
+}
+
+static int rest_of_line(struct parser *p)
+{
+    skip_blanks(p, false);
+    if (p->pos >= p->len || p->buf[p->pos] == '\n')
+        return 0;
+    if (p->buf[p->pos] == '#') {
+        skip_comment(p);
+        return 0;
+    }
+    return trailing_error(p);
+}
+
+/* A statement that is not NAME=... or NAME+=... */
+static int not_assignment(struct parser *p)
+{
+    static const char *const decl[] = { "export", "declare", "typeset", "local", "readonly" };
+    const char *b = p->buf;
+    size_t s = p->pos, e = s, f;
+    char sh[SHOWBUF];
+
+    if (b[s] == '\r')
+        return cr_error(p);
+    if (s == 0 && p->len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+        return perr(p, p->line, "byte order mark at the start of the file: bash would run "
+                    "it as part of a command; save the file without it");
+    if (is_special(b[s]) || b[s] == '~')
+        return special_error(p, s, false);
+    while (e < p->len && is_ident(b[e]))
+        e++;
+    f = e;
+    while (f < p->len && is_blank(b[f]))
+        f++;
+    show(sh, b + s, e - s);
+    if (e > s && at(p, f) == '(')
+        return perr(p, p->line, "function definition '%s()' is not supported: " NEVER_RUN, sh);
+    if (e > s && at(p, e) == '[')
+        return perr(p, p->line, "'%s[' (array element assignment) is not supported: use "
+                    "%s=( ... )", sh, sh);
+    if (e > s && f > e && (at(p, f) == '=' || (at(p, f) == '+' && at(p, f + 1) == '=')))
+        return perr(p, p->line, "spaces around '=' in '%s =': bash would run '%s' as a "
+                    "command", sh, sh);
+    if (e > s && (e == p->len || is_blank(b[e]) || b[e] == '\n')) {
+        for (size_t k = 0; k < ARRAY_LEN(decl); k++)
+            if (strlen(decl[k]) == e - s && memcmp(decl[k], b + s, e - s) == 0)
+                return perr(p, p->line, "'%s' is not supported: only plain NAME=VALUE "
+                            "assignments are allowed", sh);
+        if (e - s == 8 && memcmp(b + s, "function", 8) == 0)
+            return perr(p, p->line, "'function' is not supported: " NEVER_RUN);
+    }
+    show(sh, b + s, token_end(p, s) - s);
+    return perr(p, p->line, "'%s' is a command, not an assignment: " NEVER_RUN, sh);
+}
+
+static void put(struct parser *p, char c)
+{
+    if (p->wlen < VMCONF_MAX_WORD)
+        p->word[p->wlen] = c;
+    p->wlen++;
+}
+
+/* '...' (literal) or "..." (\" \\ \$ \` and backslash-newline; other
+ * backslashes are kept; $ and ` are errors). */
+static int quoted(struct parser *p)
+{
+    char q = p->buf[p->pos];
+    unsigned open = p->line;
+
+    for (p->pos++;; p->pos++) {
+        if (p->pos >= p->len)
+            return perr(p, open, "unterminated quote: the %c on this line is never closed", q);
+        char c = p->buf[p->pos];
+        if (c == q)
+            break;
+        if (q == '"' && c == '\\' && p->pos + 1 < p->len) {
+            char n = p->buf[p->pos + 1];
+            if (n == '\n' || n == '"' || n == '\\' || n == '$' || n == '`') {
+                p->pos++;
+                if (n == '\n')
+                    p->line++;
+                else
+                    put(p, n);
+                continue;
+            }
+        } else if (q == '"' && (c == '$' || c == '`')) {
+            return special_error(p, p->pos, true);
+        }
+        if (c == '\n')
+            p->line++;
+        put(p, c);
+    }
+    p->pos++;
+    return 0;
+}
+
+/* One bash word into p->word (NUL-terminated).  *present: anything at all,
+ * even "" (an unquoted empty word is no word).  In an array, ')' ends it. */
+static int parse_word(struct parser *p, bool array, bool *present)
+{
+    bool colon = false;
+    int r;
+
+    p->wlen = 0;
+    p->wline = p->line;
+    *present = false;
+    while (p->pos < p->len) {
+        char c = p->buf[p->pos];
+        if (is_blank(c) || c == '\n' || (array && c == ')'))
+            break;
+        if (c == '\\') {
+            if (p->pos + 1 >= p->len)
+                return perr(p, p->line, "backslash at the end of the file");
+            p->pos += 2;
+            if (p->buf[p->pos - 1] == '\n') {
+                p->line++;
+                continue;
+            }
+            put(p, p->buf[p->pos - 1]);
+        } else if (c == '\'' || c == '"') {
+            if ((r = quoted(p)) < 0)
+                return r;
+        } else if (c == '\r') {
+            return cr_error(p);
+        } else if (is_special(c) || (c == '~' && (!*present || colon))) {
+            return special_error(p, p->pos, false);
+        } else {
+            put(p, c);
+            p->pos++;
+        }
+        colon = c == ':';
+        *present = true;
+    }
+    if (p->wlen > VMCONF_MAX_WORD)
+        return perr(p, p->wline, "value longer than %d bytes", VMCONF_MAX_WORD);
+    p->word[p->wlen] = '\0';
+    return 0;
+}
+
+static struct dom *get_dom(struct parser *p, const char *id, size_t idlen, int *r)
+{
+    struct vmconf *c = p->c;
+    for (size_t i = 0; i < c->n; i++)
+        if (strlen(c->doms[i].id) == idlen && memcmp(c->doms[i].id, id, idlen) == 0)
+            return &c->doms[i];
+    if (c->n >= VMCONF_MAX_DOMAINS) {
+        *r = perr(p, p->line, "more than %d domains", VMCONF_MAX_DOMAINS);
+        return NULL;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        struct dom *d = realloc(c->doms, cap * sizeof(*d));
+        if (!d)
+            goto nomem;
+        c->doms = d;
+        c->cap = cap;
+    }
+    struct dom *d = &c->doms[c->n];
+    memset(d, 0, sizeof(*d));
+    if (!(d->id = strndup(id, idlen)))
+        goto nomem;
+    d->line = p->line;
+    c->n++;
+    return d;
+nomem:
+    *r = oom(p);
+    return NULL;
+}
+
+static int add_serial(struct parser *p, struct dom *d)
+{
+    struct vmconf *c = p->c;
+    char sh[SHOWBUF], a[SHOWBUF], b[SHOWBUF];
+    const char *w = p->word;
+
+    show(sh, w, p->wlen);
+    if (!vmconf_valid_serial(w))
+        return perr(p, p->wline, "'%s' is not a valid serial (%d to %d letters and digits)", sh,
+                    SERIAL_MIN, SERIAL_MAX);
+    for (size_t i = 0; i < c->n; i++) {
+        struct dom *o = &c->doms[i];
+        for (size_t k = 0; k < o->nserials; k++) {
+            if (strcmp(o->serials[k], w) != 0)
+                continue;
+            show(a, o->id, strlen(o->id));
+            if (o == d)
+                return perr(p, p->wline, "serial '%s' is listed twice for domain '%s' (first "
+                            "on line %u)", sh, a, o->serial_lines[k]);
+            show(b, d->id, strlen(d->id));
+            return perr(p, p->wline, "serial '%s' is assigned to both domain '%s' (line %u) "
+                        "and domain '%s'", sh, a, o->serial_lines[k], b);
+        }
+    }
+    if (c->nserials >= VMCONF_MAX_SERIALS)
+        return perr(p, p->wline, "more than %d serials", VMCONF_MAX_SERIALS);
+    if (d->nserials == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 4;
+        char **s = realloc(d->serials, cap * sizeof(*s));
+        if (!s)
+            return oom(p);
+        d->serials = s;
+        unsigned *l = realloc(d->serial_lines, cap * sizeof(*l));
+        if (!l)
+            return oom(p);
+        d->serial_lines = l;
+        d->cap = cap;
+    }
+    if (!(d->serials[d->nserials] = strdup(w)))
+        return oom(p);
+    d->serial_lines[d->nserials++] = p->wline;
+    c->nserials++;
+    return 0;
+}
+
+static int parse_array(struct parser *p, struct dom *d)
+{
+    unsigned open = p->line;
+    bool present;
+    int r;
+
+    for (p->pos++;;) {
+        skip_blanks(p, true);
+        if (p->pos >= p->len)
+            return perr(p, open, "unterminated array: the ( on this line has no )");
+        char c = p->buf[p->pos];
+        if (c == ')')
+            break;
+        if (c == '#') {
+            skip_comment(p);
+            continue;
+        }
+        if ((r = parse_word(p, true, &present)) < 0)
+            return r;
+        if (present && (r = add_serial(p, d)) < 0)
+            return r;
+    }
+    p->pos++;
+    if (p->pos < p->len && !is_blank(p->buf[p->pos]) && p->buf[p->pos] != '\n')
+        return trailing_error(p);
+    return 0;
+}
+
+/* DOMAIN_NAME_ / DOMAIN_URI_ value in p->word (non-empty). */
+static int check_value(struct parser *p, enum kind kind, const char *nm)
+{
+    char sh[SHOWBUF];
+    show(sh, p->word, p->wlen);
+    if (kind == K_NAME && p->wlen > VMCONF_MAX_NAME)
+        return perr(p, p->wline, "%s: libvirt name longer than %d bytes", nm, VMCONF_MAX_NAME);
+    for (size_t i = 0; i < p->wlen; i++) {
+        unsigned char c = (unsigned char)p->word[i];
+        if (kind == K_NAME && (c < 0x20 || c == 0x7f))
+            return perr(p, p->wline, "%s: control character in '%s'", nm, sh);
+        if (kind == K_NAME && c == '/')
+            return perr(p, p->wline, "%s: '/' is not allowed in a libvirt name ('%s')", nm, sh);
+        if (kind == K_URI && (c <= 0x20 || c == 0x7f))
+            return perr(p, p->wline, "%s: whitespace or control character in URI '%s'", nm, sh);
+    }
+    if (kind == K_URI && !strchr(p->word, ':'))
+        return perr(p, p->wline, "%s: '%s' is not a libvirt URI (no ':')", nm, sh);
+    return 0;
+}
+
+static int statement(struct parser *p)
+{
+    static const char *const prefix[] = { "DOMAIN_RNG_", "DOMAIN_NAME_", "DOMAIN_URI_" };
+    const char *b = p->buf;
+    size_t s = p->pos, e = s, k, plen = 0;
+    unsigned line = p->line;
+    bool add, present;
+    char nm[SHOWBUF], ids[SHOWBUF];
+    int r = 0;
+
+    while (e < p->len && is_ident(b[e]))
+        e++;
+    if (e == s || (b[s] >= '0' && b[s] <= '9'))
+        return not_assignment(p);
+    if (at(p, e) == '=')
+        add = false;
+    else if (at(p, e) == '+' && at(p, e + 1) == '=')
+        add = true;
+    else
+        return not_assignment(p);
+    show(nm, b + s, e - s);
+    for (k = 0; k < ARRAY_LEN(prefix); k++) {
+        plen = strlen(prefix[k]);
+        if (e - s > plen && memcmp(b + s, prefix[k], plen) == 0)
+            break;
+    }
+    if (k == ARRAY_LEN(prefix))
+        return perr(p, line, "unknown setting '%s' (only DOMAIN_RNG_<id>, DOMAIN_NAME_<id> and "
+                    "DOMAIN_URI_<id> are allowed)", nm);
+    enum kind kind = k == 0 ? K_RNG : k == 1 ? K_NAME : K_URI;
+    show(ids, b + s + plen, e - s - plen);
+    p->pos = e + (add ? 2 : 1);
+
+    struct dom *d = get_dom(p, b + s + plen, e - s - plen, &r);
+    if (!d)
+        return r;
+    if (add && kind != K_RNG)
+        return perr(p, line, "'+=' is only for DOMAIN_RNG_<id> arrays: %s is a single value", nm);
+    unsigned prev = kind == K_NAME ? d->name_line : kind == K_URI ? d->uri_line : d->rng_line;
+    if (prev && kind != K_RNG)
+        return perr(p, line, "%s is already set on line %u", nm, prev);
+    if (prev && !add)
+        return perr(p, line, "%s is already set on line %u (use DOMAIN_RNG_%s+=( ... ) to add "
+                    "serials)", nm, prev, ids);
+    if (!prev)
+        *(kind == K_NAME ? &d->name_line : kind == K_URI ? &d->uri_line : &d->rng_line) = line;
+
+    if (at(p, p->pos) == '(') {
+        if (kind != K_RNG)
+            return perr(p, line, "%s must be a single value, not an array", nm);
+        if ((r = parse_array(p, d)) < 0)
+            return r;
+        return rest_of_line(p);
+    }
+    if (add)
+        return perr(p, line, "'%s+=SERIAL' would append to the text of the first serial; use "
+                    "%s+=( SERIAL )", nm, nm);
+    if ((r = parse_word(p, false, &present)) < 0)
+        return r;
+    if (kind == K_RNG) {
+        if (present && (r = add_serial(p, d)) < 0)
+            return r;
+        return rest_of_line(p);
+    }
+    if (p->wlen == 0)
+        return perr(p, line, "%s: empty value", nm);
+    if ((r = check_value(p, kind, nm)) < 0)
+        return r;
+    char **dst = kind == K_NAME ? &d->name : &d->uri;
+    if (!(*dst = strdup(p->word)))
+        return oom(p);
+    return rest_of_line(p);
+}
+
+static int parse_all(struct parser *p)
+{
+    int r;
+    for (;;) {
+        skip_blanks(p, true);
+        if (p->pos >= p->len)
+            return 0;
+        if (p->buf[p->pos] == '#')
+            skip_comment(p);
+        else if ((r = statement(p)) < 0)
+            return r;
+    }
+}
+
+/* Libvirt names must be distinct; fill in the public views. */
+static int finish(struct parser *p)
+{
+    struct vmconf *c = p->c;
+    for (size_t j = 0; j < c->n; j++) {
+        struct dom *d = &c->doms[j];
+        d->pub.id = d->id;
+        d->pub.name = d->name ? d->name : d->id;
+        d->pub.uri = d->uri;
+        d->pub.serials = (const char *const *)d->serials;
+        d->pub.nserials = d->nserials;
+        d->pub.line = d->line;
+        for (size_t i = 0; i < j; i++) {
+            struct dom *o = &c->doms[i];
+            if (strcmp(o->pub.name, d->pub.name) != 0)
+                continue;
+            unsigned lo = o->name_line ? o->name_line : o->line;
+            unsigned ld = d->name_line ? d->name_line : d->line;
+            struct dom *first = lo <= ld ? o : d, *later = lo <= ld ? d : o;
+            char n[SHOWBUF], a[SHOWBUF], b[SHOWBUF];
+            show(n, d->pub.name, strlen(d->pub.name));
+            show(a, later->id, strlen(later->id));
+            show(b, first->id, strlen(first->id));
+            return perr(p, lo <= ld ? ld : lo, "libvirt name '%s' of domain '%s' is already "
+                        "used by domain '%s' (line %u)", n, a, b, lo <= ld ? lo : ld);
+        }
+    }
+    return 0;
+}
+
+int vmconf_parse(const char *buf, size_t len, const char *fname, struct vmconf **out,
+                 char *err, size_t errlen)
+{
+    struct parser *p = NULL;
+    int r;
+
+    if (err && errlen > 0)
+        err[0] = '\0';
+    if (!fname)
+        fname = "vm.conf";
+    if (!out || (!buf && len))
+        return fail(-EINVAL, err, errlen, "%s: invalid arguments", fname);
+    if (len > VMCONF_MAX_FILE)
+        return fail(-EINVAL, err, errlen, "%s: larger than %d bytes", fname, VMCONF_MAX_FILE);
+    if (!(p = calloc(1, sizeof(*p))) || !(p->c = calloc(1, sizeof(*p->c)))) {
+        r = fail(-ENOMEM, err, errlen, "%s: out of memory", fname);
+        goto out;
+    }
+    p->buf = buf;
+    p->len = len;
+    p->line = 1;
+    p->fname = fname;
+    p->err = err;
+    p->errlen = errlen;
+
+    const char *nul = len ? memchr(buf, '\0', len) : NULL;
+    if (nul) {
+        for (const char *q = buf; q < nul; q++)
+            p->line += *q == '\n';
+        r = perr(p, p->line, "NUL byte (is this a text file?)");
+        goto out;
+    }
+    if ((r = parse_all(p)) < 0 || (r = finish(p)) < 0)
+        goto out;
+    *out = p->c;
+    p->c = NULL;
+out:
+    if (p)
+        vmconf_free(p->c);
+    free(p);
+    return r;
+}
+
+int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0, cap;
+    struct stat st;
+    int r, fd;
+
+    if (err && errlen > 0)
+        err[0] = '\0';
+    if (!path || !out)
+        return fail(-EINVAL, err, errlen, "vm.conf: invalid arguments");
+    /* O_NONBLOCK: a FIFO must not hang us before fstat says what it is. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        r = fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        r = fail(-EISDIR, err, errlen, "%s: %s", path, strerror(EISDIR));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        r = fail(-EINVAL, err, errlen, "%s: not a regular file", path);
+        goto out;
+    }
+    /* Read to EOF (the file may grow under us), at most VMCONF_MAX_FILE + 1. */
+    cap = (st.st_size > VMCONF_MAX_FILE ? VMCONF_MAX_FILE : (size_t)st.st_size) + 1;
+    for (;;) {
+        if (!buf || (len == cap && cap <= VMCONF_MAX_FILE)) {
+            cap = buf ? VMCONF_MAX_FILE + 1 : cap;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                r = fail(-ENOMEM, err, errlen, "%s: %s", path, strerror(ENOMEM));
+                goto out;
+            }
+            buf = nb;
+        }
+        if (len == cap)
+            break;
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > VMCONF_MAX_FILE)
+        r = fail(-EFBIG, err, errlen, "%s: %s (more than %d bytes)", path, strerror(EFBIG),
+                 VMCONF_MAX_FILE);
+    else
+        r = vmconf_parse(buf, len, path, out, err, errlen);
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return r;
+}
+
+int vmconf_new_empty(struct vmconf **out)
+{
+    if (!out)
+        return -EINVAL;
+    struct vmconf *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    *out = c;
+    return 0;
+}
+
+void vmconf_free(struct vmconf *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        struct dom *d = &c->doms[i];
+        for (size_t k = 0; k < d->nserials; k++)
+            free(d->serials[k]);
+        free(d->serials);
+        free(d->serial_lines);
+        free(d->id);
+        free(d->name);
+        free(d->uri);
+    }
+    free(c->doms);
+    free(c);
+}
+
+size_t vmconf_count(const struct vmconf *c)
+{
+    return c ? c->n : 0;
+}
+
+const struct vmconf_domain *vmconf_domain(const struct vmconf *c, size_t i)
+{
+    return c && i < c->n ? &c->doms[i].pub : NULL;
+}
+
+const struct vmconf_domain *vmconf_find(const struct vmconf *c, const char *id_or_name)
+{
+    if (!c || !id_or_name)
+        return NULL;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->doms[i].id, id_or_name) == 0)
+            return &c->doms[i].pub;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->doms[i].pub.name, id_or_name) == 0)
+            return &c->doms[i].pub;
+    return NULL;
+}
+
+const struct vmconf_domain *vmconf_for_serial(const struct vmconf *c, const char *serial)
+{
+    if (!c || !serial)
+        return NULL;
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t k = 0; k < c->doms[i].nserials; k++)
+            if (strcmp(c->doms[i].serials[k], serial) == 0)
+                return &c->doms[i].pub;
+    return NULL;
+}

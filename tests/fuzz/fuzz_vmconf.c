@@ -1,2 +1,166 @@
+/* Fuzz target for vmconf_parse (vm.conf, read and never executed): no crash
+ * or leak on any bytes; an error is one printable line "fuzz.conf:LINE: ..."
+ * with LINE inside the input and *out untouched; a success satisfies the
+ * header's promises (valid and unique serials, distinct ids and libvirt
+ * names, lookups consistent) and survives a round trip through a canonical
+ * re-rendering. */
+#include <errno.h>
+#include <string.h>
+
 #include "fuzz.h"
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { (void)data; (void)size; return 0; }
+#include "vmconf.h"
+
+#define FNAME "fuzz.conf"
+
+struct out {
+    char *s;
+    size_t n, cap;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+    if (o->n + n + 1 > o->cap) {
+        o->cap = (o->n + n + 1) * 2;
+        o->s = realloc(o->s, o->cap);
+        FUZZ_CHECK(o->s != NULL);
+    }
+    memcpy(o->s + o->n, s, n);
+    o->n += n;
+    o->s[o->n] = '\0';
+}
+
+static void puts_(struct out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+/* s in single quotes, each ' as '\'' */
+static void put_quoted(struct out *o, const char *s)
+{
+    puts_(o, "'");
+    for (; *s; s++) {
+        if (*s == '\'')
+            puts_(o, "'\\''");
+        else
+            put(o, s, 1);
+    }
+    puts_(o, "'\n");
+}
+
+static void check_domain(const struct vmconf *c, size_t i, unsigned nlines)
+{
+    const struct vmconf_domain *d = vmconf_domain(c, i);
+    FUZZ_CHECK(d != NULL);
+    FUZZ_CHECK(d->id && d->id[0]);
+    for (const char *p = d->id; *p; p++)
+        FUZZ_CHECK((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                   (*p >= '0' && *p <= '9') || *p == '_');
+    FUZZ_CHECK(d->name && d->name[0] && strlen(d->name) <= 255 && !strchr(d->name, '/'));
+    for (const char *p = d->name; *p; p++)
+        FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
+    if (d->uri) {
+        FUZZ_CHECK(strchr(d->uri, ':') != NULL);
+        for (const char *p = d->uri; *p; p++)
+            FUZZ_CHECK((unsigned char)*p > 0x20 && *p != 0x7f);
+    }
+    FUZZ_CHECK(d->line >= 1 && d->line <= nlines);
+    FUZZ_CHECK(vmconf_find(c, d->id) == d);
+    const struct vmconf_domain *byname = vmconf_find(c, d->name);
+    FUZZ_CHECK(byname == d || (byname && strcmp(byname->id, d->name) == 0));
+    for (size_t j = 0; j < i; j++) {
+        const struct vmconf_domain *e = vmconf_domain(c, j);
+        FUZZ_CHECK(e->line < d->line); /* order of first mention */
+        FUZZ_CHECK(strcmp(e->id, d->id) != 0);
+        FUZZ_CHECK(strcmp(e->name, d->name) != 0);
+    }
+    FUZZ_CHECK(d->nserials == 0 || d->serials != NULL);
+    for (size_t k = 0; k < d->nserials; k++) {
+        FUZZ_CHECK(vmconf_valid_serial(d->serials[k]));
+        FUZZ_CHECK(vmconf_for_serial(c, d->serials[k]) == d); /* in no earlier domain */
+        for (size_t l = 0; l < k; l++)
+            FUZZ_CHECK(strcmp(d->serials[l], d->serials[k]) != 0);
+    }
+}
+
+/* Render c canonically; parsing that must give the same domains. */
+static void round_trip(const struct vmconf *c)
+{
+    struct out o = { 0 };
+    puts_(&o, "# canonical\n");
+    for (size_t i = 0; i < vmconf_count(c); i++) {
+        const struct vmconf_domain *d = vmconf_domain(c, i);
+        puts_(&o, "DOMAIN_RNG_");
+        puts_(&o, d->id);
+        puts_(&o, "=(");
+        for (size_t k = 0; k < d->nserials; k++) {
+            puts_(&o, k % 4 == 3 ? "\n  " : " ");
+            puts_(&o, d->serials[k]);
+        }
+        puts_(&o, " )\nDOMAIN_NAME_");
+        puts_(&o, d->id);
+        puts_(&o, "=");
+        put_quoted(&o, d->name);
+        if (d->uri) {
+            puts_(&o, "DOMAIN_URI_");
+            puts_(&o, d->id);
+            puts_(&o, "=");
+            put_quoted(&o, d->uri);
+        }
+    }
+    struct vmconf *c2 = NULL;
+    char err[512];
+    int r = vmconf_parse(o.s, o.n, FNAME, &c2, err, sizeof(err));
+    if (r != 0)
+        fprintf(stderr, "round trip failed: %s\n", err);
+    FUZZ_CHECK(r == 0);
+    FUZZ_CHECK(vmconf_count(c2) == vmconf_count(c));
+    for (size_t i = 0; i < vmconf_count(c); i++) {
+        const struct vmconf_domain *a = vmconf_domain(c, i), *b = vmconf_domain(c2, i);
+        FUZZ_CHECK(strcmp(a->id, b->id) == 0 && strcmp(a->name, b->name) == 0);
+        FUZZ_CHECK((!a->uri && !b->uri) || (a->uri && b->uri && strcmp(a->uri, b->uri) == 0));
+        FUZZ_CHECK(a->nserials == b->nserials);
+        for (size_t k = 0; k < a->nserials; k++)
+            FUZZ_CHECK(strcmp(a->serials[k], b->serials[k]) == 0);
+    }
+    vmconf_free(c2);
+    free(o.s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int sentinel;
+    struct vmconf *c = (struct vmconf *)&sentinel;
+    const char *buf = (const char *)data;
+    char err[512];
+    unsigned nlines = 1;
+
+    for (size_t i = 0; i < size; i++)
+        nlines += buf[i] == '\n';
+    memset(err, 'x', sizeof(err));
+    int r = vmconf_parse(buf, size, FNAME, &c, err, sizeof(err));
+    FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENOMEM);
+    FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+    if (r != 0) {
+        FUZZ_CHECK(c == (struct vmconf *)&sentinel);
+        FUZZ_CHECK(strncmp(err, FNAME ":", strlen(FNAME ":")) == 0);
+        for (const char *p = err; *p; p++)
+            FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
+        if (r == -EINVAL && size <= VMCONF_MAX_FILE) {
+            char *end;
+            unsigned long line = strtoul(err + strlen(FNAME ":"), &end, 10);
+            FUZZ_CHECK(line >= 1 && line <= nlines);
+            FUZZ_CHECK(end[0] == ':' && end[1] == ' ' && end[2] != '\0');
+        }
+        return 0;
+    }
+    FUZZ_CHECK(err[0] == '\0');
+    FUZZ_CHECK(c != NULL && c != (struct vmconf *)&sentinel);
+    FUZZ_CHECK(memchr(buf, '\0', size) == NULL);
+    size_t n = vmconf_count(c);
+    FUZZ_CHECK(vmconf_domain(c, n) == NULL);
+    for (size_t i = 0; i < n; i++)
+        check_domain(c, i, nlines);
+    round_trip(c);
+    vmconf_free(c);
+    return 0;
+}
