@@ -1,0 +1,120 @@
+#!/bin/sh
+# Idle processes do not busy-poll: with the pool full and nobody reading,
+# with a device released while idle, and with no device at all (waiting for
+# hotplug), neither seedd nor bbemu uses more than a sliver of CPU.
+#
+# CPU is measured as utime + stime from /proc/PID/stat over a 4 s window.
+# The bound (IDLE_MAX ticks, 5% of one CPU) is generous for a loaded 2-core
+# machine, yet a busy loop exceeds it many times over; the test first shows
+# that a busy loop does, so the measurement itself cannot silently pass.
+. "$SRC/tests/system/lib.sh"
+
+HZ=$(getconf CLK_TCK)
+WINDOW=4
+IDLE_MAX=$((HZ * WINDOW / 20))
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo -1; }
+reads() { cat "$T/w/$1.wire" 2>/dev/null | grep -c '^out 20 '; }
+
+# cpu_over_window PID...: sets CPU_<n> (n = 1, 2, ...) to each PID's ticks
+# used during the window.
+cpu_over_window() {
+    i=0
+    for p in "$@"; do
+        i=$((i + 1))
+        eval "t0_$i=\$(ticks $p)"
+    done
+    sleep "$WINDOW"
+    i=0
+    for p in "$@"; do
+        i=$((i + 1))
+        eval "CPU_$i=\$((\$(ticks $p) - t0_$i))"
+    done
+}
+
+# --- the measurement works: a busy loop exceeds the bound -------------------
+sh -c 'while :; do :; done' &
+busy=$!
+BG_PIDS="$BG_PIDS $busy"
+cpu_over_window $busy
+kill $busy
+wait $busy 2>/dev/null
+check "a busy loop exceeds the bound ($CPU_1 > $IDLE_MAX ticks in $WINDOW s)" \
+    test "$CPU_1" -gt "$IDLE_MAX"
+
+# stdout of seedd: a FIFO this shell holds open and never reads, so the pipe
+# and then the pool fill up.
+mkfifo "$T/fifo"
+exec 3<>"$T/fifo"
+
+# start DEVS SEEDD-ARGS...: bbemu with the devices DEVS (word-split; pid in
+# $EMU_PID) running seedd -o (pid in $SEEDD_PID) into the FIFO; wire log in
+# $T/w.
+start() {
+    devs=$1
+    shift
+    rm -rf "$T/w" "$T/bbemu.pid" "$T/seedd.pid"
+    mkdir "$T/w"
+    # shellcheck disable=SC2086
+    timeout -k 3 60 sh -c 'echo $$ >"$0"; exec "$@"' "$T/bbemu.pid" \
+        "$BBEMU" --wire-log "$T/w" $devs -- \
+        sh -c 'echo $$ >"$0"; exec "$@"' "$T/seedd.pid" "$SEEDD" -o "$@" \
+        >"$T/fifo" 2>"$T/err" &
+    BG_PIDS="$BG_PIDS $!"
+    n=0
+    while { [ ! -s "$T/bbemu.pid" ] || [ ! -s "$T/seedd.pid" ]; } && [ $n -lt 200 ]; do
+        sleep 0.05
+        n=$((n + 1))
+    done
+    EMU_PID=$(cat "$T/bbemu.pid" 2>/dev/null)
+    SEEDD_PID=$(cat "$T/seedd.pid" 2>/dev/null)
+}
+
+stop() {
+    kill -TERM "$EMU_PID" 2>/dev/null
+    n=0
+    while kill -0 "$EMU_PID" 2>/dev/null && [ $n -lt 100 ]; do
+        sleep 0.05
+        n=$((n + 1))
+    done
+}
+
+# wait_reads SERIAL N: until the device got N read commands (10 s at most).
+wait_reads() {
+    n=0
+    while [ "$(reads "$1")" -lt "$2" ] && [ $n -lt 200 ]; do
+        sleep 0.05
+        n=$((n + 1))
+    done
+}
+
+# idle_case NAME SERIAL-OR-EMPTY DEVS SEEDD-ARGS...
+idle_case() {
+    name=$1 serial=$2
+    shift 2
+    start "$@"
+    check "$name: seedd and bbemu started" test -n "$EMU_PID" -a -n "$SEEDD_PID"
+    if [ -n "$serial" ]; then
+        # 64 KiB fill the pipe, 64 KiB the pool: then the back-off starts.
+        wait_reads "$serial" 3
+        check "$name: the device was read before going idle" test "$(reads "$serial")" -ge 3
+    fi
+    sleep 2
+    cpu_over_window "$SEEDD_PID" "$EMU_PID"
+    check "$name: seedd idle ($CPU_1 <= $IDLE_MAX ticks in $WINDOW s)" \
+        test "$CPU_1" -ge 0 -a "$CPU_1" -le "$IDLE_MAX"
+    check "$name: bbemu idle ($CPU_2 <= $IDLE_MAX ticks in $WINDOW s)" \
+        test "$CPU_2" -ge 0 -a "$CPU_2" -le "$IDLE_MAX"
+    RELEASES=$(grep -c '^release$' "$T/w/$serial.wire" 2>/dev/null)
+    stop
+}
+
+idle_case "pool full, default back-off" IDLE01 "--device IDLE01@1-1"
+check "pool full, default back-off: the device stays claimed" equals "${RELEASES:-0}" 0
+idle_case "pool full, wait until read, released" IDLE01 "--device IDLE01@1-1" \
+    --idle-sleep 100:0 --suspend-after 500
+check "pool full, wait until read: the device was released while idle" test "${RELEASES:-0}" -ge 1
+idle_case "no devices, waiting for hotplug" "" ""
+exec 3>&-
+
+finish
