@@ -137,7 +137,11 @@ wait_for gone CTL1 || r=12
 # device numbers wrap around at 127 and are reused after re-enumerations
 echo "plug CTL1" > "$C"
 i=0; while [ $i -lt 130 ]; do echo "replug CTL1"; i=$((i + 1)); done > "$C"
-echo "dump CTL1 $W/dump2.txt" > "$C"; wait_for test -f "$W/dump2.txt" || r=13
+# (each replug rewrites the test bed: ~0.1-0.2 s on a loaded machine, so
+# the 130 get a minute rather than wait_for's 10 s)
+echo "dump CTL1 $W/dump2.txt" > "$C"
+i=0; while [ ! -f "$W/dump2.txt" ] && [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.05; done
+test -f "$W/dump2.txt" || r=13
 wait_for "$B" read CTL1 1000 || r=14
 exit $r
 EOF
@@ -167,6 +171,32 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     check "--user: device usable" grep -q "serial=U1" "$work/list"
     check "access fault: LIBUSB_ERROR_ACCESS" grep -q "open=LIBUSB_ERROR_ACCESS" "$work/list"
 fi
+
+# --- bbemu itself killed with SIGTERM or SIGINT: it forwards the signal,
+# exits with the command's status, and removes its test bed and FIFO
+for sig in TERM:15 INT:2; do
+    num=${sig#*:}
+    sig=${sig%:*}
+    rm -f "$work/child.pid"
+    "$BBEMU" --device SIG1 -- sh -c 'echo $$ >"$0"; exec sleep 60' "$work/child.pid" &
+    epid=$!
+    wait_for test -s "$work/child.pid"
+    cpid=$(cat "$work/child.pid" 2>/dev/null)
+    check "SIG$sig: the command runs" kill -0 "${cpid:-0}"
+    check "SIG$sig: a test bed exists while it runs" [ -n "$(ls -A "$work/tmp")" ]
+    kill -s "$sig" "$epid"
+    if wait_for sh -c "! kill -0 $epid"; then
+        wait "$epid"
+        rc=$?
+    else
+        kill -KILL "$epid" 2>/dev/null
+        rc=timeout
+    fi
+    want=$((128 + num))
+    check "SIG$sig: bbemu ends with the command's status ($rc, want $want)" [ "$rc" = "$want" ]
+    check "SIG$sig: the command is gone" sh -c "! kill -0 ${cpid:-0} 2>/dev/null"
+    check "SIG$sig: no test bed or control FIFO left" [ -z "$(ls -A "$work/tmp")" ]
+done
 
 # --- nothing left behind
 check "no testbed left" [ -z "$(ls -A "$work/tmp")" ]
