@@ -67,9 +67,10 @@ static void usage(FILE *f)
           "                       clocks out with enable mask MASK (hex), no faults;\n"
           "                       start nothing\n"
           "\n"
-          "SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,payload=FILE]\n"
-          "       [,fault=NAME[:ARG]]...\n"
+          "SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,noserial]\n"
+          "       [,payload=FILE][,fault=NAME[:ARG]]...\n"
           "  defaults: bus 1, next free top-level port, lowest free device number >= 2\n"
+          "  noserial: the USB device has no serial string (SERIAL only names it)\n"
           "FAULTS: stuck[:BYTE] bias[:PCT] repeat[:N] status[:HEX] stall[:N]\n"
           "        timeout[:BYTES] short[:LEN] excess[:N] unplug:BYTES busy access\n"
           "CONTROL (one per line on the FIFO, path in $BBEMU_CONTROL):\n"
@@ -361,7 +362,8 @@ out:
 static int expect(const struct opts *o)
 {
     const struct spec *s = &o->specs[0];
-    struct fmodel_config cfg = { .serial = s->serial, .kind = s->kind,
+    struct fmodel_config cfg = { .serial = s->serial, .no_serial = s->no_serial,
+                                 .kind = s->kind,
                                  .payload = s->payload, .payload_len = s->payload_len };
     static uint8_t buf[65536 + 1024];
     uint8_t setup[8] = { 0x40, 0x0b, 0x00, 0x02, 0x01, 0x00, 0x00, 0x00 };

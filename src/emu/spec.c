@@ -160,6 +160,14 @@ static int parse_option(const char *opt, struct spec *out, int *seen_kind, char 
         out->kind = opt[0] == 'w' ? FMODEL_WHITE : FMODEL_BLACK;
         return 0;
     }
+    if (strcmp(opt, "noserial") == 0) {
+        if (out->no_serial) {
+            snprintf(err, err_len, "noserial given twice");
+            return -EINVAL;
+        }
+        out->no_serial = true;
+        return 0;
+    }
     if (strncmp(opt, "payload=", 8) == 0) {
         if (out->payload) {
             snprintf(err, err_len, "payload= given twice");

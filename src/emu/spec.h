@@ -1,14 +1,17 @@
 /* spec: the --device SPEC grammar of bbemu.
  *
- *   SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,payload=FILE]
- *          [,fault=NAME[:ARG]]...
+ *   SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,noserial]
+ *          [,payload=FILE][,fault=NAME[:ARG]]...
  *
+ * noserial: the USB device has no serial string (iSerialNumber 0, no sysfs
+ * serial); SERIAL still names it in control commands and the wire log.
  * SERIAL: 1..126 of [A-Za-z0-9_.-], starting with a letter or digit.
  * BUS 1..127; PORTPATH: 1..7 dot-separated ports, each 1..31; N 2..127.
  * The payload file is read at parse time and must not be empty. */
 #ifndef BB_EMU_SPEC_H
 #define BB_EMU_SPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +30,7 @@ struct spec {
     char port[SPEC_PORT_MAX];   /* "": not given (next free top-level port) */
     unsigned dev;               /* 0: not given (lowest free >= 2) */
     enum fmodel_kind kind;
+    bool no_serial;             /* noserial */
     uint8_t *payload;           /* owned; NULL: default generators */
     size_t payload_len;
     struct fmodel_fault_spec faults[SPEC_MAX_FAULTS];

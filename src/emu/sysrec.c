@@ -106,10 +106,13 @@ char *sysrec_device(const char *devpath, unsigned bus, unsigned devnum, const ch
 {
     GString *r = g_string_new(NULL);
     size_t dlen;
-    const guint8 *desc = fmodel_descriptors(&dlen);
+    const guint8 *desc = fmodel_model_descriptors(m, &dlen);
     char *h = hex(desc, dlen);
     char *vendor = udev_safe(FMODEL_MANUFACTURER);
     char *model = udev_safe(fmodel_product(m));
+    /* A device without a serial has no serial attribute (as the kernel
+     * does for iSerialNumber 0) and udev's ID_SERIAL is vendor_model. */
+    const char *ser = fmodel_has_serial(m) ? fmodel_serial(m) : NULL;
 
     common(r, devpath, bus, devnum, port);
     g_string_append_printf(r,
@@ -120,8 +123,8 @@ char *sysrec_device(const char *devpath, unsigned bus, unsigned devnum, const ch
         "E: ID_MODEL=%s\n"
         "E: ID_MODEL_ID=7840\n"
         "E: ID_REVISION=0900\n"
-        "E: ID_SERIAL=%s_%s_%s\n"
-        "E: ID_SERIAL_SHORT=%s\n"
+        "E: ID_SERIAL=%s_%s%s%s\n"
+        "%s%s%s"
         "E: ID_BUS=usb\n"
         "E: ID_USB_INTERFACES=:ffffff:\n"
         "A: idVendor=0403\\n\n"
@@ -135,11 +138,13 @@ char *sysrec_device(const char *devpath, unsigned bus, unsigned devnum, const ch
         "A: maxchild=0\\n\n"
         "A: manufacturer=%s\\n\n"
         "A: product=%s\\n\n"
-        "A: serial=%s\\n\n"
+        "%s%s%s"
         "A: removable=removable\\n\n"
         "H: descriptors=%s\n\n",
-        vendor, model, vendor, model, fmodel_serial(m), fmodel_serial(m),
-        FMODEL_MANUFACTURER, fmodel_product(m), fmodel_serial(m), h);
+        vendor, model, vendor, model, ser ? "_" : "", ser ? ser : "",
+        ser ? "E: ID_SERIAL_SHORT=" : "", ser ? ser : "", ser ? "\n" : "",
+        FMODEL_MANUFACTURER, fmodel_product(m),
+        ser ? "A: serial=" : "", ser ? ser : "", ser ? "\\n\n" : "", h);
     g_free(h);
     g_free(vendor);
     g_free(model);

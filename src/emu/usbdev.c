@@ -203,7 +203,7 @@ static gboolean on_read(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoin
     UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
     size_t off = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(client), "bbemu-off"));
     size_t total, n = 0;
-    const uint8_t *desc = fmodel_descriptors(&total);
+    const uint8_t *desc = fmodel_model_descriptors(d->model, &total);
 
     g_mutex_lock(&d->lock);
     if (!pl->live) {

@@ -27,11 +27,20 @@ static const uint8_t descriptors[FMODEL_DESCRIPTORS_LEN] = {
 
 static const uint8_t qualifier[10] = { 10, 0x06, 0x00, 0x02, 0, 0, 0, 64, 1, 0 };
 
+#define DESC_ISERIAL 16   /* iSerialNumber in the device descriptor */
+
 const uint8_t *fmodel_descriptors(size_t *len)
 {
     if (len)
         *len = sizeof(descriptors);
     return descriptors;
+}
+
+const uint8_t *fmodel_model_descriptors(const struct fmodel *m, size_t *len)
+{
+    if (len)
+        *len = sizeof(m->desc);
+    return m->desc;
 }
 
 /* ------------------------------------------------------------ generators */
@@ -221,6 +230,10 @@ int fmodel_new(const struct fmodel_config *cfg, struct fmodel **out)
     if (!m)
         return -ENOMEM;
     snprintf(m->serial, sizeof(m->serial), "%s", cfg->serial);
+    m->no_serial = cfg->no_serial;
+    memcpy(m->desc, descriptors, sizeof(m->desc));
+    if (m->no_serial)
+        m->desc[DESC_ISERIAL] = 0;
     m->kind = cfg->kind;
     if (cfg->payload) {
         m->payload = malloc(cfg->payload_len);
@@ -253,6 +266,11 @@ void fmodel_free(struct fmodel *m)
 const char *fmodel_serial(const struct fmodel *m)
 {
     return m->serial;
+}
+
+bool fmodel_has_serial(const struct fmodel *m)
+{
+    return !m->no_serial;
 }
 
 const char *fmodel_product(const struct fmodel *m)
@@ -335,7 +353,7 @@ static int standard_request(struct fmodel *m, uint8_t rt, uint8_t rq, uint16_t v
     case 0x8006: {                       /* GET_DESCRIPTOR */
         uint8_t type = val >> 8, idx = val & 0xff;
         if (type == 0x01) {
-            memcpy(buf, descriptors, 18);
+            memcpy(buf, m->desc, 18);
             return 18;
         }
         if (type == 0x02 && idx == 0) {
@@ -356,7 +374,7 @@ static int standard_request(struct fmodel *m, uint8_t rt, uint8_t rq, uint16_t v
                 return (int)string_desc(FMODEL_MANUFACTURER, buf);
             if (idx == 2)
                 return (int)string_desc(fmodel_product(m), buf);
-            if (idx == 3)
+            if (idx == 3 && !m->no_serial)
                 return (int)string_desc(m->serial, buf);
         }
         return -EPIPE;

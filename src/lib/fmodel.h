@@ -12,7 +12,9 @@
  * bcdUSB 2.00, bcdDevice 0x0900, one configuration (value 1) with one
  * interface of class ff/ff/ff and two bulk endpoints, 0x81 IN and 0x02 OUT,
  * 512 bytes each (high speed).  String descriptors: index 0 = langid 0x0409,
- * 1 = manufacturer, 2 = product, 3 = serial.  The manufacturer string
+ * 1 = manufacturer, 2 = product, 3 = serial (a model configured with
+ * no_serial has iSerialNumber 0 and no string 3: a device without a serial
+ * number, which the host software must skip).  The manufacturer string
  * "Voicetronix Australia" is our placeholder: upstream never checks it.
  * The product is "White RNG" (4 generators) or "Black RNG" (1 generator).
  *
@@ -102,6 +104,8 @@ enum fmodel_kind { FMODEL_WHITE, FMODEL_BLACK };
 
 struct fmodel_config {
     const char *serial;     /* required: 1..126 chars from 0x21..0x7e, no '\\' */
+    bool no_serial;         /* the USB device has no serial string; serial
+                               still seeds the generators and names it */
     enum fmodel_kind kind;
     const uint8_t *payload; /* NULL: default G0; else copied, len > 0 */
     size_t payload_len;
@@ -141,13 +145,18 @@ struct fmodel;
 int fmodel_new(const struct fmodel_config *cfg, struct fmodel **out);
 void fmodel_free(struct fmodel *m);
 
-const char *fmodel_serial(const struct fmodel *m);
+const char *fmodel_serial(const struct fmodel *m);   /* the name, even with no_serial */
+bool fmodel_has_serial(const struct fmodel *m);     /* false with no_serial */
 const char *fmodel_product(const struct fmodel *m);
 enum fmodel_kind fmodel_kind(const struct fmodel *m);
 
 /* Device descriptor (18 bytes) + configuration descriptor set (32 bytes) in
- * wire order: what usbfs read() and the sysfs "descriptors" file give. */
+ * wire order: what usbfs read() and the sysfs "descriptors" file give.
+ * fmodel_descriptors() is a device with a serial (iSerialNumber 3);
+ * fmodel_model_descriptors() is this model's (iSerialNumber 0 with
+ * no_serial). */
 const uint8_t *fmodel_descriptors(size_t *len);
+const uint8_t *fmodel_model_descriptors(const struct fmodel *m, size_t *len);
 
 /* One control request.  setup is the 8-byte setup packet; data is the data
  * stage of wLength bytes (filled for IN requests, read for OUT).  Returns

@@ -19,6 +19,8 @@ struct queue {
 
 struct fmodel {
     char serial[FMODEL_SERIAL_MAX + 1];
+    bool no_serial;
+    uint8_t desc[FMODEL_DESCRIPTORS_LEN];   /* this model's descriptors */
     enum fmodel_kind kind;
     uint8_t *payload;
     size_t payload_len;
