@@ -138,6 +138,37 @@ static void test_descriptors(void **state)
     assert_int_equal(d[43 + 2], 0x02);
 }
 
+/* no_serial: iSerialNumber 0, no string 3; the name and generators stay. */
+static void test_no_serial(void **state)
+{
+    struct fmodel_config cfg = { .serial = SERIAL, .no_serial = true, .kind = FMODEL_WHITE };
+    struct fmodel *m = NULL;
+    size_t len;
+    uint8_t b[256];
+    (void)state;
+
+    assert_int_equal(fmodel_new(&cfg, &m), 0);
+    assert_string_equal(fmodel_serial(m), SERIAL);
+    assert_false(fmodel_has_serial(m));
+    const uint8_t *d = fmodel_model_descriptors(m, &len);
+    assert_int_equal(len, 50);
+    assert_int_equal(d[16], 0);                      /* iSerialNumber */
+    assert_memory_equal(d, fmodel_descriptors(NULL), 16);
+    assert_memory_equal(d + 17, fmodel_descriptors(NULL) + 17, 50 - 17);
+    assert_int_equal(ctrl(m, 0x80, 0x06, 0x0100, 0, 64, b), 18);
+    assert_int_equal(b[16], 0);
+    assert_int_equal(ctrl(m, 0x80, 0x06, 0x0303, 0x0409, 255, b), -EPIPE);
+    assert_int_equal(ctrl(m, 0x80, 0x06, 0x0302, 0x0409, 255, b), 2 + 2 * 9);
+    fmodel_free(m);
+
+    /* With a serial, the model's descriptors are the shared ones. */
+    m = new_model(FMODEL_WHITE, false);
+    assert_true(fmodel_has_serial(m));
+    assert_memory_equal(fmodel_model_descriptors(m, NULL), fmodel_descriptors(NULL), 50);
+    assert_int_equal(fmodel_model_descriptors(m, NULL)[16], 3);
+    fmodel_free(m);
+}
+
 static void test_control(void **state)
 {
     struct fmodel *m = new_model(FMODEL_WHITE, false);
@@ -347,6 +378,81 @@ static void test_payload_default_and_black(void **state)
         assert_int_equal(a[i], 0);
     fmodel_free(m);
     assert_int_equal(fmodel_generator(&black, 1, 0, a, 1), -EINVAL);
+}
+
+/* Known answers for the documented default generators (fmodel.h, PAYLOAD
+ * MODEL), computed outside this code base from that description alone:
+ * seed = splitmix64 finaliser of fnv1a64(serial) ^ (g + 1) * golden ratio,
+ * xorshift64 13/7/17, each new state as 8 little-endian bytes. */
+static void test_payload_default_known_answers(void **state)
+{
+    static const uint8_t gk9vzf[4][16] = {
+        { 0x5c, 0x86, 0x89, 0x7d, 0x09, 0xce, 0x00, 0xd2,
+          0x50, 0x82, 0x78, 0x39, 0xca, 0x19, 0xa0, 0x0e },
+        { 0xeb, 0x10, 0x1a, 0xf7, 0x1d, 0xe9, 0x6e, 0xeb,
+          0x0a, 0x7e, 0x79, 0xb4, 0x8b, 0x5d, 0x83, 0xac },
+        { 0x52, 0x4f, 0xd3, 0xde, 0x4a, 0x07, 0xe1, 0x35,
+          0x4c, 0x7d, 0xcf, 0x6c, 0x87, 0x60, 0x71, 0x8d },
+        { 0xa7, 0x8c, 0x36, 0x75, 0x33, 0x07, 0x12, 0x4c,
+          0x7e, 0x28, 0x17, 0xdf, 0x90, 0x9e, 0x60, 0x0e },
+    };
+    /* Mask 0x0F without a payload file: G0 ^ G1 ^ G2 ^ G3. */
+    static const uint8_t gk9vzf_all[16] = { 0x42, 0x55, 0x76, 0x21, 0x6d, 0x27, 0x9d, 0x40,
+                                            0x68, 0xa9, 0xd9, 0x3e, 0x56, 0xba, 0x32, 0x21 };
+    static const uint8_t gk9vzf_all_4990[10] = { 0xda, 0x7b, 0xf9, 0x19, 0x59,
+                                                 0x7c, 0x41, 0x1f, 0x2c, 0x32 };
+    static const uint8_t gth4r8_all[16] = { 0x5b, 0x0d, 0x30, 0xc9, 0xba, 0xd2, 0xe0, 0x2b,
+                                            0x81, 0x5b, 0x08, 0x46, 0x9f, 0x06, 0xc3, 0xf8 };
+    static const uint8_t gth4r8_g0[16] = { 0x93, 0x4f, 0x95, 0x28, 0x7a, 0x32, 0xdc, 0xbe,
+                                           0xcc, 0xe1, 0xfd, 0x93, 0x4d, 0xf1, 0xee, 0x9b };
+    struct fmodel_config a = { .serial = "GK9VZF", .kind = FMODEL_WHITE };
+    struct fmodel_config b = { .serial = "GTH4R8", .kind = FMODEL_WHITE };
+    struct fmodel *m;
+    static uint8_t x[5000], y[5000];
+    uint8_t g[16];
+    (void)state;
+
+    for (unsigned k = 0; k < 4; k++) {
+        gen(&a, k, 0, g, 16);
+        assert_memory_equal(g, gk9vzf[k], 16);
+        gen(&a, k, 8, g, 8);                         /* from a word boundary */
+        assert_memory_equal(g, gk9vzf[k] + 8, 8);
+        gen(&a, k, 3, g, 10);                        /* across one */
+        assert_memory_equal(g, gk9vzf[k] + 3, 10);
+    }
+    gen(&b, 0, 0, g, 16);
+    assert_memory_equal(g, gth4r8_g0, 16);
+
+    /* What the device clocks out by default (mask 0x0F, `80 00 0B`). */
+    m = mpsse_model(FMODEL_WHITE, false, 0x0b);
+    read_payload(m, x, 5000);
+    fmodel_free(m);
+    assert_memory_equal(x, gk9vzf_all, 16);
+    assert_memory_equal(x + 4990, gk9vzf_all_4990, 10);
+
+    /* Another serial gives another stream: not equal, and no more bytes in
+     * common than chance (1 in 256, so ~20 of 5000; 60 is far out). */
+    struct fmodel *mb = NULL;
+    assert_int_equal(fmodel_new(&b, &mb), 0);
+    uint8_t setup[8] = { 0x40, 0x0b, 0x00, 0x02, 0x01, 0x00, 0x00, 0x00 };
+    uint8_t gpio[3] = { 0x80, 0x00, 0x0b };
+    assert_int_equal(fmodel_control(mb, setup, NULL), 0);
+    out(mb, gpio, 3);
+    read_payload(mb, y, 5000);
+    fmodel_free(mb);
+    assert_memory_equal(y, gth4r8_all, 16);
+    size_t same = 0;
+    for (size_t i = 0; i < 5000; i++)
+        same += x[i] == y[i];
+    assert_true(same < 60);
+    for (unsigned k = 0; k < 4; k++) {
+        gen(&a, k, 0, x, 5000);
+        gen(&b, k, 0, y, 5000);
+        same = 0;
+        for (size_t i = 0; i < 5000; i++)
+            same += x[i] == y[i];
+        assert_true(same < 60);
+    }
 }
 
 static void test_stream_persists(void **state)
@@ -615,11 +721,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_free),
         cmocka_unit_test(test_descriptors),
+        cmocka_unit_test(test_no_serial),
         cmocka_unit_test(test_control),
         cmocka_unit_test(test_mpsse_parse),
         cmocka_unit_test(test_packets),
         cmocka_unit_test(test_payload_masks),
         cmocka_unit_test(test_payload_default_and_black),
+        cmocka_unit_test(test_payload_default_known_answers),
         cmocka_unit_test(test_stream_persists),
         cmocka_unit_test(test_fault_parse),
         cmocka_unit_test(test_fault_data),
