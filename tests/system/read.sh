@@ -2,7 +2,8 @@
 # Raw reads through the driver: an 8 MiB read with -f 0 equals the payload
 # the emulated device clocks out; with -f 1 it equals the payload folded in
 # 128 KiB blocks by an independent reference; -f 3 likewise (a Black RNG's
-# default).  Device selection by serial, bus:dev and port picks the right one.
+# default).  --enable-mask output equals what bbemu --expect predicts for
+# the mask.  Device selection by serial, bus:dev and port picks the right one.
 . "$SRC/tests/system/lib.sh"
 
 head -c 8M /dev/urandom >"$T/payload"
@@ -32,6 +33,26 @@ emu --device BLK0001@1-1,black,payload="$T/payload" -- \
 check "Black RNG: exit 0" equals $? 0
 "$FOLDREF" 524288 3 <"$T/payload" >"$T/f3.exp"
 check "Black RNG folds 3 times by default" same_file "$T/f3" "$T/f3.exp"
+
+# --enable-mask: the device outputs the XOR of the enabled generators only;
+# bbemu --expect predicts that stream independently of seedd.
+mkdir "$T/wm"
+emu --wire-log "$T/wm" --device GK9VZF@3-2,dev=6,payload="$T/payload" -- \
+    "$SEEDD" -b 1M --no-qa -f 0 --enable-mask 0x01 >"$T/m1" 2>"$T/err"
+check "--enable-mask 0x01: exit 0" equals $? 0
+check "--enable-mask 0x01: the setup enables generator 0 only (80 00 eb)" \
+    contains "$T/wm/GK9VZF.wire" "^out 8a 97 8d 80 00 eb 82 00 00 86 0b 00 85$"
+"$BBEMU" --expect 1:1048576 --device GK9VZF@3-2,dev=6,payload="$T/payload" >"$T/m1.exp"
+check "--enable-mask 0x01: bbemu --expect gives 1 MiB" equals "$(size_of "$T/m1.exp")" 1048576
+check "--enable-mask 0x01: output equals the predicted generator-0 stream" \
+    same_file "$T/m1" "$T/m1.exp"
+head -c 1M "$T/payload" >"$T/p1m"
+check "--enable-mask 0x01: which is not the payload" sh -c "! cmp -s '$T/m1' '$T/p1m'"
+emu --device GK9VZF@3-2,dev=6,payload="$T/payload" -- \
+    "$SEEDD" -b 512k --no-qa -f 1 --enable-mask 0x06 >"$T/m6" 2>"$T/err"
+"$BBEMU" --expect 6:1048576 --device GK9VZF@3-2,dev=6,payload="$T/payload" |
+    "$FOLDREF" 131072 1 >"$T/m6.exp"
+check "--enable-mask 0x06 -f 1: output equals the folded G1^G2 stream" same_file "$T/m6" "$T/m6.exp"
 
 # Two devices, each selected in the three ID forms.
 DEVS="--device GK9VZF@3-2,dev=6,payload=$T/payload --device GTH4R8@5-2.3,dev=7,payload=$T/other"
