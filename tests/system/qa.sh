@@ -1,7 +1,9 @@
 #!/bin/sh
 # The QA gate in seedd: data that fails the health tests never reaches
-# stdout; --no-qa lets it through; a device that recovers rejoins; a failing
-# member stalls its own pool group only; -b gives exactly N bytes.
+# stdout; --no-qa lets it through; a device that recovers rejoins; bring-up
+# and recovery drop exactly the blocks the QA reference implementation
+# drops; a failing member stalls its own pool group only; -b gives exactly
+# N bytes.
 . "$SRC/tests/system/lib.sh"
 
 # run_for SECONDS OUT BBEMU-ARGS... -- SEEDD-ARGS: a daemon run cut short,
@@ -58,6 +60,57 @@ kill -TERM $pid
 wait $pid
 check "stopped cleanly" equals $? 0
 check "only whole blocks" equals $(($(size_of "$T/rec") % 65536)) 0
+# Nothing from the faulty stretch got through: no 32-bit word repeats its
+# predecessor (by chance: about 1 in 2^32 per word).
+check "no repeated words in the output" \
+    equals "$(od -An -v -tx4 -w4 "$T/rec" | uniq -d | wc -l | tr -d ' ')" 0
+
+# --- bring-up and recovery, block by block, against the reference -----------
+# A deterministic payload with two injected faults: in FIPS blocks 400 and
+# 401 (bytes 1000000.. and 1002500..) one 32-bit word repeats the one
+# before.  Read with -f 0 (output = payload) in 4096-byte blocks, seedd's
+# gate must pass exactly the blocks the QA reference implementation
+# (tests/unit/qa_ref.c) passes, and those follow from spec 4.2/4.4:
+#  * bring-up: 20 passing FIPS blocks, i.e. the block holding byte 49999:
+#    blocks 0..11 are dropped, block 12 is the first out;
+#  * the first repetition leaves the Repetition fail rate at 1048 (Q20),
+#    not above maxfail 1048; the second makes it 2095: not ok from the block
+#    holding byte 1004999 (block 245);
+#  * recovery needs every rate <= maxfail/2 (Repetition: 524; the rate
+#    decays as rate*999/1000 per passing FIPS block) and a Result pass run
+#    of 20: so FIPS block 401 + K, K computed below, is the first ok again.
+QAREF=$BUILD/tests/system/qaref
+B=4096
+"$QAREF" gen 42 6291456 >"$T/qp"
+for o in 1000400 1002900; do
+    dd if="$T/qp" of="$T/qp" bs=1 skip=$o seek=$((o + 4)) count=4 conv=notrunc 2>/dev/null
+done
+check "the payload has the two repeated words (8 bytes changed)" \
+    equals "$("$QAREF" gen 42 6291456 | cmp -l - "$T/qp" | wc -l | tr -d ' ')" 8
+"$QAREF" check $B "$T/verdicts" <"$T/qp" >"$T/qp.pass"
+k=0 r=2095
+while [ $r -gt 524 ]; do r=$((r * 999 / 1000)); k=$((k + 1)); done
+first_bad=$((1004999 / B))
+first_back=$((((401 + k + 1) * 2500 - 1) / B))
+nblocks=$((6291456 / B))
+runs=$(fold -w1 "$T/verdicts" | uniq -c | awk '{ printf "%s%s%s", s, $1, $2; s = " " }')
+check "reference: runs of verdicts are the spec's ($runs)" \
+    equals "$runs" "12F $((first_bad - 12))P $((first_back - first_bad))F $((nblocks - first_back))P"
+check "reference: recovery took K = $k passing FIPS blocks (614 blocks of $B)" \
+    equals $((first_back - first_bad)) 614
+emu --device "QAREF1@1-1,payload=$T/qp" -- "$SEEDD" -b 3200k -f 0 -G 0:$B \
+    >"$T/qa.out" 2>"$T/err"
+check "gate vs reference: exit 0" equals $? 0
+head -c 3200k "$T/qp.pass" >"$T/qa.exp"
+check "gate vs reference: seedd passed exactly the reference's blocks" \
+    same_file "$T/qa.out" "$T/qa.exp"
+dd if="$T/qp" of="$T/blk12" bs=$B skip=12 count=1 2>/dev/null
+check "gate vs reference: the first block out is payload block 12" \
+    sh -c "head -c $B '$T/qa.out' | cmp -s - '$T/blk12'"
+dd if="$T/qp" of="$T/blkback" bs=$B skip="$first_back" count=1 2>/dev/null
+dd if="$T/qa.out" of="$T/outback" bs=$B skip=$((first_bad - 12)) count=1 2>/dev/null
+check "gate vs reference: after block $((first_bad - 1)) the next out is block $first_back" \
+    same_file "$T/outback" "$T/blkback"
 
 # --- groups ------------------------------------------------------------------
 DEVS="--device GOOD01@1-1 --device BAD002@1-2,fault=stuck:0"

@@ -1,0 +1,67 @@
+/* qaref: the QA reference implementation (tests/unit/qa_ref.c, spec §4) as
+ * a filter for the system tests, to predict exactly which blocks seedd's
+ * device gate lets through.
+ *
+ *   qaref gen SEED LEN > data
+ *       LEN deterministic pseudo-random bytes (splitmix64 from SEED).
+ *   qaref check BLOCK VERDICTS < stream > passed
+ *       Checks each whole BLOCK-byte block of stream with one reference
+ *       health monitor (as a device below 5 Mbit/s: Ent8 ok at the start),
+ *       writes the blocks that pass to stdout, and one character per block
+ *       to the file VERDICTS: 'P' passed, 'F' failed.  A trailing partial
+ *       block is ignored.
+ * Exit 0, or 2 for bad usage, 1 for I/O errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qa_ref.h"
+
+static int gen(const char *seed_s, const char *len_s)
+{
+    uint64_t seed = strtoull(seed_s, NULL, 0);
+    unsigned long long left = strtoull(len_s, NULL, 0);
+    static uint8_t buf[65536];
+    while (left) {
+        size_t n = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+        ref_random(&seed, buf, n);
+        if (fwrite(buf, 1, n, stdout) != n)
+            return 1;
+        left -= n;
+    }
+    return fflush(stdout) ? 1 : 0;
+}
+
+static int check(const char *block_s, const char *verdicts)
+{
+    size_t block = strtoul(block_s, NULL, 0);
+    uint8_t *buf = block ? malloc(block) : NULL;
+    FILE *v = fopen(verdicts, "w");
+    static struct ref_health h;
+    int rc = 1;
+
+    if (!buf || !v || ref_health_init(&h, true, 0, 0) < 0)
+        goto out;
+    while (fread(buf, 1, block, stdin) == block) {
+        bool ok = ref_health_check(&h, buf, block);
+        if (fputc(ok ? 'P' : 'F', v) == EOF || (ok && fwrite(buf, 1, block, stdout) != block))
+            goto out;
+    }
+    rc = fflush(stdout) || ferror(stdin) ? 1 : 0;
+out:
+    if (v && fclose(v))
+        rc = 1;
+    ref_health_destroy(&h);
+    free(buf);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "gen"))
+        return gen(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "check"))
+        return check(argv[2], argv[3]);
+    fprintf(stderr, "usage: qaref gen SEED LEN | qaref check BLOCK VERDICTS\n");
+    return 2;
+}
