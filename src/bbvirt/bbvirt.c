@@ -18,6 +18,7 @@ enum {
     OPT_LOG_FILE,
     OPT_GROUP,
     OPT_BY_VIDPID,
+    OPT_LEGACY,
     OPT_VERSION,
 };
 
@@ -34,6 +35,7 @@ static const struct option long_opts[] = {
     { "log-file", required_argument, NULL, OPT_LOG_FILE },
     { "group", required_argument, NULL, OPT_GROUP },
     { "by-vid-pid", no_argument, NULL, OPT_BY_VIDPID },
+    { "legacy-syntax", no_argument, NULL, OPT_LEGACY },
     { "help", no_argument, NULL, '?' },
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
@@ -77,6 +79,8 @@ static void usage(void)
            "      --syslog           Log to syslog instead of stderr\n"
            "      --log-file=FILE    Log to FILE instead of stderr\n"
            "      --group=GROUP      udev-rules: the group to give (default libvirt-qemu)\n"
+           "      --legacy-syntax    qemu-args: usb-host,hostbus=..., for QEMU before 6.2\n"
+           "                         (default: JSON, needed with libvirt 7 and later)\n"
            "  -?, --help             Show this help and exit\n"
            "      --version          Show the version and exit\n"
            "\n"
@@ -183,6 +187,9 @@ static int parse(int argc, char **argv, struct bbvirt_opts *o)
             break;
         case OPT_BY_VIDPID:
             o->by_vidpid = true;
+            break;
+        case OPT_LEGACY:
+            o->legacy_syntax = true;
             break;
         case OPT_VERSION:
             printf("bbvirt %s (bit-babbler-c %s)\n", BB_VERSION, BB_PKG_VERSION);

@@ -35,6 +35,7 @@ struct bbvirt_opts {
     const char *log_file;
     const char *group;          /* udev-rules --group */
     bool by_vidpid;             /* xml --by-vid-pid */
+    bool legacy_syntax;         /* qemu-args --legacy-syntax */
     const char *command;
     char **args;                /* the command's arguments */
     int nargs;

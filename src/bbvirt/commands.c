@@ -327,7 +327,7 @@ static int cmd_qemu_args(struct ctx *x)
             return EXIT_NOTFOUND;
         }
     }
-    r = emit(virtxml_qemu_cmdline(d, n));
+    r = emit(virtxml_qemu_cmdline(d, n, x->o->legacy_syntax));
     free(d);
     return r;
 }

@@ -26,304 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
-#define VIRTXML_MAX_INPUT (16u * 1024 * 1024)
-#define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
-
-#define USB_BUS_MAX 255u  /* libusb bus numbers are 8 bits */
-#define USB_DEV_MAX 127u  /* USB device addresses */
-#define USB_ID_MAX 0xffffu
-#define PORT_LEVEL_MAX 255u
-#define PORT_LEVELS_MAX 7u
-
-#define PCI_SLOT_MIN 3
-#define PCI_SLOT_MAX 31
-
-/* What slow_model says for a USB controller without a model attribute. */
-#define DEFAULT_SLOW_MODEL "piix3-uhci (default)"
-
-/* ---- small validators ---- */
-
-/* vm.conf rule: 4..127 ASCII letters and digits (own copy, see vmconf.h). */
-static bool valid_serial(const char *s)
-{
-    if (!s)
-        return false;
-    size_t n = 0;
-    for (; s[n]; n++) {
-        char c = s[n];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return false;
-        if (n >= 127)
-            return false;
-    }
-    return n >= 4;
-}
-
-static bool valid_group(const char *s)
-{
-    if (!s || !*s)
-        return false;
-    for (; *s; s++) {
-        char c = *s;
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
-/* Dotted port path, 1..7 levels of 1..255 without leading zeros, in at most
- * max bytes including the NUL (what the kernel and QEMU compare literally). */
-static bool valid_port_path(const char *p, size_t max)
-{
-    if (!p || strnlen(p, max) >= max)
-        return false;
-    unsigned levels = 0;
-    for (;;) {
-        if (*p < '1' || *p > '9')
-            return false;
-        unsigned v = 0;
-        const char *q = p;
-        for (; *q >= '0' && *q <= '9' && q - p < 4; q++)
-            v = v * 10 + (unsigned)(*q - '0');
-        if (v > PORT_LEVEL_MAX || ++levels > PORT_LEVELS_MAX)
-            return false;
-        if (*q == '\0')
-            return true;
-        if (*q != '.')
-            return false;
-        p = q + 1;
-    }
-}
-
-/* strtoul base 0, strictly: the whole string, no sign or space, <= max. */
-static bool parse_num(const char *s, unsigned long max, unsigned *out)
-{
-    if (!s || !*s)
-        return false;
-    unsigned base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-        if (!*s)
-            return false;
-    } else if (s[0] == '0') {
-        base = 8;
-    }
-    unsigned long long v = 0;
-    for (; *s; s++) {
-        unsigned d;
-        if (*s >= '0' && *s <= '9')
-            d = (unsigned)(*s - '0');
-        else if (*s >= 'a' && *s <= 'f')
-            d = (unsigned)(*s - 'a' + 10);
-        else if (*s >= 'A' && *s <= 'F')
-            d = (unsigned)(*s - 'A' + 10);
-        else
-            return false;
-        if (d >= base)
-            return false;
-        v = v * base + d;
-        if (v > max)
-            return false;
-    }
-    *out = (unsigned)v;
-    return true;
-}
-
-/* ---- generators ---- */
-
-static char *stream_done(FILE *f, char **buf)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0)
-        bad = 1;
-    if (bad) {
-        free(*buf);
-        *buf = NULL;
-        errno = ENOMEM;
-        return NULL;
-    }
-    return *buf;
-}
-
-char *virtxml_hostdev_addr(unsigned bus, unsigned dev)
-{
-    char *s = NULL;
-    if (asprintf(&s,
-                 "<hostdev mode='subsystem' type='usb' managed='yes'>\n"
-                 "  <source>\n"
-                 "    <address bus='%u' device='%u'/>\n"
-                 "  </source>\n"
-                 "</hostdev>\n",
-                 bus, dev) < 0) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return s;
-}
-
-char *virtxml_hostdev_vidpid(void)
-{
-    static const char text[] =
-        "<hostdev mode='subsystem' type='usb' managed='yes'>\n"
-        "  <source startupPolicy='optional'>\n"
-        "    <vendor id='0x0403'/>\n"
-        "    <product id='0x7840'/>\n"
-        "  </source>\n"
-        "</hostdev>\n";
-    char *s = strdup(text);
-    if (!s)
-        errno = ENOMEM;
-    return s;
-}
-
-char *virtxml_qemu_cmdline(const struct devinfo *devs, size_t n)
-{
-    if (n > 0 && !devs)
-        goto inval;
-    for (size_t i = 0; i < n; i++) {
-        if (devs[i].bus < 1 || devs[i].bus > USB_BUS_MAX ||
-            !valid_port_path(devs[i].port, sizeof(devs[i].port)))
-            goto inval;
-    }
-
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    fputs("<!-- <qemu:commandline> is only valid if the <domain> element declares\n"
-          "     xmlns:qemu='" QEMU_NS "' -->\n"
-          "<qemu:commandline>\n",
-          f);
-    for (size_t i = 0; i < n; i++) {
-        const struct devinfo *d = &devs[i];
-        /* Only a plain serial goes into the comment ("--" would end it). */
-        bool plain = d->serial[0] != '\0';
-        for (size_t k = 0; k < sizeof(d->serial) && d->serial[k]; k++) {
-            char c = d->serial[k];
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ||
-                k == sizeof(d->serial) - 1)
-                plain = false;
-        }
-        if (plain)
-            fprintf(f, "  <!-- BitBabbler %s, host port %u-%s -->\n", d->serial, d->bus, d->port);
-        else
-            fprintf(f, "  <!-- BitBabbler (no usable serial), host port %u-%s -->\n", d->bus,
-                    d->port);
-        fprintf(f,
-                "  <qemu:arg value='-device'/>\n"
-                "  <qemu:arg value='usb-host,hostbus=%u,hostport=%s'/>\n",
-                d->bus, d->port);
-    }
-    fputs("</qemu:commandline>\n", f);
-    return stream_done(f, &buf);
-inval:
-    errno = EINVAL;
-    return NULL;
-}
-
-char *virtxml_udev_rules(const char *const *serials, size_t n, const char *group)
-{
-    if (!group)
-        group = "libvirt-qemu";
-    if ((n > 0 && !serials) || !valid_group(group))
-        goto inval;
-    for (size_t i = 0; i < n; i++)
-        if (!valid_serial(serials[i]))
-            goto inval;
-
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    fputs("# udev rules for BitBabblers passed to libvirt guests with <qemu:commandline>\n"
-          "# usb-host: they let the group QEMU runs as (GROUP) open each device, and\n"
-          "# create /dev/bitbabbler/<serial>, the stable name that cgroup_device_acl in\n"
-          "# /etc/libvirt/qemu.conf uses.  They also match change and bind events, as\n"
-          "# udev drops a symlink that an event's rules do not set again.\n"
-          "# Install as /etc/udev/rules.d/61-bit-babbler-vm.rules (after the package's\n"
-          "# 60-bit-babbler.rules), then load them with\n"
-          "#   udevadm control --reload-rules\n"
-          "#   udevadm trigger --action=change --subsystem-match=usb "
-          "--attr-match=idVendor=0403 --attr-match=idProduct=7840\n"
-          "# or replug the devices.\n",
-          f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f,
-                "ACTION==\"add|change|bind\", SUBSYSTEM==\"usb\", ATTR{idVendor}==\"0403\", "
-                "ATTR{idProduct}==\"7840\", ATTR{serial}==\"%s\", GROUP=\"%s\", MODE=\"0660\", "
-                "SYMLINK+=\"bitbabbler/$attr{serial}\"\n",
-                serials[i], group);
-    return stream_done(f, &buf);
-inval:
-    errno = EINVAL;
-    return NULL;
-}
-
-char *virtxml_cgroup_acl(const char *const *serials, size_t n)
-{
-    /* A serial that is not plain letters/digits could break the quoting
-     * (qemu.conf strings have no escapes): refused like in the udev rules. */
-    if (n > 0 && !serials)
-        goto inval;
-    for (size_t i = 0; i < n; i++)
-        if (!valid_serial(serials[i]))
-            goto inval;
-
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    fputs("# For /etc/libvirt/qemu.conf (replacing any cgroup_device_acl set there);\n"
-          "# restart libvirtd afterwards (systemctl restart libvirtd).  The first entries\n"
-          "# are libvirt's defaults, then the udev symlinks of the guests' BitBabblers.\n"
-          "cgroup_device_acl = [\n"
-          "    \"/dev/null\", \"/dev/full\", \"/dev/zero\",\n"
-          "    \"/dev/random\", \"/dev/urandom\",\n"
-          "    \"/dev/ptmx\", \"/dev/kvm\"",
-          f);
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, ",\n    \"/dev/bitbabbler/%s\"", serials[i]);
-    fputs("\n]\n", f);
-    return stream_done(f, &buf);
-inval:
-    errno = EINVAL;
-    return NULL;
-}
-
-char *virtxml_xhci_controller(int slot)
-{
-    if (slot < PCI_SLOT_MIN || slot > PCI_SLOT_MAX) {
-        errno = EINVAL;
-        return NULL;
-    }
-    char *s = NULL;
-    if (asprintf(&s,
-                 "<controller type='usb' index='0' model='qemu-xhci'>\n"
-                 "  <address type='pci' domain='0x0000' bus='0x00' slot='0x%02x' "
-                 "function='0x0'/>\n"
-                 "</controller>\n",
-                 (unsigned)slot) < 0) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    return s;
-}
+#include "virtxml_int.h"
 
 /* ---- parsing ---- */
 
@@ -495,15 +204,15 @@ static int read_hostdev(const xmlNode *h, struct usbvec *vec)
     struct virtxml_usb u;
     memset(&u, 0, sizeof(u));
     unsigned a, b;
-    if (addr && parse_num(attr(addr, "bus"), USB_BUS_MAX, &a) && a > 0 &&
-        parse_num(attr(addr, "device"), USB_DEV_MAX, &b) && b > 0) {
+    if (addr && virtxml_parse_num(attr(addr, "bus"), USB_BUS_MAX, &a) && a > 0 &&
+        virtxml_parse_num(attr(addr, "device"), USB_DEV_MAX, &b) && b > 0) {
         u.kind = VIRTXML_USB_ADDR;
         u.bus = a;
         u.dev = b;
         return usbvec_push(vec, &u);
     }
-    if (ven && prod && parse_num(attr(ven, "id"), USB_ID_MAX, &a) && a > 0 &&
-        parse_num(attr(prod, "id"), USB_ID_MAX, &b)) {
+    if (ven && prod && virtxml_parse_num(attr(ven, "id"), USB_ID_MAX, &a) && a > 0 &&
+        virtxml_parse_num(attr(prod, "id"), USB_ID_MAX, &b)) {
         u.kind = VIRTXML_USB_VIDPID;
         u.vid = a;
         u.pid = b;
@@ -553,18 +262,12 @@ static bool opt_num(const struct optval *o, unsigned long max, unsigned *out)
     *out = 0;
     if (!o->set)
         return true;
-    return !o->bad && parse_num(o->v, max, out);
+    return !o->bad && virtxml_parse_num(o->v, max, out);
 }
 
-/* The argument of one -device: "usb-host,key=value,...".  QEMU's usb-host
- * matches on every filter given (0 = any); all of them are kept, and the
- * kind says which pair selects the device: hostbus+hostport, else
- * hostbus+hostaddr, else vendorid+productid.  A value that QEMU would
- * reject or that can never match makes the entry malformed (skipped). */
-static int read_usb_host(const char *arg, struct usbvec *vec)
+/* The legacy (QemuOpts) form of a -device argument: "usb-host,key=value,...". */
+static void read_opts_legacy(const char *arg, struct optval *opt)
 {
-    struct optval opt[OPT_N];
-    memset(opt, 0, sizeof(opt));
     struct optval scratch;
     bool first = true;
     for (const char *p = arg; *p;) {
@@ -587,6 +290,53 @@ static int read_usb_host(const char *arg, struct usbvec *vec)
                 o = &opt[i];
         p = opt_value(p + klen + 1, o); /* the last of a repeated key wins */
     }
+}
+
+/* The JSON form QEMU also takes, and libvirt 7+ uses for its own devices:
+ * {"driver":"usb-host","hostbus":5,"hostport":"2.3"}.  Strings and
+ * integers are accepted for every key, as QEMU's visitor does. */
+static void read_opts_json(const char *arg, struct optval *opt)
+{
+    json_object *o = json_tokener_parse(arg);
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return;
+    }
+    for (int i = 0; i < OPT_N; i++) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, opt_names[i], &v))
+            continue;
+        struct optval *ov = &opt[i];
+        ov->set = true;
+        if (json_object_is_type(v, json_type_string)) {
+            const char *str = json_object_get_string(v);
+            if ((size_t)json_object_get_string_len(v) != strlen(str) ||
+                strlen(str) >= sizeof(ov->v))
+                ov->bad = true;
+            else
+                strcpy(ov->v, str);
+        } else if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0) {
+            snprintf(ov->v, sizeof(ov->v), "%lld", (long long)json_object_get_int64(v));
+        } else {
+            ov->bad = true;
+        }
+    }
+    json_object_put(o);
+}
+
+/* The argument of one -device, in either form.  QEMU's usb-host matches on
+ * every filter given (0 = any); all of them are kept, and the kind says
+ * which pair selects the device: hostbus+hostport, else hostbus+hostaddr,
+ * else vendorid+productid.  A value that QEMU would reject or that can
+ * never match makes the entry malformed (skipped). */
+static int read_usb_host(const char *arg, struct usbvec *vec)
+{
+    struct optval opt[OPT_N];
+    memset(opt, 0, sizeof(opt));
+    if (arg[0] == '{')
+        read_opts_json(arg, opt);
+    else
+        read_opts_legacy(arg, opt);
     if (!opt[OPT_DRIVER].set || opt[OPT_DRIVER].bad || strcmp(opt[OPT_DRIVER].v, "usb-host") != 0)
         return 0;
 
@@ -598,7 +348,8 @@ static int read_usb_host(const char *arg, struct usbvec *vec)
         !opt_num(&opt[OPT_PRODUCTID], USB_ID_MAX, &u.pid))
         return 0;
     if (opt[OPT_HOSTPORT].set) {
-        if (opt[OPT_HOSTPORT].bad || !valid_port_path(opt[OPT_HOSTPORT].v, sizeof(u.port)))
+        if (opt[OPT_HOSTPORT].bad ||
+            !virtxml_valid_port_path(opt[OPT_HOSTPORT].v, sizeof(u.port)))
             return 0;
         memcpy(u.port, opt[OPT_HOSTPORT].v, strlen(opt[OPT_HOSTPORT].v) + 1);
     }
@@ -741,11 +492,11 @@ static void check_address(const xmlNode *a, uint32_t *used)
         return;
     const char *dom = attr(a, "domain"), *bus = attr(a, "bus");
     unsigned v;
-    if (dom && (!parse_num(dom, UINT_MAX, &v) || v != 0))
+    if (dom && (!virtxml_parse_num(dom, UINT_MAX, &v) || v != 0))
         return;
-    if (bus && (!parse_num(bus, UINT_MAX, &v) || v != 0))
+    if (bus && (!virtxml_parse_num(bus, UINT_MAX, &v) || v != 0))
         return;
-    if (parse_num(attr(a, "slot"), PCI_SLOT_MAX, &v))
+    if (virtxml_parse_num(attr(a, "slot"), PCI_SLOT_MAX, &v))
         *used |= (uint32_t)1 << v;
 }
 

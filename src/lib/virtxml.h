@@ -29,11 +29,17 @@ char *virtxml_hostdev_addr(unsigned bus, unsigned dev);
  * startupPolicy='optional' (ambiguous once there are two devices). */
 char *virtxml_hostdev_vidpid(void);
 
-/* A <qemu:commandline> block with "-device usb-host,hostbus=B,hostport=P"
- * for each device, preceded by an XML comment saying that the <domain>
+/* A <qemu:commandline> block passing each device to QEMU's usb-host by
+ * host bus and port, preceded by an XML comment saying that the <domain>
  * element needs xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'.
- * Every device must have a port path (else NULL, errno EINVAL). */
-char *virtxml_qemu_cmdline(const struct devinfo *devs, size_t n);
+ * The -device argument is in QEMU's JSON syntax,
+ * {"driver":"usb-host","hostbus":B,"hostport":"P"}: libvirt 7 and later
+ * give QEMU their own devices as JSON, which QEMU creates after every
+ * legacy-syntax -device, so "usb-host,hostbus=B,hostport=P" (legacy true,
+ * for older QEMU/libvirt) would be created before the guest's USB
+ * controller exists and QEMU would refuse to start.  Every device must
+ * have a valid port path and a bus 1..255 (else NULL, errno EINVAL). */
+char *virtxml_qemu_cmdline(const struct devinfo *devs, size_t n, bool legacy);
 
 /* udev rules, one per serial: GROUP and SYMLINK+="bitbabbler/%s" for guest
  * devices (the seed document's hand-written rules, for the qemu:commandline
@@ -50,7 +56,7 @@ char *virtxml_cgroup_acl(const char *const *serials, size_t n);
 enum virtxml_usb_kind {
     VIRTXML_USB_ADDR,        /* <hostdev type='usb'> with <address bus= device=> */
     VIRTXML_USB_VIDPID,      /* <hostdev type='usb'> with <vendor>/<product> */
-    VIRTXML_USB_QEMU_PORT,   /* qemu:commandline usb-host,hostbus=B,hostport=P */
+    VIRTXML_USB_QEMU_PORT,   /* qemu:commandline usb-host hostbus=B, hostport=P (either syntax) */
     VIRTXML_USB_QEMU_ADDR,   /* qemu:commandline usb-host,hostbus=B,hostaddr=D */
     VIRTXML_USB_QEMU_VIDPID, /* qemu:commandline usb-host,vendorid=,productid= */
 };

@@ -95,24 +95,26 @@ static void check_port_roundtrip(const struct virtxml_usb *u, size_t n)
     }
     if (m == 0)
         return;
-    char *cmd = virtxml_qemu_cmdline(devs, m);
-    FUZZ_CHECK(cmd != NULL);
-    char *xml = NULL;
-    FUZZ_CHECK(asprintf(&xml, "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
-                              "%s</domain>",
-                        cmd) > 0);
-    struct virtxml_usb *v = NULL;
-    size_t k = 0;
-    FUZZ_CHECK(virtxml_usb_devices(xml, strlen(xml), &v, &k) == 0);
-    FUZZ_CHECK(k == m);
-    for (size_t i = 0; i < m; i++) {
-        FUZZ_CHECK(v[i].kind == VIRTXML_USB_QEMU_PORT && v[i].bus == devs[i].bus);
-        FUZZ_CHECK(strcmp(v[i].port, devs[i].port) == 0);
-        FUZZ_CHECK(virtxml_usb_matches(&v[i], &devs[i]));
+    for (int legacy = 0; legacy < 2; legacy++) {
+        char *cmd = virtxml_qemu_cmdline(devs, m, legacy != 0);
+        FUZZ_CHECK(cmd != NULL);
+        char *xml = NULL;
+        FUZZ_CHECK(asprintf(&xml, "<domain xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+                                  "%s</domain>",
+                            cmd) > 0);
+        struct virtxml_usb *v = NULL;
+        size_t k = 0;
+        FUZZ_CHECK(virtxml_usb_devices(xml, strlen(xml), &v, &k) == 0);
+        FUZZ_CHECK(k == m);
+        for (size_t i = 0; i < m; i++) {
+            FUZZ_CHECK(v[i].kind == VIRTXML_USB_QEMU_PORT && v[i].bus == devs[i].bus);
+            FUZZ_CHECK(strcmp(v[i].port, devs[i].port) == 0);
+            FUZZ_CHECK(virtxml_usb_matches(&v[i], &devs[i]));
+        }
+        free(v);
+        free(xml);
+        free(cmd);
     }
-    free(v);
-    free(xml);
-    free(cmd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -311,6 +311,20 @@ static void test_qemu_cmdline(void **state)
         "     xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0' -->\n"
         "<qemu:commandline>\n";
     char want[2048];
+    /* JSON syntax by default: created after libvirt's own JSON devices. */
+    snprintf(want, sizeof(want), "%s%s", head,
+             "  <!-- BitBabbler GK9VZF, host port 3-2 -->\n"
+             "  <qemu:arg value='-device'/>\n"
+             "  <qemu:arg value='{\"driver\":\"usb-host\",\"hostbus\":3,\"hostport\":\"2\"}'/>\n"
+             "  <!-- BitBabbler GDYXTH, host port 5-4 -->\n"
+             "  <qemu:arg value='-device'/>\n"
+             "  <qemu:arg value='{\"driver\":\"usb-host\",\"hostbus\":5,\"hostport\":\"4\"}'/>\n"
+             "  <!-- BitBabbler GTH4R8, host port 5-2.3 -->\n"
+             "  <qemu:arg value='-device'/>\n"
+             "  <qemu:arg value='{\"driver\":\"usb-host\",\"hostbus\":5,\"hostport\":\"2.3\"}'/>\n"
+             "</qemu:commandline>\n");
+    expect_text(virtxml_qemu_cmdline(d, 3, false), want);
+
     snprintf(want, sizeof(want), "%s%s", head,
              "  <!-- BitBabbler GK9VZF, host port 3-2 -->\n"
              "  <qemu:arg value='-device'/>\n"
@@ -322,10 +336,10 @@ static void test_qemu_cmdline(void **state)
              "  <qemu:arg value='-device'/>\n"
              "  <qemu:arg value='usb-host,hostbus=5,hostport=2.3'/>\n"
              "</qemu:commandline>\n");
-    expect_text(virtxml_qemu_cmdline(d, 3), want);
+    expect_text(virtxml_qemu_cmdline(d, 3, true), want);
 
     snprintf(want, sizeof(want), "%s%s", head, "</qemu:commandline>\n");
-    expect_text(virtxml_qemu_cmdline(NULL, 0), want);
+    expect_text(virtxml_qemu_cmdline(NULL, 0, false), want);
 
     /* A serial that cannot go into a comment is left out. */
     struct devinfo odd = mkdev(1, 9, "A--B", "1.2.3.4.5.6.7");
@@ -334,9 +348,9 @@ static void test_qemu_cmdline(void **state)
              "  <qemu:arg value='-device'/>\n"
              "  <qemu:arg value='usb-host,hostbus=1,hostport=1.2.3.4.5.6.7'/>\n"
              "</qemu:commandline>\n");
-    expect_text(virtxml_qemu_cmdline(&odd, 1), want);
+    expect_text(virtxml_qemu_cmdline(&odd, 1, true), want);
     odd.serial[0] = '\0';
-    char *got = virtxml_qemu_cmdline(&odd, 1);
+    char *got = virtxml_qemu_cmdline(&odd, 1, false);
     assert_non_null(got);
     assert_non_null(
         strstr(got, "<!-- BitBabbler (no usable serial), host port 1-1.2.3.4.5.6.7 -->"));
@@ -349,17 +363,17 @@ static void test_qemu_cmdline(void **state)
     for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
         d[1] = mkdev(5, 2, "GDYXTH", bad_ports[i]);
         errno = 0;
-        expect_einval(virtxml_qemu_cmdline(d, 3));
+        expect_einval(virtxml_qemu_cmdline(d, 3, false));
     }
     d[1] = mkdev(0, 2, "GDYXTH", "4");
-    expect_einval(virtxml_qemu_cmdline(d, 2));
+    expect_einval(virtxml_qemu_cmdline(d, 2, false));
     d[1] = mkdev(256, 2, "GDYXTH", "4");
-    expect_einval(virtxml_qemu_cmdline(d, 2));
+    expect_einval(virtxml_qemu_cmdline(d, 2, false));
     /* An unterminated port buffer is refused, not overread. */
     d[1] = mkdev(5, 2, "GDYXTH", "4");
     memset(d[1].port, '1', sizeof(d[1].port));
-    expect_einval(virtxml_qemu_cmdline(d, 2));
-    expect_einval(virtxml_qemu_cmdline(NULL, 1));
+    expect_einval(virtxml_qemu_cmdline(d, 2, false));
+    expect_einval(virtxml_qemu_cmdline(NULL, 1, false));
 }
 
 static const char udev_head[] =
@@ -643,6 +657,43 @@ static void test_devices_qemu(void **state)
      * "usb-host,x") and every malformed one.  This is the one before
      * <qemu:env>; the -device at the end has no value. */
     assert_usb(&u[8], VIRTXML_USB_QEMU_PORT, 1, 0, 0, 0, "1");
+    free(u);
+}
+
+/* The JSON -device form (libvirt's own, and what qemu-args writes), as
+ * libvirt hands it back: &quot; entities inside the attribute. */
+static void test_devices_qemu_json(void **state)
+{
+    (void)state;
+    static const char xml[] =
+        "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+        "<qemu:commandline>"
+        "<qemu:arg value='-device'/>"
+        "<qemu:arg value='{&quot;driver&quot;:&quot;usb-host&quot;,&quot;hostbus&quot;:5,"
+        "&quot;hostport&quot;:&quot;2.3&quot;}'/>"
+        "<qemu:arg value='-device'/>"
+        "<qemu:arg value='{\"driver\":\"usb-host\",\"hostbus\":\"3\",\"hostaddr\":6}'/>"
+        "<qemu:arg value='-device'/>"
+        "<qemu:arg value='{\"driver\":\"usb-host\",\"vendorid\":1027,\"productid\":30784}'/>"
+        /* skipped: another driver, bad JSON, negative, wrong types, no bus */
+        "<qemu:arg value='-device'/><qemu:arg value='{\"driver\":\"usb-tablet\"}'/>"
+        "<qemu:arg value='-device'/><qemu:arg value='{\"driver\":\"usb-host\",'/>"
+        "<qemu:arg value='-device'/>"
+        "<qemu:arg value='{\"driver\":\"usb-host\",\"hostbus\":-5,\"hostport\":\"1\"}'/>"
+        "<qemu:arg value='-device'/>"
+        "<qemu:arg value='{\"driver\":\"usb-host\",\"hostbus\":5,\"hostport\":2.5}'/>"
+        "<qemu:arg value='-device'/>"
+        "<qemu:arg value='{\"driver\":\"usb-host\",\"hostbus\":[5],\"hostport\":\"1\"}'/>"
+        "<qemu:arg value='-device'/><qemu:arg value='{\"driver\":\"usb-host\",\"hostport\":\"1\"}'/>"
+        "<qemu:arg value='-device'/><qemu:arg value='[\"usb-host\"]'/>"
+        "</qemu:commandline></domain>";
+    struct virtxml_usb *u = NULL;
+    size_t n = 0;
+    assert_int_equal(devices(xml, &u, &n), 0);
+    assert_int_equal(n, 3);
+    assert_usb(&u[0], VIRTXML_USB_QEMU_PORT, 5, 0, 0, 0, "2.3");
+    assert_usb(&u[1], VIRTXML_USB_QEMU_ADDR, 3, 6, 0, 0, "");
+    assert_usb(&u[2], VIRTXML_USB_QEMU_VIDPID, 0, 0, 0x0403, 0x7840, "");
     free(u);
 }
 
@@ -1084,7 +1135,7 @@ static void test_roundtrip(void **state)
     char *vp = virtxml_hostdev_vidpid();
     char *xhci = virtxml_xhci_controller(9);
     struct devinfo d[2] = { mkdev(5, 2, "GDYXTH", "4"), mkdev(5, 7, "GTH4R8", "2.3") };
-    char *cmd = virtxml_qemu_cmdline(d, 2);
+    char *cmd = virtxml_qemu_cmdline(d, 2, false);
     assert_non_null(addr);
     assert_non_null(vp);
     assert_non_null(xhci);
@@ -1148,6 +1199,7 @@ int main(void)
         cmocka_unit_test(test_devices_live),
         cmocka_unit_test(test_devices_hostdev_forms),
         cmocka_unit_test(test_devices_qemu),
+        cmocka_unit_test(test_devices_qemu_json),
         cmocka_unit_test(test_devices_namespaces),
         cmocka_unit_test(test_devices_bad_input),
         cmocka_unit_test(test_devices_accepts),
