@@ -490,9 +490,9 @@ static int cmd_qemu_hook(struct ctx *x)
         log_use_syslog("bbvirt");
     if (!x->o->timeout_explicit)
         x->lv.timeout_ms = BBVIRT_HOOK_TIMEOUT_MS;
-    log_msg(LOG_WARN_LVL, "qemu hook: domain '%s' started, attaching its devices", dom);
+    log_msg(0, "qemu hook: domain '%s' started, attaching its devices", dom);
     int r = all_of(x, VMCTL_ATTACH, cd->id);
-    log_msg(LOG_WARN_LVL, "qemu hook: done for '%s' (exit %d)", dom, r);
+    log_msg(0, "qemu hook: done for '%s' (exit %d)", dom, r);
     _exit(r);
 }
 

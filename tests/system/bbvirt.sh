@@ -1,0 +1,220 @@
+#!/bin/sh
+# bbvirt without a libvirt daemon, under bbemu with the user's three devices
+# (GK9VZF 3-2 dev 6, GDYXTH 5-4 dev 2, GTH4R8 5-2.3 dev 7): dry runs for
+# every device ID form, the generated XML (schema-valid), qemu args, udev
+# rules and cgroup ACL, the shipped udev rules evaluated by udevadm, vm.conf
+# errors and hostile input, bad input and exit codes, and a libvirt that is
+# absent or accepts connections and never answers.
+. "$SRC/tests/system/lib.sh"
+
+BBVIRT=$BUILD/bbvirt
+HANGSOCK=$BUILD/tests/system/hangsock
+DEVS="--device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 --device GTH4R8@5-2.3,dev=7"
+
+cat >"$T/vm.conf" <<'EOF'
+# two guests
+DOMAIN_RNG_vm1=( GK9VZF   # the first
+                 GDYXTH )
+DOMAIN_NAME_web="web server"
+DOMAIN_URI_web='qemu:///session'
+DOMAIN_RNG_web=( GTH4R8 )
+EOF
+
+: >"$T/empty.conf"
+
+# Everything that needs the emulated devices runs in one bbemu session:
+# run NAME ARGS... leaves NAME.out, NAME.err and NAME.rc in $T.
+cat >"$T/steps.sh" <<EOF
+run() { n=\$1; shift; "$BBVIRT" -C "$T/vm.conf" "\$@" >"$T/\$n.out" 2>"$T/\$n.err"; echo \$? >"$T/\$n.rc"; }
+run dry_serial -n attach GK9VZF
+run dry_busdev -n attach 5:7
+run dry_port -n detach 5-4
+run dry_unassigned -n attach GTH4R8 -C "$T/empty.conf"
+run dry_all -n attach-all
+run dry_all_web -n detach-all "web server"
+run xml_dev xml 5-2.3
+run xml_vidpid xml --by-vid-pid
+run qemu_args qemu-args GK9VZF 5-2.3
+run qemu_args_all qemu-args
+run udev_rules udev-rules --group kvm
+run cgroup cgroup-acl
+run cgroup_args cgroup-acl ABC123
+run bad_id -n attach 3:
+run bad_id2 -n attach 200:1
+run no_dev -n attach NOSUCH1
+run no_dev2 -n attach 4:9
+run conflict -n attach GK9VZF -b 3 -d 7
+run xml_missing xml NOSUCH1
+echo "unplug GK9VZF" >"\$BBEMU_CONTROL"
+i=0; while "$SEEDD" -s | grep -q GK9VZF; do i=\$((i+1)); [ \$i -gt 100 ] && break; sleep 0.05; done
+run gone_no_addr -n detach GK9VZF
+run gone_addr -n detach GK9VZF --busnum 003 --devnum 006
+EOF
+emu $DEVS -- sh "$T/steps.sh"
+check "bbemu session ran" equals $? 0
+
+rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
+out_is() { printf '%s' "$2" | cmp -s - "$T/$1.out"; }
+empty_out() { [ ! -s "$T/$1.out" ]; }
+one_line_err() { [ "$(wc -l <"$T/$1.err")" -eq 1 ] && grep -q "^bbvirt: " "$T/$1.err"; }
+
+hostdev() {
+    printf "<hostdev mode='subsystem' type='usb' managed='yes'>\n  <source>\n    <address bus='%s' device='%s'/>\n  </source>\n</hostdev>\n" "$1" "$2"
+}
+NL='
+'
+exp="# attach Serial 'GK9VZF' (Bus:Device 003:006) to domain 'vm1' at the default libvirt URI:
+# virDomainAttachDeviceFlags(VIR_DOMAIN_AFFECT_LIVE), as: virsh attach-device 'vm1' FILE --live
+$(hostdev 3 6)$NL"
+check "-n attach SERIAL: exit 0" rc_is dry_serial 0
+check "-n attach SERIAL: the call and the XML" out_is dry_serial "$exp"
+exp="# attach Serial 'GTH4R8' (Bus:Device 005:007) to domain 'web server' at qemu:///session:
+# virDomainAttachDeviceFlags(VIR_DOMAIN_AFFECT_LIVE), as: virsh -c qemu:///session attach-device 'web server' FILE --live
+$(hostdev 5 7)$NL"
+check "-n attach BUS:DEV: resolved to its serial, domain name and URI" out_is dry_busdev "$exp"
+exp="# detach Serial 'GDYXTH' (Bus:Device 005:002) from domain 'vm1' at the default libvirt URI:
+# virDomainDetachDeviceFlags(VIR_DOMAIN_AFFECT_LIVE), as: virsh detach-device 'vm1' FILE --live
+$(hostdev 5 2)$NL"
+check "-n detach BUS-PORT: resolved" out_is dry_port "$exp"
+check "-n attach of an unassigned device: exit 0" rc_is dry_unassigned 0
+check "-n attach of an unassigned device: nothing to do" empty_out dry_unassigned
+check "-n attach of an unassigned device: says so" contains "$T/dry_unassigned.err" "not assigned to any domain"
+check "-n attach-all: both vm1 devices and the web device" \
+    test "$(grep -c '^# attach Serial' "$T/dry_all.out")" -eq 3
+check "-n detach-all 'web server' (by libvirt name): one device" \
+    test "$(grep -c "^# detach Serial 'GTH4R8'" "$T/dry_all_web.out")" -eq 1
+
+check "xml DEVICE" out_is xml_dev "$(hostdev 5 7)$NL"
+check "xml --by-vid-pid" contains "$T/xml_vidpid.out" "<vendor id='0x0403'/>"
+check "qemu-args: two devices by port, JSON syntax" \
+    sh -c "grep -q '\"hostbus\":3,\"hostport\":\"2\"' '$T/qemu_args.out' && grep -q '\"hostbus\":5,\"hostport\":\"2.3\"' '$T/qemu_args.out' && ! grep -q 'hostport\":\"4\"' '$T/qemu_args.out'"
+check "qemu-args with no DEVICE: all three" test "$(grep -c 'usb-host' "$T/qemu_args_all.out")" -eq 3
+check "qemu-args: the xmlns:qemu note" contains "$T/qemu_args.out" "xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"
+check "udev-rules: one rule per vm.conf serial" test "$(grep -c '^ACTION==' "$T/udev_rules.out")" -eq 3
+check "udev-rules: --group" contains "$T/udev_rules.out" 'ATTR{serial}=="GTH4R8", GROUP="kvm"'
+check "cgroup-acl: vm.conf serials after libvirt's defaults" \
+    sh -c "grep -q '\"/dev/kvm\"' '$T/cgroup.out' && grep -q '\"/dev/bitbabbler/GDYXTH\"' '$T/cgroup.out'"
+check "cgroup-acl SERIAL" sh -c "grep -q 'bitbabbler/ABC123' '$T/cgroup_args.out' && ! grep -q GK9VZF '$T/cgroup_args.out'"
+
+for n in bad_id bad_id2; do
+    check "$n: exit 1, one line, no output" sh -c "[ \$(cat $T/$n.rc) = 1 ] && [ ! -s $T/$n.out ]"
+    check "$n: one clear line" one_line_err $n
+done
+check "bad ID names the ID" contains "$T/bad_id.err" "'3:'"
+for n in no_dev no_dev2 xml_missing; do
+    check "$n: exit 2, nothing on stdout" sh -c "[ \$(cat $T/$n.rc) = 2 ] && [ ! -s $T/$n.out ]"
+    check "$n: one clear line" one_line_err $n
+done
+check "unknown serial named" contains "$T/no_dev.err" "Serial 'NOSUCH1'"
+check "-b/-d conflicting with the device: exit 1" rc_is conflict 1
+check "-b/-d conflict explained" contains "$T/conflict.err" "003:006"
+
+check "unplugged device without -b/-d: exit 2" rc_is gone_no_addr 2
+check "unplugged device with udev's BUSNUM/DEVNUM: planned detach" rc_is gone_addr 0
+check "unplugged device: detach names its last address" \
+    contains "$T/gone_addr.out" "<address bus='3' device='6'/>"
+
+# ---- generated XML is valid libvirt domain XML ----
+dom_with() {
+    printf "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n<name>t</name><memory>65536</memory>\n<os><type arch='x86_64' machine='pc'>hvm</type></os>\n<devices>\n"
+    cat "$1"
+    printf "</devices>\n"
+    cat "$2"
+    printf "</domain>\n"
+}
+: >"$T/none"
+dom_with "$T/xml_dev.out" "$T/none" >"$T/d1.xml"
+dom_with "$T/xml_vidpid.out" "$T/qemu_args.out" >"$T/d2.xml"
+validates() { virt-xml-validate "$1" domain >/dev/null 2>&1; }
+check "hostdev XML validates (virt-xml-validate)" validates "$T/d1.xml"
+check "vid/pid hostdev + qemu:commandline validate" validates "$T/d2.xml"
+sed "s/type='usb'/type='bogus'/" "$T/d1.xml" >"$T/bad.xml"
+check "the validator does reject a broken hostdev" sh -c "! virt-xml-validate '$T/bad.xml' domain >/dev/null 2>&1"
+
+# ---- the shipped udev rules, evaluated by udevadm against the emulated
+# device, in a private mount namespace (our rules as the only local rules,
+# a libvirt socket present) ----
+mkdir -p "$T/rules" "$T/lvrun"
+cp "$BUILD/data/60-bit-babbler.rules" "$T/rules/"
+"$BBVIRT" -C "$T/vm.conf" udev-rules GK9VZF >"$T/rules/70-gen.rules" 2>/dev/null
+: >"$T/lvrun/libvirt-sock"
+cat >"$T/udev.sh" <<EOF
+mount --make-rprivate / && mount --bind "$T/rules" /etc/udev/rules.d &&
+mkdir -p /run/libvirt && mount --bind "$T/lvrun" /run/libvirt || exit 3
+"$BBEMU" --device GK9VZF@3-2,dev=6 -- udevadm test --action=add /sys/bus/usb/devices/3-2 >"$T/udev.out" 2>&1
+EOF
+if command -v udevadm >/dev/null && unshare -m true 2>/dev/null; then
+    timeout -k 3 60 unshare -m sh "$T/udev.sh"
+    check "udevadm test ran" equals $? 0
+    check "rules parse: no errors about our files" sh -c "! grep -E '60-bit-babbler|70-gen' '$T/udev.out' | grep -qiE 'invalid|error|unknown key'"
+    check "rules: bbvirt attach with the device's serial, bus and devnum" \
+        grep -q "bbvirt --syslog --timeout 3 attach GK9VZF --busnum 3 --devnum 6" "$T/udev.out"
+    check "rules: bitbabbler/<serial> symlink" grep -q "bitbabbler/GK9VZF" "$T/udev.out"
+    check "rules: group and mode" sh -c "grep -E 'bit-babbler|kvm|libvirt-qemu' '$T/udev.out' | grep -qi group && grep -q '0660' '$T/udev.out'"
+else
+    echo "# SKIP udev rules evaluation: udevadm or unshare missing"
+fi
+
+# ---- vm.conf errors and hostile input ----
+vmc() { printf '%s\n' "$2" >"$T/$1.conf"; ( cd "$T" && "$BBVIRT" -C "$T/$1.conf" -n attach-all >"$T/$1.out" 2>"$T/$1.err" ); echo $? >"$T/$1.rc"; }
+vmc twice 'DOMAIN_RNG_a=( GK9VZF )
+DOMAIN_RNG_b=( GDYXTH GK9VZF )'
+check "serial in two domains: exit 1" rc_is twice 1
+check "serial in two domains: file:line and both domains" \
+    sh -c "grep -q '$T/twice.conf:2:' '$T/twice.err' && grep -q GK9VZF '$T/twice.err'"
+check "serial in two domains: nothing on stdout" empty_out twice
+vmc subst 'DOMAIN_RNG_a=( $(touch pwned1) )'
+vmc btick 'DOMAIN_NAME_a="`touch pwned2`"'
+vmc semi 'DOMAIN_RNG_a=( GK9VZF ); touch pwned3'
+vmc cmd 'touch pwned4'
+for n in subst btick semi cmd; do
+    check "hostile vm.conf ($n): exit 1 with file:line" sh -c "[ \$(cat $T/$n.rc) = 1 ] && grep -q '$T/$n.conf:1:' '$T/$n.err'"
+done
+check "hostile vm.conf: nothing was run" sh -c "! ls '$T'/pwned* 2>/dev/null | grep -q ."
+"$BBVIRT" -C "$T/missing.conf" status >"$T/mc.out" 2>"$T/mc.err"
+check "explicit -C naming a missing file: exit 1, named" \
+    sh -c "[ $? = 1 ] && grep -q 'missing.conf' '$T/mc.err'"
+
+# ---- bad options ----
+"$BBVIRT" --bogus status >"$T/o1.out" 2>"$T/o1.err"; r1=$?
+"$BBVIRT" >"$T/o2.out" 2>"$T/o2.err"; r2=$?
+"$BBVIRT" frobnicate >"$T/o3.out" 2>"$T/o3.err"; r3=$?
+"$BBVIRT" -t 0 status >"$T/o4.out" 2>"$T/o4.err"; r4=$?
+"$BBVIRT" -b 300 -d 1 -n attach X12345 >"$T/o5.out" 2>"$T/o5.err"; r5=$?
+check "unknown option, no command, unknown command, bad timeout, bad busnum: exit 1" \
+    test "$r1$r2$r3$r4$r5" = 11111
+check "unknown option named" grep -q "'--bogus'" "$T/o1.err"
+check "unknown command named" grep -q "'frobnicate'" "$T/o3.err"
+check "bad busnum named" grep -q "busnum '300'" "$T/o5.err"
+check "--help: exit 0 and lists the commands" sh -c "'$BBVIRT' --help | grep -q qemu-hook"
+
+# ---- libvirt absent, and libvirt that never answers ----
+printf 'DOMAIN_RNG_a=( GK9VZF )\n' >"$T/a.conf"
+start=$(date +%s)
+emu $DEVS -- "$BBVIRT" -C "$T/a.conf" -t 2 -c "qemu+unix:///system?socket=$T/nosock" attach GK9VZF \
+    >"$T/down.out" 2>"$T/down.err"
+rd=$?
+check "libvirt down: exit 4" equals $rd 4
+check "libvirt down: one message naming the URI" \
+    sh -c "[ \$(wc -l <'$T/down.err') = 1 ] && grep -q 'cannot connect to libvirt at qemu+unix' '$T/down.err'"
+"$HANGSOCK" "$T/hang.sock" >"$T/hang.ready" &
+BG_PIDS="$BG_PIDS $!"
+n=0; until grep -q ready "$T/hang.ready" 2>/dev/null; do n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.05; done
+t0=$(date +%s)
+emu $DEVS -- "$BBVIRT" -C "$T/a.conf" -t 2 -c "qemu+unix:///system?socket=$T/hang.sock" attach GK9VZF \
+    >"$T/hang.out" 2>"$T/hang.err"
+rh=$?
+t1=$(date +%s)
+check "libvirt that never answers: exit 4" equals $rh 4
+check "libvirt that never answers: says it did not answer within the timeout" \
+    grep -q "did not answer within 2.000 s" "$T/hang.err"
+check "libvirt that never answers: bounded (took $((t1 - t0)) s)" test $((t1 - t0)) -le 8
+no_bbvirt_left() { ! ps -eo comm=,args= | grep '^bbvirt ' | grep -q "$T/hang.sock"; }
+check "libvirt that never answers: no client process left behind" no_bbvirt_left
+emu $DEVS -- "$BBVIRT" -C "$T/a.conf" -t 1 -c "qemu+unix:///system?socket=$T/hang.sock" status \
+    >"$T/hs.out" 2>"$T/hs.err"
+check "status with a hanging libvirt: exit 4, table still printed" \
+    sh -c "[ $? = 4 ] && grep -q '^SERIAL' '$T/hs.out'"
+echo "# elapsed since the first libvirt check: $(( $(date +%s) - start )) s"
+
+finish

@@ -1,0 +1,252 @@
+#!/bin/sh
+# bbvirt against a real libvirtd and real QEMU (TCG), with emulated devices.
+#
+# The test runs in a private mount namespace with its own /etc/libvirt,
+# /run/libvirt, /var/lib/libvirt and /var/log/libvirt (libvirtd and virtlogd
+# started by hand, no systemd), so nothing of the host's libvirt is seen or
+# touched; QEMU's capability probe is cached under the build directory.
+# Domains run SeaBIOS with no disk: enough to be "running".
+#
+# What a host without a USB subsystem lets us prove (see
+# shared/research/virt-testing.md): a live hostdev attach reaches libvirt
+# with the right address and libvirt's refusal is surfaced with exit 3, the
+# persistent definition stays clean; status reads real live XML (a device
+# passed by port through qemu:commandline shows as attached); the qemu hook,
+# installed in libvirt's hooks directory, is run by libvirtd when a domain
+# starts and attaches exactly that domain's devices; detach after an unplug
+# goes by the last address and finds nothing to detach; the XML bbvirt
+# generates is accepted by libvirt; check finds USB 1.1 controllers and its
+# XHCI suggestion is accepted; a stopped or unknown domain and a stopped
+# libvirtd are clear errors with their exit codes.
+. "$SRC/tests/system/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: needs root (libvirtd with qemu:///system)"
+    exit 77
+fi
+for p in libvirtd virtlogd virsh qemu-system-x86_64 unshare; do
+    if ! command -v $p >/dev/null; then
+        echo "SKIP: $p is not installed (scripts/deps.sh installs it)"
+        exit 77
+    fi
+done
+
+if [ -z "${BB_LIBVIRT_NS:-}" ]; then
+    # Re-run in a private mount namespace; the outer trap still cleans $T.
+    BB_LIBVIRT_NS=1 BB_T=$T timeout -k 5 240 unshare -m --propagation private sh "$0"
+    exit $?
+fi
+
+rmdir "$T"   # lib.sh made a fresh one in here; the outer one is ours
+T=$BB_T
+BBVIRT=$BUILD/bbvirt
+CACHE=$BUILD/libvirt-cache
+LV=$T/lv
+mkdir -p "$LV/etc/hooks" "$LV/run" "$LV/lib" "$LV/log" "$CACHE"
+for m in etc:/etc/libvirt run:/run/libvirt lib:/var/lib/libvirt log:/var/log/libvirt \
+         cache:/var/cache/libvirt; do
+    src=$LV/${m%%:*}
+    [ "${m%%:*}" = cache ] && src=$CACHE
+    mkdir -p "${m#*:}"
+    mount --bind "$src" "${m#*:}" || { echo "not ok - cannot bind ${m#*:}"; exit 1; }
+done
+printf 'user = "root"\ngroup = "root"\nsecurity_driver = "none"\n' >/etc/libvirt/qemu.conf
+# libvirtd resolves its built-in default QEMU user before reading qemu.conf.
+getent passwd libvirt-qemu >/dev/null ||
+    useradd -r -U -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+
+stop_libvirt() {
+    for d in $(virsh -c qemu:///system list --name 2>/dev/null); do
+        virsh -c qemu:///system destroy "$d" >/dev/null 2>&1
+    done
+    for f in /run/libvirt/qemu/*.pid; do
+        [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+    done
+    for f in "$LV/libvirtd.pid" "$LV/virtlogd.pid" "$LV/bbemu.pid"; do
+        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+    done
+    # bbemu is our child: wait until it has removed its test bed.
+    [ -f "$LV/bbemu.pid" ] && wait "$(cat "$LV/bbemu.pid")" 2>/dev/null
+    # The hook's worker, if it is still waiting for libvirt.
+    pkill -f -- "-C $T/vm.conf" 2>/dev/null
+    return 0
+}
+trap 'stop_libvirt; rm -rf "$T"' EXIT
+
+# The emulated devices, as a background session whose environment the
+# bbvirt runs below (and the hook) use.
+"$BBEMU" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 --device GTH4R8@5-2.3,dev=7 \
+    >"$T/emu.env" 2>"$T/emu.err" &
+echo $! >"$LV/bbemu.pid"
+n=0
+until grep -q '^BBEMU_CONTROL=' "$T/emu.env" 2>/dev/null; do
+    n=$((n + 1)); [ $n -gt 100 ] && { echo "not ok - bbemu did not start"; exit 1; }; sleep 0.05
+done
+UMOCKDEV_DIR=$(sed -n 's/^UMOCKDEV_DIR=//p' "$T/emu.env")
+CTL=$(sed -n 's/^BBEMU_CONTROL=//p' "$T/emu.env")
+export UMOCKDEV_DIR
+PRELOAD=libumockdev-preload.so.0
+
+cat >"$T/vm.conf" <<'EOF'
+DOMAIN_RNG_bbtest=( GK9VZF GDYXTH )
+DOMAIN_NAME_two="bb test two"
+DOMAIN_RNG_two=( GTH4R8 )
+DOMAIN_RNG_ghost=( ABCD1234 )
+EOF
+
+# bbv NAME ARGS...: bbvirt with the emulated devices; NAME.out/.err/.rc.
+bbv() {
+    n=$1
+    shift
+    LD_PRELOAD=$PRELOAD timeout -k 3 60 "$BBVIRT" -C "$T/vm.conf" "$@" >"$T/$n.out" 2>"$T/$n.err"
+    echo $? >"$T/$n.rc"
+}
+rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
+
+domain_xml() { # NAME CONTROLLER-XML EXTRA-DEVICES QEMU-COMMANDLINE
+    cat <<EOF
+<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>$1</name>
+  <memory unit='MiB'>48</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    $2
+    $3
+    <memballoon model='none'/>
+  </devices>
+  $4
+</domain>
+EOF
+}
+
+# ---- the hook: libvirtd runs it when bbtest starts ----
+cat >/etc/libvirt/hooks/qemu <<EOF
+#!/bin/sh
+echo "\$*" >>"$T/hook.calls"
+LD_PRELOAD=$PRELOAD UMOCKDEV_DIR=$UMOCKDEV_DIR \
+    exec "$BBVIRT" -C "$T/vm.conf" --log-file "$T/hook.log" -t 10 qemu-hook "\$@"
+EOF
+chmod +x /etc/libvirt/hooks/qemu
+
+# libvirtd looks for hooks when it starts.
+virtlogd -d -p "$LV/virtlogd.pid"
+libvirtd -d -p "$LV/libvirtd.pid"
+n=0
+until virsh -c qemu:///system version >/dev/null 2>&1; do
+    n=$((n + 1))
+    [ $n -gt 120 ] && { echo "not ok - libvirtd did not come up"; exit 1; }
+    sleep 0.5
+done
+ok "libvirtd up"
+
+
+domain_xml bbtest "<controller type='usb' model='qemu-xhci'/>" "" "" >"$T/bbtest.xml"
+virsh -c qemu:///system define "$T/bbtest.xml" >/dev/null
+check "bbtest defined" equals $? 0
+virsh -c qemu:///system start bbtest >"$T/start.out" 2>&1
+check "bbtest starts (with the hook installed)" equals $? 0
+check "libvirtd ran the hook for 'started'" grep -q "^bbtest started begin" "$T/hook.calls"
+n=0
+until grep -q "qemu hook: done for 'bbtest'" "$T/hook.log" 2>/dev/null; do
+    n=$((n + 1)); [ $n -gt 300 ] && break; sleep 0.1
+done
+check "the hook's worker finished" grep -q "qemu hook: done for 'bbtest'" "$T/hook.log"
+check "hook: attach of GK9VZF at its current address was tried" \
+    grep -q "attach Serial 'GK9VZF' (Bus:Device 003:006) to 'bbtest'" "$T/hook.log"
+check "hook: attach of GDYXTH too" grep -q "attach Serial 'GDYXTH' (Bus:Device 005:002) to 'bbtest'" "$T/hook.log"
+check "hook: nothing for the other domain's device" sh -c "! grep -q GTH4R8 '$T/hook.log'"
+check "hook: libvirt's refusal logged (no USB on this host)" grep -q "failed: attaching to 'bbtest'" "$T/hook.log"
+check "hook: the domain kept running" sh -c "virsh -c qemu:///system domstate bbtest | grep -q running"
+
+# ---- attach by hand: libvirt's error surfaced, exit 3, config clean ----
+bbv attach attach GK9VZF
+check "live attach on a host without USB: exit 3" rc_is attach 3
+check "live attach: libvirt's error surfaced in one line" \
+    sh -c "[ \$(wc -l <'$T/attach.err') = 1 ] && grep -q \"^bbvirt: attach Serial 'GK9VZF' (Bus:Device 003:006) to 'bbtest' failed: attaching to 'bbtest': \" '$T/attach.err'"
+virsh -c qemu:///system dumpxml --inactive bbtest >"$T/inactive.xml"
+check "the persistent definition has no hostdev" sh -c "! grep -q hostdev '$T/inactive.xml'"
+virsh -c qemu:///system dumpxml bbtest >"$T/live.xml"
+check "nor has the live one" sh -c "! grep -q hostdev '$T/live.xml'"
+
+# ---- a second domain that has GTH4R8 by port (qemu:commandline) ----
+LD_PRELOAD=$PRELOAD "$BBVIRT" -C "$T/vm.conf" qemu-args GTH4R8 >"$T/qargs.xml"
+domain_xml "bb test two" "<controller type='usb' model='qemu-xhci'/>" "" "$(cat "$T/qargs.xml")" \
+    >"$T/two.xml"
+virsh -c qemu:///system define "$T/two.xml" >/dev/null
+check "libvirt accepts the generated qemu:commandline" equals $? 0
+virsh -c qemu:///system start "bb test two" >"$T/start2.out" 2>&1
+check "and QEMU starts with it (usb-host by port, JSON syntax)" equals $? 0
+virsh -c qemu:///system dumpxml --inactive "bb test two" >"$T/two-inactive.xml"
+check "the qemu:commandline round-trips" grep -q 'hostport&quot;:&quot;2.3' "$T/two-inactive.xml"
+
+bbv status status
+check "status: exit 0" rc_is status 0
+row() { grep "^$1 " "$T/status.out" | tr -s ' '; }
+check "status: GK9VZF assigned to bbtest, not attached, not for seedd" \
+    test "$(row GK9VZF)" = "GK9VZF 003:006 3-2 bbtest - no (guest)"
+check "status: GDYXTH" test "$(row GDYXTH)" = "GDYXTH 005:002 5-4 bbtest - no (guest)"
+check "status: GTH4R8 attached (by port) to the running 'bb test two'" \
+    sh -c "grep '^GTH4R8 ' '$T/status.out' | grep -q '005:007 *5-2.3 *bb test two *bb test two *no (guest)'"
+check "status: an assigned but absent serial" \
+    sh -c "grep '^ABCD1234 ' '$T/status.out' | grep -q '(absent)'"
+check "status: 4 rows and a header" test "$(wc -l <"$T/status.out")" -eq 5
+
+bbv busy -D bbtest attach GTH4R8
+check "attach of a device another running domain has: exit 2" rc_is busy 2
+check "and it says which domain" grep -q "attached to 'bb test two'" "$T/busy.err"
+
+# ---- detach after an unplug ----
+echo "unplug GK9VZF" >"$CTL"
+n=0
+while LD_PRELOAD=$PRELOAD "$SEEDD" -s | grep -q GK9VZF; do n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.05; done
+# What the remove rule runs (udev's BUSNUM/DEVNUM are zero-padded).
+bbv detach detach GK9VZF --busnum 003 --devnum 006
+check "detach on unplug: exit 0 (it was never attached here)" rc_is detach 0
+check "detach on unplug: says it is not attached" grep -q "is not attached to 'bbtest'" "$T/detach.err"
+
+# ---- generated XML accepted by libvirt ----
+hd_addr=$(LD_PRELOAD=$PRELOAD "$BBVIRT" -C "$T/vm.conf" xml GDYXTH)
+hd_any=$("$BBVIRT" -C "$T/vm.conf" xml --by-vid-pid)
+domain_xml gen "<controller type='usb' model='piix3-uhci'/>" "$hd_addr $hd_any" "" >"$T/gen.xml"
+virsh -c qemu:///system define "$T/gen.xml" >/dev/null 2>"$T/gen.err"
+check "libvirt accepts a domain with the generated hostdevs" equals $? 0
+virsh -c qemu:///system dumpxml --inactive gen >"$T/gen-inactive.xml"
+check "both hostdevs kept" test "$(grep -c '<hostdev' "$T/gen-inactive.xml")" -eq 2
+
+# ---- check ----
+bbv check_slow check gen
+check "check on a USB 1.1 domain: exit 5" rc_is check_slow 5
+check "check names the slow controller" grep -q "piix3-uhci" "$T/check_slow.out"
+sed -n "/^<controller/,/^<\/controller>/p" "$T/check_slow.out" >"$T/xhci.xml"
+check "check prints an XHCI controller" grep -q "model='qemu-xhci'" "$T/xhci.xml"
+sed "/<controller type='usb'/d" "$T/gen.xml" | sed "s|<memballoon|$(tr -d '\n' <"$T/xhci.xml")<memballoon|" \
+    | sed 's/<name>gen</<name>gen2</' >"$T/gen2.xml"
+virsh -c qemu:///system define "$T/gen2.xml" >/dev/null 2>"$T/gen2.err"
+check "libvirt accepts the suggested controller at its slot" equals $? 0
+bbv check_fast check bbtest
+check "check on a qemu-xhci domain: exit 0" rc_is check_fast 0
+
+# ---- stopped and unknown domains, libvirtd down ----
+virsh -c qemu:///system destroy bbtest >/dev/null
+bbv stopped attach GDYXTH
+check "attach to a stopped domain: exit 2" rc_is stopped 2
+check "attach to a stopped domain: says so" grep -q "'bbtest' is not running" "$T/stopped.err"
+bbv unknown -D nosuchdomain attach GDYXTH
+check "attach to an unknown domain: exit 2" rc_is unknown 2
+check "unknown domain named" grep -q "no libvirt domain 'nosuchdomain'" "$T/unknown.err"
+
+kill "$(cat "$LV/libvirtd.pid")"
+n=0; while [ -S /run/libvirt/libvirt-sock ] && kill -0 "$(cat "$LV/libvirtd.pid")" 2>/dev/null; do
+    n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.1; done
+t0=$(date +%s)
+bbv down -t 3 attach GDYXTH
+t1=$(date +%s)
+check "libvirtd stopped: exit 4" rc_is down 4
+check "libvirtd stopped: one clear message" \
+    sh -c "[ \$(wc -l <'$T/down.err') = 1 ] && grep -q 'libvirt' '$T/down.err'"
+check "libvirtd stopped: within the timeout ($((t1 - t0)) s)" test $((t1 - t0)) -le 5
+
+finish
