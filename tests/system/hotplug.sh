@@ -2,7 +2,8 @@
 # seedd -o follows hotplug: a device unplugged while streaming is dropped
 # (no partial block), replugged with a new device number it is re-claimed,
 # re-initialised and streams again; a device added later is picked up; an
-# unselected device is left alone.
+# unselected device is left alone; a device that cannot be started is one
+# message and the daemon carries on.
 . "$SRC/tests/system/lib.sh"
 
 head -c 4M /dev/urandom >"$T/payload"
@@ -55,5 +56,28 @@ check "SIGTERM: logged" contains "$T/err" "Terminated by signal 15"
 s2=$(size_of "$T/out")
 check "only whole blocks in the end ($s2 bytes)" equals $((s2 % 65536)) 0
 check "released on the way out" sh -c "tail -1 '$T/w/GK9VZF.wire' | grep -q release"
+
+# A hotplugged device that cannot be started gets one message naming it and
+# the reason, and the daemon carries on: a Black RNG (default fold 3) in a
+# 256 MiB group would need a 2 GiB raw block, over the 1 GiB limit.
+rm -rf "$T/w" "$T/ctl"
+mkdir "$T/w"
+timeout -k 3 60 "$BBEMU" --control "$T/ctl" --wire-log "$T/w" -- \
+    "$SEEDD" -o -v -G 2:256M -i BLK001 -g 2 -i WHT001 >"$T/out" 2>"$T/err" &
+PID=$!
+BG_PIDS="$BG_PIDS $PID"
+check "no devices yet: waits" wait_for logged "No devices yet"
+echo "add BLK001@2-1,black" >"$T/ctl"
+echo "add WHT001@2-2" >"$T/ctl"
+check "hotplug start failure: the good device streams" wait_for logged "WHT001: streaming from"
+check "hotplug start failure: reported" wait_for logged "BLK001: raw block of"
+check "hotplug start failure: one line naming the device and the reason" \
+    equals "$(grep -c 'BLK001: raw block of 2147483648 bytes (group size 268435456 << fold 3) is larger than the limit' "$T/err")" 1
+check "hotplug start failure: the device was never claimed" \
+    sh -c "! grep -q '^claim' '$T/w/BLK001.wire'"
+check "hotplug start failure: the daemon carries on" kill -0 $PID
+kill -TERM $PID
+wait $PID
+check "hotplug start failure: SIGTERM, exit 0" equals $? 0
 
 finish
