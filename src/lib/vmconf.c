@@ -10,7 +10,7 @@
  *    appends to the first serial's text), '+=' and arrays for NAME/URI are
  *    errors.  Unquoted '~' is an error at a word's start and after ':'.
  *  - Caps: VMCONF_MAX_DOMAINS, VMCONF_MAX_SERIALS (in all), values of
- *    VMCONF_MAX_WORD bytes.  File text in messages is quoted with bytes
+ *    VMCONF_MAX_WORD bytes, <id>s of VMCONF_MAX_NAME (the default name).  File text in messages is quoted with bytes
  *    other than printable ASCII as \xNN, cut after SHOW_MAX bytes. */
 #include "vmconf.h"
 
@@ -570,6 +570,8 @@ static int statement(struct parser *p)
     if (k == ARRAY_LEN(prefix))
         return perr(p, line, "unknown setting '%s' (only DOMAIN_RNG_<id>, DOMAIN_NAME_<id> and "
                     "DOMAIN_URI_<id> are allowed)", nm);
+    if (e - s - plen > VMCONF_MAX_NAME) /* the id is the default libvirt name */
+        return perr(p, line, "%s: <id> longer than %d bytes", nm, VMCONF_MAX_NAME);
     enum kind kind = k == 0 ? K_RNG : k == 1 ? K_NAME : K_URI;
     show(ids, b + s + plen, e - s - plen);
     p->pos = e + (add ? 2 : 1);

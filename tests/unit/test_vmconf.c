@@ -445,6 +445,13 @@ static void test_errors_values(void **state)
     vmconf_free(c);
     snprintf(buf, sizeof(buf), "DOMAIN_NAME_a=%0256d\n", 7);
     expect_err(buf, 1, "DOMAIN_NAME_a: libvirt name longer than 255 bytes", NULL);
+    /* <id> is the default libvirt name: the same 255-byte cap */
+    snprintf(buf, sizeof(buf), "DOMAIN_RNG_%0255d=( ABCD )\n", 7);
+    c = parse_ok(buf);
+    assert_int_equal(strlen(vmconf_domain(c, 0)->name), 255);
+    vmconf_free(c);
+    snprintf(buf, sizeof(buf), "DOMAIN_URI_%0256d=x:y\n", 7);
+    expect_err(buf, 1, "<id> longer than 255 bytes", "DOMAIN_URI_0000");
     snprintf(buf, sizeof(buf), "\nDOMAIN_URI_a='x:%04095d'\n", 7);
     expect_err(buf, 2, "value longer than 4096 bytes", NULL);
     snprintf(buf, sizeof(buf), "DOMAIN_URI_a='x:%04094d'\n", 7);
