@@ -13,6 +13,7 @@
 #include "ftdi.h"
 #include "health.h"
 #include "log.h"
+#include "vmconf.h"
 #include "monitors.h"
 #include "pool.h"
 #include "usbenum.h"
@@ -200,15 +201,30 @@ static void on_event(void *ud, struct bbdev *d, enum bbdev_event ev, int err, co
 
 static const struct bbdev_ops src_ops = { .block = on_block, .event = on_event };
 
+/* The settings a device is used with, or NULL if it is not used: no
+ * serial, not selected by the IDs, or (when no ID names it) given to a
+ * virtual machine by vm.conf. */
 static const struct devcfg *select_cfg(const struct sources *s, const struct devinfo *di)
 {
     if (!di->serial[0])
         return NULL;
-    if (s->cfg.n_ids == 0)
-        return s->cfg.defaults;
-    for (size_t i = 0; i < s->cfg.n_ids; i++)
-        if (devid_match(&s->cfg.ids[i].id, di))
+    const struct vmconf_domain *guest =
+        s->cfg.guests ? vmconf_for_serial(s->cfg.guests, di->serial) : NULL;
+    if (s->cfg.n_ids == 0) {
+        if (guest)
+            log_msg(1, "%s: assigned to virtual machine '%s' in vm.conf, left for it",
+                    di->serial, guest->name);
+        return guest ? NULL : s->cfg.defaults;
+    }
+    for (size_t i = 0; i < s->cfg.n_ids; i++) {
+        if (devid_match(&s->cfg.ids[i].id, di)) {
+            if (guest)
+                log_msg(0, "Warning: %s is assigned to virtual machine '%s' in vm.conf, "
+                        "but --device-id selects it: using it on the host",
+                        di->serial, guest->name);
             return &s->cfg.ids[i];
+        }
+    }
     return NULL;
 }
 
@@ -223,7 +239,7 @@ static bool have_device(const struct sources *s, const struct devinfo *di)
 /* The largest raw block (group size << fold) a device may read; seedd
  * rejects larger explicit combinations up front (SEEDD_MAX_RAW_BLOCK in
  * src/seedd/options.h, the same value), this catches product-default folds. */
-#define MAX_RAW_BLOCK ((size_t)1 << 30)
+#define MAX_RAW_BLOCK ((size_t)SOURCES_MAX_RAW_BLOCK)
 
 /* Starts one device.  Every failure is logged once, naming the device and
  * the reason, except -ENODEV with quiet_absent: a device libusb does not
@@ -446,6 +462,16 @@ int sources_new(struct evl *loop, struct usbenum *ue, const struct sources_cfg *
             goto fail;
     }
     if (!s->list) {
+        size_t guests = 0;
+        for (size_t i = 0; i < n && cfg->guests; i++)
+            if (devs[i].serial[0] && vmconf_for_serial(cfg->guests, devs[i].serial))
+                guests++;
+        if (!cfg->hotplug && guests) {
+            log_msg(0, "No devices found for the host (%zu assigned to virtual machines in "
+                    "vm.conf)", guests);
+            r = -ENODEV;
+            goto fail;
+        }
         if (!cfg->hotplug) {
             log_msg(0, "No devices found");
             r = -ENODEV;

@@ -33,6 +33,13 @@ struct sources_sink {
     void (*all_gone)(void *ud, const char *why);
 };
 
+/* The largest raw block a device may read per folded block (group size <<
+ * fold).  seedd rejects larger explicit combinations as bad input; a
+ * product's default fold that gives a larger block fails at start. */
+#define SOURCES_MAX_RAW_BLOCK ((uint64_t)1 << 30)
+
+struct vmconf;
+
 struct sources_cfg {
     const struct devcfg *defaults;
     const struct devcfg *ids;   /* per-ID settings, in command-line order */
@@ -40,6 +47,9 @@ struct sources_cfg {
     struct pool *pool;          /* where passed blocks go, through groups */
     struct monitors *monitors;  /* where device health monitors register */
     bool hotplug;               /* follow add/remove */
+    /* Devices vm.conf gives to libvirt guests: never taken unless an ID
+     * names them (then with a warning).  NULL: none. */
+    const struct vmconf *guests;
 };
 
 /* Scans and starts the devices.  Without hotplug, no matching device, an ID

@@ -15,7 +15,8 @@ struct evl;
 struct monitors;
 struct watch;
 
-/* Opens the path: failing to is an error (-errno, logged once). */
+/* Opens the path and makes one zero-byte read: a path that cannot be opened
+ * or read as a stream (a directory, say) is an error (-errno, logged once). */
 int watch_new(struct evl *loop, struct monitors *mons, const struct watchspec *spec,
               struct watch **out);
 void watch_free(struct watch *w);

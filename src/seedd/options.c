@@ -39,6 +39,7 @@ enum {
     OPT_SUSPEND_AFTER,
     OPT_LOW_POWER,
     OPT_WATCH,
+    OPT_VM_CONF,
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +61,7 @@ static const struct option long_opts[] = {
     { "pool-size", required_argument, NULL, 'P' },
     { "group-size", required_argument, NULL, 'G' },
     { "watch", required_argument, NULL, OPT_WATCH },
+    { "vm-conf", required_argument, NULL, OPT_VM_CONF },
     { "verbose", no_argument, NULL, 'v' },
     { "progress", no_argument, NULL, OPT_PROGRESS },
     { "help", no_argument, NULL, '?' },
@@ -83,6 +85,9 @@ static void usage(void)
            "  -o, --stdout           Write to stdout until stopped (follows hotplug)\n"
            "  -P, --pool-size=N      Entropy pool size in bytes (k, M: x1024; default 64k)\n"
            "  -G, --group-size=G:N   Size of pool group G (a power of two; k, M: x1024)\n"
+           "      --vm-conf=FILE     Leave the devices this vm.conf gives to virtual machines\n"
+           "                         alone unless -i names them ('none': use all; default\n"
+           "                         %s/bit-babbler/vm.conf)\n"
            "      --watch=PATH[:DELAY[:BLOCK[:MAX]]]\n"
            "                         Run the QA checks on the data of any readable file\n"
            "                         or device (delay ms, k = x1000; sizes k/M = x1024)\n"
@@ -108,7 +113,7 @@ static void usage(void)
            "      --low-power        Same as --idle-sleep=100:0 --suspend-after=10000\n"
            "\n"
            "See seedd(1).\n",
-           DEVCFG_MAX_FOLD);
+           BB_SYSCONFDIR, DEVCFG_MAX_FOLD);
 }
 
 static int bad_value(const char *opt, const char *arg, const char *why)
@@ -341,6 +346,7 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
     memset(o, 0, sizeof(*o));
     devcfg_init(&o->defaults);
     o->pool_size = POOL_DEFAULT_SIZE;
+    o->vm_conf = BB_SYSCONFDIR "/bit-babbler/vm.conf";
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, ":si:r:f:g:b:oP:G:v?", long_opts, NULL);
@@ -378,6 +384,14 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
         case OPT_WATCH:
             if (add_watch(o, optarg) < 0)
                 goto out;
+            break;
+        case OPT_VM_CONF:
+            if (!*optarg) {
+                bad_value("--vm-conf", optarg, "expected a file name or 'none'");
+                goto out;
+            }
+            o->vm_conf = strcmp(optarg, "none") == 0 ? NULL : optarg;
+            o->vm_conf_explicit = true;
             break;
         case 'b': {
             uint64_t v;

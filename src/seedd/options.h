@@ -7,12 +7,11 @@
 #include <stdint.h>
 
 #include "devcfg.h"
+#include "sources.h"
 #include "watchspec.h"
 
-/* The largest raw block a device may read per folded block: group size <<
- * fold.  Larger explicit combinations are bad input; sources.c applies the
- * same limit when a product's default fold makes the block too large. */
-#define SEEDD_MAX_RAW_BLOCK ((uint64_t)1 << 30)
+/* The largest raw block (group size << fold): see sources.h. */
+#define SEEDD_MAX_RAW_BLOCK SOURCES_MAX_RAW_BLOCK
 
 struct groupsize {
     unsigned id;
@@ -34,6 +33,8 @@ struct seedd_opts {
     size_t n_groups;
     struct watchspec *watches;
     size_t n_watches;
+    const char *vm_conf;   /* --vm-conf; NULL: none */
+    bool vm_conf_explicit; /* given: it must exist */
 };
 
 /* Returns 1 to go on, 0 to exit successfully (--help, --version), -1 on an

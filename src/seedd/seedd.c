@@ -23,6 +23,7 @@
 #include "pool.h"
 #include "scan.h"
 #include "usbenum.h"
+#include "vmconf.h"
 #include "watch.h"
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -96,6 +97,7 @@ struct daemon {
     struct outfd *out;
     struct watch **watches;
     size_t n_watches;
+    struct vmconf *guests;     /* vm.conf: devices given to virtual machines */
     uint64_t limit;            /* -b N; 0 = none */
     uint64_t t0;
     struct evl_timer *progress;
@@ -198,7 +200,27 @@ static void daemon_free(struct daemon *d)
     usbenum_free(d->ue);
     pool_free(d->pool);
     monitors_free(d->mons);
+    vmconf_free(d->guests);
     evl_free(d->loop);
+}
+
+/* vm.conf says which devices belong to virtual machines; the host leaves
+ * them alone.  A missing default file means none do; an explicit file must
+ * exist, and a broken one is an error (rather than a guess that might take
+ * a guest's device). */
+static int load_guests(struct daemon *d, const struct seedd_opts *o)
+{
+    char err[600];
+    if (!o->vm_conf)
+        return 0;
+    int r = vmconf_load(o->vm_conf, &d->guests, err, sizeof(err));
+    if (r == -ENOENT && !o->vm_conf_explicit) {
+        log_msg(2, "%s does not exist: no devices are kept for virtual machines", o->vm_conf);
+        return 0;
+    }
+    if (r < 0)
+        fprintf(stderr, "seedd: --vm-conf %s\n", err);
+    return r;
 }
 
 static int setup(struct daemon *d, const struct seedd_opts *o)
@@ -240,6 +262,9 @@ static int setup(struct daemon *d, const struct seedd_opts *o)
         fprintf(stderr, "seedd: cannot access USB: %s\n", strerror(-r));
         return r;
     }
+    bool use_devices = o->bytes || o->to_stdout || !o->n_watches;
+    if (use_devices && (r = load_guests(d, o)) < 0)
+        return r;
     const struct sources_sink sink = { .all_gone = on_all_gone };
     const struct sources_cfg cfg = {
         .defaults = &o->defaults,
@@ -249,9 +274,10 @@ static int setup(struct daemon *d, const struct seedd_opts *o)
         .monitors = d->mons,
         /* -b N is a bounded job: it fails rather than waits for replugs. */
         .hotplug = o->bytes == 0,
+        .guests = d->guests,
     };
     /* Only watches: no devices needed. */
-    if (o->bytes || o->to_stdout || !o->n_watches) {
+    if (use_devices) {
         if ((r = sources_new(d->loop, d->ue, &cfg, &sink, d, &d->srcs)) < 0)
             return r; /* logged */
     }
