@@ -47,7 +47,7 @@ static bool parse_dec(const char *b, const char *e, unsigned max, unsigned *out)
 
 /* Dotted port path: 1..7 levels of 1..255, no leading zeros (the path is
  * compared literally with what the kernel reports, which has none). */
-static bool valid_port_path(const char *p)
+bool devid_valid_port(const char *p)
 {
     unsigned levels = 0;
     for (;;) {
@@ -90,7 +90,7 @@ int devid_parse(const char *s, struct devid *out, char *err, size_t errlen)
         const char *port = dash + 1;
         if (*port == '\0')
             return fail(s, err, errlen, "port path is empty");
-        if (strlen(port) >= DEVINFO_PORT_MAX || !valid_port_path(port))
+        if (strlen(port) >= DEVINFO_PORT_MAX || !devid_valid_port(port))
             return fail(s, err, errlen,
                         "port path must be 1..%u dot-separated port numbers 1..%u",
                         DEVID_MAX_PORT_LEVELS, DEVID_MAX_PORT);

@@ -35,6 +35,10 @@ struct devid {
  * offending text) when err is not NULL. */
 int devid_parse(const char *s, struct devid *out, char *err, size_t errlen);
 
+/* A dotted port path as the kernel writes it: 1..7 levels of 1..255, no
+ * leading zeros ("2.3"). */
+bool devid_valid_port(const char *p);
+
 /* False for DEVID_NONE (callers treat "no selection" themselves). */
 bool devid_match(const struct devid *id, const struct devinfo *d);
 

@@ -8,24 +8,9 @@
 #include <string.h>
 
 #include "virtxml_int.h"
+#include "vmconf.h"
 
 /* ---- validators ---- */
-
-/* vm.conf rule: 4..127 ASCII letters and digits (own copy, see vmconf.h). */
-bool virtxml_valid_serial(const char *s)
-{
-    if (!s)
-        return false;
-    size_t n = 0;
-    for (; s[n]; n++) {
-        char c = s[n];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return false;
-        if (n >= 127)
-            return false;
-    }
-    return n >= 4;
-}
 
 bool virtxml_valid_group(const char *s)
 {
@@ -38,30 +23,6 @@ bool virtxml_valid_group(const char *s)
             return false;
     }
     return true;
-}
-
-/* Dotted port path, 1..7 levels of 1..255 without leading zeros, in at most
- * max bytes including the NUL (what the kernel and QEMU compare literally). */
-bool virtxml_valid_port_path(const char *p, size_t max)
-{
-    if (!p || strnlen(p, max) >= max)
-        return false;
-    unsigned levels = 0;
-    for (;;) {
-        if (*p < '1' || *p > '9')
-            return false;
-        unsigned v = 0;
-        const char *q = p;
-        for (; *q >= '0' && *q <= '9' && q - p < 4; q++)
-            v = v * 10 + (unsigned)(*q - '0');
-        if (v > PORT_LEVEL_MAX || ++levels > PORT_LEVELS_MAX)
-            return false;
-        if (*q == '\0')
-            return true;
-        if (*q != '.')
-            return false;
-        p = q + 1;
-    }
 }
 
 /* strtoul base 0, strictly: the whole string, no sign or space, <= max. */
@@ -100,6 +61,25 @@ bool virtxml_parse_num(const char *s, unsigned long max, unsigned *out)
 }
 
 /* ---- generators ---- */
+
+static FILE *open_stream(char **buf, size_t *len)
+{
+    *buf = NULL;
+    FILE *f = open_memstream(buf, len);
+    if (!f)
+        errno = ENOMEM;
+    return f;
+}
+
+static bool all_serials_valid(const char *const *serials, size_t n)
+{
+    if (n > 0 && !serials)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!vmconf_valid_serial(serials[i]))
+            return false;
+    return true;
+}
 
 static char *stream_done(FILE *f, char **buf)
 {
@@ -156,13 +136,11 @@ char *virtxml_qemu_cmdline(const struct devinfo *devs, size_t n, bool legacy)
             goto inval;
     }
 
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        errno = ENOMEM;
+    char *buf;
+    size_t len;
+    FILE *f = open_stream(&buf, &len);
+    if (!f)
         return NULL;
-    }
     fputs("<!-- <qemu:commandline> is only valid if the <domain> element declares\n"
           "     xmlns:qemu='" QEMU_NS "' -->\n"
           "<qemu:commandline>\n",
@@ -202,19 +180,14 @@ char *virtxml_udev_rules(const char *const *serials, size_t n, const char *group
 {
     if (!group)
         group = "libvirt-qemu";
-    if ((n > 0 && !serials) || !virtxml_valid_group(group))
+    if (!all_serials_valid(serials, n) || !virtxml_valid_group(group))
         goto inval;
-    for (size_t i = 0; i < n; i++)
-        if (!virtxml_valid_serial(serials[i]))
-            goto inval;
 
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        errno = ENOMEM;
+    char *buf;
+    size_t len;
+    FILE *f = open_stream(&buf, &len);
+    if (!f)
         return NULL;
-    }
     fputs("# udev rules for BitBabblers passed to libvirt guests with <qemu:commandline>\n"
           "# usb-host: they let the group QEMU runs as (GROUP) open each device, and\n"
           "# create /dev/bitbabbler/<serial>, the stable name that cgroup_device_acl in\n"
@@ -243,19 +216,14 @@ char *virtxml_cgroup_acl(const char *const *serials, size_t n)
 {
     /* A serial that is not plain letters/digits could break the quoting
      * (qemu.conf strings have no escapes): refused like in the udev rules. */
-    if (n > 0 && !serials)
+    if (!all_serials_valid(serials, n))
         goto inval;
-    for (size_t i = 0; i < n; i++)
-        if (!virtxml_valid_serial(serials[i]))
-            goto inval;
 
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) {
-        errno = ENOMEM;
+    char *buf;
+    size_t len;
+    FILE *f = open_stream(&buf, &len);
+    if (!f)
         return NULL;
-    }
     fputs("# For /etc/libvirt/qemu.conf (replacing any cgroup_device_acl set there);\n"
           "# restart libvirtd afterwards (systemctl restart libvirtd).  The first entries\n"
           "# are libvirt's defaults, then the udev symlinks of the guests' BitBabblers.\n"

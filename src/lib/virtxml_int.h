@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+
+#include "devid.h"
 
 #define VIRTXML_MAX_INPUT (16u * 1024 * 1024)
 #define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -12,8 +15,6 @@
 #define USB_BUS_MAX 255u  /* libusb bus numbers are 8 bits */
 #define USB_DEV_MAX 127u  /* USB device addresses */
 #define USB_ID_MAX 0xffffu
-#define PORT_LEVEL_MAX 255u
-#define PORT_LEVELS_MAX 7u
 
 #define PCI_SLOT_MIN 3
 #define PCI_SLOT_MAX 31
@@ -21,13 +22,14 @@
 /* What slow_model says for a USB controller without a model attribute. */
 #define DEFAULT_SLOW_MODEL "piix3-uhci (default)"
 
-/* vm.conf rule: 4..127 ASCII letters and digits (own copy, see vmconf.h). */
-bool virtxml_valid_serial(const char *s);
 /* [A-Za-z0-9_.-]+ */
 bool virtxml_valid_group(const char *s);
 /* Dotted port path, 1..7 levels of 1..255 without leading zeros, in at most
  * max bytes including the NUL (what the kernel and QEMU compare literally). */
-bool virtxml_valid_port_path(const char *p, size_t max);
+static inline bool virtxml_valid_port_path(const char *p, size_t max)
+{
+    return p && strnlen(p, max) < max && devid_valid_port(p);
+}
 /* strtoul base 0, strictly: the whole string, no sign or space, <= max. */
 bool virtxml_parse_num(const char *s, unsigned long max, unsigned *out);
 
