@@ -11,7 +11,8 @@ PKGS="build-essential meson ninja-build pkg-config
       libcmocka-dev umockdev libumockdev-dev libglib2.0-dev
       clang libclang-rt-14-dev ent
       libvirt-dev libxml2-dev libvirt-clients libvirt-daemon
-      libvirt-daemon-driver-qemu qemu-system-x86 udev"
+      libvirt-daemon-driver-qemu qemu-system-x86 udev
+      busybox-static cpio"
 
 [ "${1:-}" = bench ] && PKGS="$PKGS $PKGS_BENCH"
 
