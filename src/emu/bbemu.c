@@ -73,6 +73,7 @@ static void usage(FILE *f)
           "  noserial: the USB device has no serial string (SERIAL only names it)\n"
           "FAULTS: stuck[:BYTE] bias[:PCT] repeat[:N] status[:HEX] stall[:N]\n"
           "        timeout[:BYTES] short[:LEN] excess[:N] unplug:BYTES busy access\n"
+          "        ctrlstall[:N]\n"
           "CONTROL (one per line on the FIFO, path in $BBEMU_CONTROL):\n"
           "  unplug SERIAL | plug SERIAL | replug SERIAL | add SPEC\n"
           "  fault SERIAL NAME[:ARG] | clear SERIAL | dump SERIAL FILE\n"

@@ -106,23 +106,31 @@ static uint8_t next_raw(struct fmodel *m, unsigned mask)
     return out;
 }
 
-int fmodel_generator(const struct fmodel_config *cfg, unsigned g, uint64_t pos, uint8_t *out,
-                     size_t len)
+int fmodel_output(const struct fmodel_config *cfg, unsigned mask, uint64_t pos, uint8_t *out,
+                  size_t len)
 {
     struct fmodel t = { .kind = cfg ? cfg->kind : FMODEL_WHITE };
 
-    if (!valid_config(cfg) || g >= (cfg->kind == FMODEL_BLACK ? 1u : NGEN))
+    if (!valid_config(cfg) || mask > 0x0f)
         return -EINVAL;
     t.payload = (uint8_t *)cfg->payload;     /* read only */
     t.payload_len = cfg->payload_len;
     for (unsigned i = 0; i < NGEN; i++)
         t.gen_x[i] = gen_seed(cfg->serial, i);
     for (t.pos = 0; t.pos < pos + len; t.pos++) {
-        uint8_t b = next_raw(&t, 1u << g);   /* the output with only g enabled */
+        uint8_t b = next_raw(&t, mask);
         if (t.pos >= pos)
             out[t.pos - pos] = b;
     }
     return 0;
+}
+
+int fmodel_generator(const struct fmodel_config *cfg, unsigned g, uint64_t pos, uint8_t *out,
+                     size_t len)
+{
+    if (!valid_config(cfg) || g >= (cfg->kind == FMODEL_BLACK ? 1u : NGEN))
+        return -EINVAL;
+    return fmodel_output(cfg, 1u << g, pos, out, len);   /* only g enabled */
 }
 
 static uint8_t biased_byte(struct fmodel *m, long pct)
@@ -452,6 +460,12 @@ int fmodel_control(struct fmodel *m, const uint8_t setup[8], uint8_t *data)
     int n;
 
     fmodel_wire_event(m, "ctrl %02x %02x %04x %04x %04x", rt, rq, val, idx, len);
+    if ((rt == 0x40 || rt == 0xc0) && m->on[FMODEL_FAULT_CTRLSTALL]) {
+        if (m->arg[FMODEL_FAULT_CTRLSTALL] > 0 && --m->arg[FMODEL_FAULT_CTRLSTALL] == 0)
+            m->on[FMODEL_FAULT_CTRLSTALL] = false;
+        fmodel_wire_event(m, "ctrlstall");
+        return -EPIPE;
+    }
     if ((rt & 0x60) == 0x00)
         n = standard_request(m, rt, rq, val, buf);
     else if (rt == 0x40 || rt == 0xc0)

@@ -64,6 +64,9 @@
  *                  reports true once: the transport unplugs the device
  *   busy           the transport fails interface claims with EBUSY
  *   access         the transport makes opening the device fail (EACCES)
+ *   ctrlstall[:N]  the next N vendor control requests (bmRequestType 0x40
+ *                  or 0xc0) stall, i.e. fail with -EPIPE (default: all,
+ *                  until cleared); standard requests are not affected
  * Faults modify only what leaves the device; the generators keep running,
  * so clearing a fault continues the undisturbed stream.
  *
@@ -73,6 +76,8 @@
  *   ctrl RT RQ VVVV IIII LLLL      bmRequestType bRequest wValue wIndex wLength
  *   out HH HH ...                   all bytes of one bulk OUT transfer
  *   stall                           a bulk IN transfer failed with EPIPE
+ *   ctrlstall                       the control request before it stalled
+ *                                   (ctrlstall fault)
  *   reset                           fmodel_reset() (USB port reset)
  * and, written by the transport via fmodel_wire_event(): `plug bus=B dev=D
  * port=P`, `unplug`, `claim`, `release`.
@@ -123,6 +128,7 @@ enum fmodel_fault {
     FMODEL_FAULT_UNPLUG,
     FMODEL_FAULT_BUSY,
     FMODEL_FAULT_ACCESS,
+    FMODEL_FAULT_CTRLSTALL,
     FMODEL_FAULT_COUNT
 };
 
@@ -208,6 +214,12 @@ bool fmodel_fault_active(const struct fmodel *m, enum fmodel_fault f);
  * tools that predict the device output.  0 or -EINVAL. */
 int fmodel_generator(const struct fmodel_config *cfg, unsigned g, uint64_t pos,
                      uint8_t *out, size_t len);
+/* The same for the device output with generator enable mask `mask` (bit g
+ * = Gg, as fmodel_enable_mask()): the XOR of the enabled generators, i.e.
+ * the bytes a device of this config clocks out at stream positions
+ * [pos, pos+len) when no fault is set.  0 or -EINVAL (mask > 0x0f). */
+int fmodel_output(const struct fmodel_config *cfg, unsigned mask, uint64_t pos,
+                  uint8_t *out, size_t len);
 
 /* Wire log.  The sink, if set, is called with every new line. */
 typedef void (*fmodel_wire_fn)(const char *line, void *user);

@@ -26,6 +26,7 @@ static const struct {
     [FMODEL_FAULT_UNPLUG] = { "unplug", ARG_REQ, 10, 0, 0, 1000000000000L },
     [FMODEL_FAULT_BUSY] = { "busy", ARG_NONE, 10, 0, 0, 0 },
     [FMODEL_FAULT_ACCESS] = { "access", ARG_NONE, 10, 0, 0, 0 },
+    [FMODEL_FAULT_CTRLSTALL] = { "ctrlstall", ARG_OPT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
 };
 
 const char *fmodel_fault_name(enum fmodel_fault f)
@@ -118,7 +119,7 @@ void fmodel_fault_set(struct fmodel *m, const struct fmodel_fault_spec *f)
     m->base[f->fault] = f->fault == FMODEL_FAULT_UNPLUG ? m->sent : m->pos;
     if (f->fault == FMODEL_FAULT_STALL && f->arg == 0)
         m->on[f->fault] = false;
-    if (f->fault == FMODEL_FAULT_EXCESS && f->arg == 0)
+    if ((f->fault == FMODEL_FAULT_EXCESS || f->fault == FMODEL_FAULT_CTRLSTALL) && f->arg == 0)
         m->on[f->fault] = false;
 }
 

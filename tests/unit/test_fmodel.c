@@ -345,6 +345,40 @@ static void test_payload_masks(void **state)
     assert_int_equal(fmodel_generator(&cfg, 4, 0, b, 1), -EINVAL);
 }
 
+/* fmodel_output() predicts what a model clocks out for any mask, from any
+ * position: the XOR of the enabled generators. */
+static void test_output(void **state)
+{
+    struct fmodel_config cfg = { .serial = SERIAL, .kind = FMODEL_WHITE };
+    static uint8_t a[9000], b[9000], g[4][9000];
+    static const uint8_t dirs[] = { 0x0b, 0xeb, 0x1b, 0x6b };   /* masks f, 1, e, 9 */
+    static const unsigned masks[] = { 0x0f, 0x01, 0x0e, 0x09 };
+    (void)state;
+
+    for (unsigned k = 0; k < 4; k++)
+        assert_int_equal(fmodel_generator(&cfg, k, 0, g[k], sizeof(g[k])), 0);
+    assert_int_equal(fmodel_output(&cfg, 0x0f, 0, a, sizeof(a)), 0);
+    for (size_t i = 0; i < sizeof(a); i++)
+        assert_int_equal(a[i], g[0][i] ^ g[1][i] ^ g[2][i] ^ g[3][i]);
+    assert_int_equal(fmodel_output(&cfg, 0x0f, 1234, b, 100), 0);
+    assert_memory_equal(b, a + 1234, 100);
+    for (unsigned k = 0; k < sizeof(masks) / sizeof(masks[0]); k++) {
+        struct fmodel *m = mpsse_model(FMODEL_WHITE, false, dirs[k]);
+        read_payload(m, a, 9000);
+        assert_int_equal(fmodel_output(&cfg, masks[k], 0, b, 9000), 0);
+        assert_memory_equal(a, b, 9000);
+        fmodel_free(m);
+    }
+    /* with a payload file and the default mask: the file */
+    cfg.payload = file_data;
+    cfg.payload_len = sizeof(file_data);
+    assert_int_equal(fmodel_output(&cfg, 0x0f, 10, a, 100), 0);
+    assert_memory_equal(a, file_data + 10, 100);
+    assert_int_equal(fmodel_output(&cfg, 0x10, 0, a, 1), -EINVAL);
+    cfg.serial = "";
+    assert_int_equal(fmodel_output(&cfg, 0x0f, 0, a, 1), -EINVAL);
+}
+
 static void test_payload_default_and_black(void **state)
 {
     struct fmodel_config white = { .serial = SERIAL, .kind = FMODEL_WHITE };
@@ -497,10 +531,11 @@ static void test_fault_parse(void **state)
 {
     static const char *const good[] = { "stuck", "stuck:ab", "stuck:0xFF", "bias:0",
         "bias:100", "repeat:2", "status:31", "stall", "stall:3", "timeout", "timeout:4096",
-        "short", "short:510", "excess", "excess:1", "unplug:0", "busy", "access" };
+        "short", "short:510", "excess", "excess:1", "unplug:0", "busy", "access", "ctrlstall",
+        "ctrlstall:0", "ctrlstall:3" };
     static const char *const badf[] = { "", "nope", "stuck:100", "stuck:", "bias:101",
         "bias:-1", "repeat:0", "short:0", "short:511", "unplug", "busy:1", "access:x",
-        "stall:1x", "timeout: 5", "stuckx" };
+        "stall:1x", "timeout: 5", "stuckx", "ctrlstall:x", "ctrlstall:-1" };
     struct fmodel_fault_spec f;
     char err[128];
     (void)state;
@@ -524,6 +559,10 @@ static void test_fault_parse(void **state)
     assert_int_equal(fmodel_fault_parse("repeat", &f, NULL, 0), 0);
     assert_int_equal(f.arg, 100);
     assert_string_equal(fmodel_fault_name(FMODEL_FAULT_UNPLUG), "unplug");
+    assert_int_equal(fmodel_fault_parse("ctrlstall", &f, NULL, 0), 0);
+    assert_int_equal(f.fault, FMODEL_FAULT_CTRLSTALL);
+    assert_int_equal(f.arg, FMODEL_UNLIMITED);
+    assert_string_equal(fmodel_fault_name(FMODEL_FAULT_CTRLSTALL), "ctrlstall");
 }
 
 static void test_fault_data(void **state)
@@ -592,6 +631,22 @@ static void test_fault_transport(void **state)
     set_fault(m, "stall");
     for (int i = 0; i < 5; i++)
         assert_int_equal(fmodel_bulk_in(m, b, sizeof(b), true, &len), -EPIPE);
+    fmodel_faults_clear(m);
+
+    /* ctrlstall: vendor requests stall (IN and OUT), standard ones do not */
+    set_fault(m, "ctrlstall:2");
+    assert_int_equal(ctrl(m, 0x80, 0x06, 0x0100, 0, 18, b), 18);
+    assert_int_equal(ctrl(m, 0x40, 0x00, 0, 1, 0, NULL), -EPIPE);
+    assert_int_equal(ctrl(m, 0xc0, 0x05, 0, 1, 2, b), -EPIPE);
+    assert_false(fmodel_fault_active(m, FMODEL_FAULT_CTRLSTALL));
+    assert_int_equal(ctrl(m, 0xc0, 0x05, 0, 1, 2, b), 2);
+    assert_true(has_line(m, "ctrlstall"));
+    set_fault(m, "ctrlstall");
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ctrl(m, 0x40, 0x09, 3, 1, 0, NULL), -EPIPE);
+    assert_int_equal(fmodel_latency_ms(m), 16);     /* a stalled request has no effect */
+    set_fault(m, "ctrlstall:0");
+    assert_false(fmodel_fault_active(m, FMODEL_FAULT_CTRLSTALL));
     fmodel_faults_clear(m);
 
     set_fault(m, "short:100");
@@ -726,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_mpsse_parse),
         cmocka_unit_test(test_packets),
         cmocka_unit_test(test_payload_masks),
+        cmocka_unit_test(test_output),
         cmocka_unit_test(test_payload_default_and_black),
         cmocka_unit_test(test_payload_default_known_answers),
         cmocka_unit_test(test_stream_persists),
