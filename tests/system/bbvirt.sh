@@ -141,7 +141,8 @@ cp "$BUILD/data/60-bit-babbler.rules" "$T/rules/"
 cat >"$T/udev.sh" <<EOF
 mount --make-rprivate / && mount --bind "$T/rules" /etc/udev/rules.d &&
 mkdir -p /run/libvirt && mount --bind "$T/lvrun" /run/libvirt || exit 3
-"$BBEMU" --device GK9VZF@3-2,dev=6 -- udevadm test --action=add /sys/bus/usb/devices/3-2 >"$T/udev.out" 2>&1
+"$BBEMU" --device GK9VZF@3-2,dev=6 -- udevadm test --action=add /sys/bus/usb/devices/3-2 >"$T/udev.out" 2>&1 &&
+"$BBEMU" --device GK9VZF@3-2,dev=6 -- udevadm test --action=remove /sys/bus/usb/devices/3-2 >"$T/udev-rm.out" 2>&1
 EOF
 if command -v udevadm >/dev/null && unshare -m true 2>/dev/null; then
     timeout -k 3 60 unshare -m sh "$T/udev.sh"
@@ -149,6 +150,8 @@ if command -v udevadm >/dev/null && unshare -m true 2>/dev/null; then
     check "rules parse: no errors about our files" sh -c "! grep -E '60-bit-babbler|70-gen' '$T/udev.out' | grep -qiE 'invalid|error|unknown key'"
     check "rules: bbvirt attach with the device's serial, bus and devnum" \
         grep -q "bbvirt --syslog --timeout 3 attach GK9VZF --busnum 3 --devnum 6" "$T/udev.out"
+    check "rules: bbvirt detach on remove, with udev's serial, BUSNUM and DEVNUM" \
+        grep -q "run: '.*/bbvirt --syslog --timeout 3 detach GK9VZF --busnum 003 --devnum 006'" "$T/udev-rm.out"
     check "rules: bitbabbler/<serial> symlink" grep -q "bitbabbler/GK9VZF" "$T/udev.out"
     check "rules: group and mode" sh -c "grep -E 'bit-babbler|kvm|libvirt-qemu' '$T/udev.out' | grep -qi group && grep -q '0660' '$T/udev.out'"
 else

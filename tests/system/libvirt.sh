@@ -198,14 +198,25 @@ bbv busy -D bbtest attach GTH4R8
 check "attach of a device another running domain has: exit 2" rc_is busy 2
 check "and it says which domain" grep -q "attached to 'bb test two'" "$T/busy.err"
 
-# ---- detach after an unplug ----
+# ---- detach after an unplug, as udev does it ----
+# The command our remove rule gives for GK9VZF, from udevadm evaluating the
+# shipped rules on the emulated device (before it goes).
+mkdir -p "$T/rules"
+cp "$BUILD/data/60-bit-babbler.rules" "$T/rules/"
+mount --bind "$T/rules" /etc/udev/rules.d
+LD_PRELOAD=$PRELOAD udevadm test --action=remove /sys/bus/usb/devices/3-2 >"$T/udev-rm.out" 2>&1
+rmcmd=$(sed -n "s|^run: '.*/bbvirt \(.* detach .*\)'$|\1|p" "$T/udev-rm.out")
+check "udev's remove rule gives a detach command" test -n "$rmcmd"
 echo "unplug GK9VZF" >"$CTL"
 n=0
 while LD_PRELOAD=$PRELOAD "$SEEDD" -s | grep -q GK9VZF; do n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.05; done
-# What the remove rule runs (udev's BUSNUM/DEVNUM are zero-padded).
-bbv detach detach GK9VZF --busnum 003 --devnum 006
+check "the remove rule logs to syslog" sh -c "echo '$rmcmd' | grep -q -- '^--syslog '"
+# Run it as udev would, logging to a file instead of syslog.
+# shellcheck disable=SC2086
+bbv detach --log-file "$T/detach.log" ${rmcmd#--syslog }
 check "detach on unplug: exit 0 (it was never attached here)" rc_is detach 0
-check "detach on unplug: says it is not attached" grep -q "is not attached to 'bbtest'" "$T/detach.err"
+check "detach on unplug: resolved to bbtest by serial, at its last address" \
+    grep -q "Serial 'GK9VZF' (Bus:Device 003:006) is not attached to 'bbtest'" "$T/detach.log"
 
 # ---- generated XML accepted by libvirt ----
 hd_addr=$(LD_PRELOAD=$PRELOAD "$BBVIRT" -C "$T/vm.conf" xml GDYXTH)
