@@ -49,9 +49,15 @@ int bbvirt_exit_code(int rc)
     }
 }
 
+/* Set when messages go to syslog or a log file: errors go there too, as
+ * well as to stderr (udev and the hook worker have no useful stderr). */
+static bool log_elsewhere;
+
 static int say_error(int rc, const char *msg)
 {
     fprintf(stderr, "bbvirt: %s\n", msg);
+    if (log_elsewhere)
+        log_msg(0, "%s", msg);
     return bbvirt_exit_code(rc);
 }
 
@@ -67,10 +73,8 @@ static int load_conf(struct ctx *x)
             return 0;
         snprintf(err, sizeof(err), "out of memory");
     }
-    if (r) {
-        fprintf(stderr, "bbvirt: %s\n", err);
-        return EXIT_USAGE;
-    }
+    if (r)
+        return say_error(-EINVAL, err);
     return 0;
 }
 
@@ -86,8 +90,9 @@ static int scan(struct ctx *x)
      * simplest with no libusb threads around. */
     usbenum_free(ue);
     if (r) {
-        fprintf(stderr, "bbvirt: cannot scan for devices: %s\n", strerror(-r));
-        return EXIT_USAGE;
+        char msg[200];
+        snprintf(msg, sizeof(msg), "cannot scan for devices: %s", strerror(-r));
+        return say_error(-EINVAL, msg);
     }
     x->scanned = true;
     x->ctl.devs = x->devs;
@@ -145,14 +150,14 @@ static int run_plan(struct ctx *x, struct vmctl_plan *p)
                     action_name(it->action), it->serial, it->bus, it->dev, dir, it->domain);
             break;
         case VMCTL_FAILED:
-            fprintf(stderr, "bbvirt: %s Serial '%s' (Bus:Device %03u:%03u) %s '%s' failed: %s\n",
-                    action_name(it->action), it->serial, it->bus, it->dev, dir, it->domain,
-                    it->err);
-            if (x->o->syslog || x->o->log_file)
-                log_msg(0, "%s Serial '%s' (Bus:Device %03u:%03u) %s '%s' failed: %s",
-                        action_name(it->action), it->serial, it->bus, it->dev, dir, it->domain,
-                        it->err);
+        {
+            char msg[1024];
+            snprintf(msg, sizeof(msg), "%s Serial '%s' (Bus:Device %03u:%03u) %s '%s' failed: %s",
+                     action_name(it->action), it->serial, it->bus, it->dev, dir, it->domain,
+                     it->err);
+            say_error(it->rc, msg);
             break;
+        }
         case VMCTL_TODO:
             break;
         }
@@ -488,6 +493,7 @@ static int cmd_qemu_hook(struct ctx *x)
     }
     if (!x->o->log_file && !x->o->syslog)
         log_use_syslog("bbvirt");
+    log_elsewhere = true;
     if (!x->o->timeout_explicit)
         x->lv.timeout_ms = BBVIRT_HOOK_TIMEOUT_MS;
     log_msg(0, "qemu hook: domain '%s' started, attaching its devices", dom);
@@ -508,6 +514,7 @@ int bbvirt_run(const struct bbvirt_opts *o)
     x.ctl.domain = o->domain;
     x.ctl.bus = o->bus;
     x.ctl.dev = o->dev;
+    log_elsewhere = o->syslog || o->log_file;
 
     const char *cmd = o->command;
     bool hook = strcmp(cmd, "qemu-hook") == 0;

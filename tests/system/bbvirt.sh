@@ -191,6 +191,34 @@ check "unknown command named" grep -q "'frobnicate'" "$T/o3.err"
 check "bad busnum named" grep -q "busnum '300'" "$T/o5.err"
 check "--help: exit 0 and lists the commands" sh -c "'$BBVIRT' --help | grep -q qemu-hook"
 
+# ---- installed as libvirt's qemu hook (argv[0] "qemu") ----
+mkdir -p "$T/hooks"
+ln -s "$BBVIRT" "$T/hooks/qemu"
+cat >"$T/hook.conf" <<EOF
+DOMAIN_RNG_vm1=( GK9VZF GDYXTH )
+DOMAIN_URI_vm1="qemu+unix:///system?socket=$T/nosock"
+EOF
+cat >"$T/hook.sh" <<EOF
+export BBVIRT_CONFIG="$T/hook.conf" BBVIRT_LOG_FILE="$T/hook.log"
+"$T/hooks/qemu" vm1 prepare begin - </dev/null; echo \$? >"$T/hook-prepare.rc"
+"$T/hooks/qemu" vm1 started begin - </dev/null; echo \$? >"$T/hook-started.rc"
+"$T/hooks/qemu" other started begin - </dev/null; echo \$? >"$T/hook-other.rc"
+# The worker is detached: wait for its last line.
+n=0; until grep -q "done for 'vm1'" "$T/hook.log" 2>/dev/null; do n=\$((n+1)); [ \$n -gt 200 ] && break; sleep 0.05; done
+BBVIRT_CONFIG="$T/twice.conf" "$T/hooks/qemu" vm1 started begin - </dev/null 2>"$T/hook-bad.err"
+echo \$? >"$T/hook-bad.rc"
+EOF
+emu $DEVS -- sh "$T/hook.sh"
+check "hook: prepare/started/other domain all exit 0" \
+    test "$(cat "$T/hook-prepare.rc" "$T/hook-started.rc" "$T/hook-other.rc" | tr -d '\n')" = 000
+check "hook: the worker ran for vm1 and found libvirt absent" \
+    grep -q "cannot connect to libvirt at qemu+unix" "$T/hook.log"
+check "hook: the worker finished" grep -q "qemu hook: done for 'vm1' (exit 4)" "$T/hook.log"
+check "hook: one worker only (not for prepare, not for another domain)" \
+    test "$(grep -c "qemu hook: domain" "$T/hook.log")" -eq 1
+check "hook: a broken vm.conf is reported but does not fail the guest's start" \
+    sh -c "[ \$(cat '$T/hook-bad.rc') = 0 ] && grep -q 'twice.conf:2:' '$T/hook-bad.err'"
+
 # ---- libvirt absent, and libvirt that never answers ----
 printf 'DOMAIN_RNG_a=( GK9VZF )\n' >"$T/a.conf"
 start=$(date +%s)
