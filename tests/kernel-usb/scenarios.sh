@@ -1,0 +1,330 @@
+# The kernel-usb scenarios, run by /init in the guest (busybox sh).  Our own
+# programs (seedd, bbvirt) against bbgadget gadgets on dummy_hcd, through
+# the guest kernel's usbcore, usbfs and systemd-udevd.  Each check prints
+# `ok - ...` or `not ok - ...`; the last line is `RESULT PASS|FAIL N/M`.
+# Gadget A: serial KUSB01, default generators, on dummy_udc.0 (bus 1).
+# Gadget B: serial KUSB02, a random payload file, on dummy_udc.1 (bus 2).
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+check() {
+    desc=$1
+    shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+note() { echo "# $*"; }
+stamp() { note "t=$(cut -d' ' -f1 /proc/uptime) s: $*"; }
+
+G=/sys/kernel/config/usb_gadget
+BLOCK=65536                              # -f 0: one 64 KiB block per chunk
+
+# wait_for COMMAND...: poll a condition for up to 15 s (the test's own
+# synchronisation with asynchronous programs; none of them sleeps).
+wait_for() {
+    n=0
+    until "$@"; do
+        n=$((n + 1))
+        [ $n -ge 300 ] && return 1
+        sleep 0.05
+    done
+}
+
+size_of() { if [ -e "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
+grown() { [ "$(size_of "$1")" -ge "$2" ]; }
+lines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+# count_since FILE N REGEX: matching lines after the first N lines
+count_since() { tail -n +$(($2 + 1)) "$1" | grep -c -- "$3"; }
+logged() { grep -q -- "$2" "$1"; }
+is() { [ "$1" = "$2" ]; }
+not_hung() { [ "$1" != 124 ] && [ "$1" != 137 ] && [ "$1" != 143 ]; }
+
+# The sysfs directory of the USB device with serial $1 (empty if none).
+sysdev() {
+    for d in /sys/bus/usb/devices/*; do
+        [ -f "$d/serial" ] && [ "$(cat "$d/serial")" = "$1" ] && { echo "$d"; return; }
+    done
+}
+present() { d=$(sysdev "$1") && [ -n "$d" ] && [ -e "$(devnode "$d")" ]; }
+absent() { [ -z "$(sysdev "$1")" ]; }
+devnode() { printf '/dev/bus/usb/%03d/%03d' "$(cat "$1/busnum")" "$(cat "$1/devnum")"; }
+busdev() { printf '%03d:%03d' "$(cat "$1/busnum")" "$(cat "$1/devnum")"; }
+
+# start_gadget NAME UDC SERIAL [BBGADGET-ARGS...]: control FIFO
+# /run/ctl-NAME, wire log /tmp/wire-NAME, messages /tmp/gadget-NAME.log.
+start_gadget() {
+    name=$1
+    udc=$2
+    serial=$3
+    shift 3
+    bbgadget -v -g "$name" -u "$udc" -c "/run/ctl-$name" -w "/tmp/wire-$name" "$@" "$serial" \
+        2>"/tmp/gadget-$name.log" &
+    eval "GPID_$name=$!"
+    wait_for present "$serial" && udevadm settle -t 10
+}
+
+# ctl NAME COMMAND: a bbgadget control command, applied before this returns
+# (the daemon runs commands in order; the dump after it shows it is done).
+ctl() {
+    rm -f /tmp/ctl.sync
+    printf '%s\ndump /tmp/ctl.sync\n' "$2" >"/run/ctl-$1"
+    wait_for test -e /tmp/ctl.sync
+}
+
+# run_seedd NAME ARGS...: seedd with a hard time limit; /tmp/NAME.out and
+# /tmp/NAME.err, exit status in $RC.
+run_seedd() {
+    n=$1
+    shift
+    timeout 90 seedd "$@" >"/tmp/$n.out" 2>"/tmp/$n.err"
+    RC=$?
+}
+
+# ---------------------------------------------------------------- listing
+scn_listing() {
+    d=$(sysdev KUSB01)
+    check "gadget A: the kernel enumerated 0403:7840 at high speed" \
+        is "$(cat "$d/idVendor"):$(cat "$d/idProduct"):$(cat "$d/speed")" "0403:7840:480"
+    check "gadget A: strings from the model (Voicetronix Australia, White RNG, KUSB01)" \
+        is "$(cat "$d/manufacturer")|$(cat "$d/product")|$(cat "$d/serial")" \
+        "Voicetronix Australia|White RNG|KUSB01"
+    check "gadget A: bus 1 (dummy_hcd.0), device 2, port 1-1, bcdDevice 0900" \
+        sh -c "[ '$(busdev "$d") ${d##*/} $(cat "$d/bcdDevice")' = '001:002 1-1 0900' ] &&
+               readlink -f '$d' | grep -q /dummy_hcd.0/"
+
+    seedd -sv >/tmp/sv.out 2>&1
+    rc=$?
+    exp="  $(busdev "$d") 0403:7840 Serial 'KUSB01', Mfg 'Voicetronix Australia', Product 'White RNG', port ${d##*/}"
+    check "seedd -sv: exit 0, one device" sh -c "[ $rc = 0 ] && grep -qx 'Have 1 device:' /tmp/sv.out"
+    check "seedd -sv: bus, device, port and strings as the kernel has them" grep -qxF "$exp" /tmp/sv.out
+
+    seedd --shell-mr >/tmp/mr.out 2>/tmp/mr.err
+    rc=$?
+    port=${d##*/}
+    exp="#D:|$(busdev "$d" | tr ':' '|')|0403|7840|KUSB01|Voicetronix Australia|White RNG|${port#*-}|"
+    check "seedd --shell-mr: exit 0, the kernel's bus, device, port and the strings" \
+        sh -c "[ $rc = 0 ] && [ \"\$(tr '\\000\\n' '|#' </tmp/mr.out)\" = \"$exp\" ]"
+}
+
+# ---------------------------------------------------------------- data
+scn_data() {
+    bbgadget --expect f:1M KUSB01 >/tmp/want.bin
+    n0=$(lines /tmp/wire-bbA)
+    run_seedd read -b 1M --no-qa -f 0
+    check "seedd -b 1M --no-qa -f 0: exit 0" is "$RC" 0
+    check "seedd -b 1M --no-qa -f 0: 1 MiB" is "$(size_of /tmp/read.out)" 1048576
+    check "seedd -b 1M --no-qa -f 0: the model's payload (bbgadget --expect f:1M)" \
+        cmp -s /tmp/read.out /tmp/want.bin
+    check "the gadget's model saw seedd's init: MPSSE mode, sync, setup, 64 KiB reads" \
+        sh -c "tail -n +$((n0 + 1)) /tmp/wire-bbA >/tmp/w.txt &&
+               grep -qx 'ctrl 40 0b 0200 0001 0000' /tmp/w.txt && grep -qx 'out aa 87' /tmp/w.txt &&
+               grep -qx 'out 8a 97 8d 80 00 0b 82 00 00 86 0b 00 85' /tmp/w.txt &&
+               grep -qx 'out 20 ff ff 87' /tmp/w.txt"
+
+    run_seedd qa -b 256k
+    check "seedd -b 256k (QA on, fold 1): exit 0, 256 KiB" \
+        sh -c "[ $RC = 0 ] && [ $(size_of /tmp/qa.out) = 262144 ]"
+}
+
+# ---------------------------------------------------------------- faults
+scn_faults() {
+    # wrong modem status bytes: 3 recoveries (release, re-claim, re-init), then give up
+    ctl bbA "fault status"
+    n0=$(lines /tmp/wire-bbA)
+    run_seedd st -b 1M --no-qa -f 0
+    check "wrong status bytes: no hang, exit 1, nothing on stdout" \
+        sh -c "[ $RC = 1 ] && [ $(size_of /tmp/st.out) = 0 ]"
+    check "wrong status bytes: one message, giving up after 3 recoveries" \
+        sh -c "[ $(lines /tmp/st.err) = 1 ] &&
+               grep -q 'KUSB01: giving up after 3 recoveries: invalid packet status' /tmp/st.err"
+    check "wrong status bytes: re-initialised after each recovery (4 MPSSE setups)" \
+        is "$(count_since /tmp/wire-bbA "$n0" '^out 8a 97 8d ')" 4
+    ctl bbA clear
+
+    # every vendor control request stalls: 20 init attempts, then give up
+    ctl bbA "fault ctrlstall"
+    n0=$(lines /tmp/wire-bbA)
+    run_seedd cs -b 1M --no-qa -f 0
+    check "stalled control requests: no hang, exit 1" is "$RC" 1
+    check "stalled control requests: init given up after 20 attempts" \
+        logged /tmp/cs.err "KUSB01: init failed after 20 attempts: control request"
+    check "stalled control requests: 20 stalls on the wire (one per attempt), no read" \
+        sh -c "[ $(count_since /tmp/wire-bbA "$n0" '^ctrlstall$') = 20 ] &&
+               [ $(count_since /tmp/wire-bbA "$n0" '^out 20 ') = 0 ]"
+    ctl bbA clear
+
+    # three stalls: the init retries and streams
+    ctl bbA "fault ctrlstall:3"
+    run_seedd cs3 -b 1M --no-qa -f 0 -v
+    check "3 stalled control requests: init retried, exit 0, 1 MiB" \
+        sh -c "[ $RC = 0 ] && [ $(size_of /tmp/cs3.out) = 1048576 ]"
+    check "3 stalled control requests: attempts 1 to 3 failed, named" \
+        sh -c "grep -q 'init attempt 3 failed: control request' /tmp/cs3.err &&
+               ! grep -q 'init attempt 4 failed' /tmp/cs3.err"
+    ctl bbA clear
+
+    # one IN stall mid-stream (the endpoint halts): recover and carry on
+    timeout 90 seedd -b 4M --no-qa -f 0 -v >/tmp/st1.out 2>/tmp/st1.err &
+    sp=$!
+    n0=$(lines /tmp/wire-bbA)
+    wait_for grown /tmp/st1.out 1048576
+    ctl bbA "fault stall:1"
+    wait $sp
+    RC=$?
+    check "one stall mid-stream: recovered, exit 0, all 4 MiB" \
+        sh -c "[ $RC = 0 ] && [ $(size_of /tmp/st1.out) = 4194304 ]"
+    check "one stall mid-stream: the endpoint stalled once, seedd recovering (1 of 3)" \
+        sh -c "[ $(count_since /tmp/wire-bbA "$n0" '^stall$') = 1 ] &&
+               grep -q 'KUSB01: bulk transfer (.*), recovering (1 of 3)' /tmp/st1.err"
+    ctl bbA clear
+
+    # the device stops sending data after 300000 bytes: 19 re-inits, give up
+    ctl bbA "fault timeout:300000"
+    run_seedd nd -b 4M --no-qa -f 0 -v
+    check "data stops: no hang, exit 1" is "$RC" 1
+    check "data stops: gives up after 20 reset attempts (19 re-inits logged)" \
+        sh -c "tail -n 1 /tmp/nd.err | grep -q 'no data from the device after 20 reset attempts' &&
+               [ \$(grep -c 're-initialising ([0-9]* of 19)' /tmp/nd.err) = 19 ]"
+    check "data stops: the 4 whole blocks before it, no partial block" \
+        is "$(size_of /tmp/nd.out)" $((4 * BLOCK))
+    ctl bbA clear
+}
+
+# ---------------------------------------------------------------- hotplug, bbvirt
+bbvirt_attach() {
+    bbvirt -C /tmp/vm.conf -n attach KUSB01 >"/tmp/$1.out" 2>"/tmp/$1.err"
+    RC=$?
+}
+bbvirt_names() {
+    d=$(sysdev KUSB01)
+    grep -qF "# attach Serial 'KUSB01' (Bus:Device $(busdev "$d")) to domain 'kusbvm'" "$1" &&
+        grep -qF "<address bus='$(cat "$d/busnum")' device='$(cat "$d/devnum")'/>" "$1"
+}
+
+scn_hotplug() {
+    printf 'DOMAIN_RNG_kusbvm=( KUSB01 )\n' >/tmp/vm.conf
+    bbvirt_attach bv1
+    d=$(sysdev KUSB01)
+    dev0=$(cat "$d/devnum")
+    check "bbvirt -n attach KUSB01 (vm.conf assigns it): exit 0" is "$RC" 0
+    check "bbvirt -n attach KUSB01: names Bus:Device $(busdev "$d") and <address bus/device>" \
+        bbvirt_names /tmp/bv1.out
+
+    timeout 120 seedd -o --no-qa -f 0 -v -i KUSB01 >/tmp/hp.out 2>/tmp/hp.err &
+    sp=$!
+    check "hotplug: seedd -o streams" wait_for grown /tmp/hp.out 1048576
+    n0=$(lines /tmp/wire-bbA)
+    stamp "unbind"
+    echo "" >"$G/bbA/UDC"
+    check "unbind: the kernel removed the device" wait_for absent KUSB01
+    check "unbind: seedd drops it" wait_for grep -qE 'KUSB01: (removed|device gone)' /tmp/hp.err
+    s1=$(size_of /tmp/hp.out)
+    check "unbind: only whole blocks written ($s1 bytes)" is $((s1 % BLOCK)) 0
+    check "unbind: seedd still runs" kill -0 $sp
+    if grep -q 'recovering' /tmp/hp.err; then
+        note "the transfer in flight at the unbind ended with a transfer error"
+    else
+        note "the transfer in flight at the unbind ended with NO_DEVICE"
+    fi
+
+    stamp "rebind"
+    echo dummy_udc.0 >"$G/bbA/UDC"
+    check "rebind: the kernel enumerates it again" wait_for present KUSB01
+    d=$(sysdev KUSB01)
+    dev1=$(cat "$d/devnum")
+    check "rebind: at a new device number ($dev0 -> $dev1)" test "$dev1" != "$dev0"
+    check "rebind: seedd re-adds it at $(busdev "$d")" \
+        wait_for grep -q "KUSB01: added at Bus:Device $(busdev "$d")" /tmp/hp.err
+    check "rebind: seedd streams again" wait_for grown /tmp/hp.out $((s1 + 1048576))
+    check "rebind: re-initialised (plug, then a new MPSSE setup)" \
+        sh -c "tail -n +$((n0 + 1)) /tmp/wire-bbA | sed -n '/^plug$/,\$p' | grep -q '^out 8a 97 8d '"
+    kill -TERM $sp
+    wait $sp
+    RC=$?
+    s2=$(size_of /tmp/hp.out)
+    check "SIGTERM: seedd exits 0 (never crashed)" is "$RC" 0
+    check "only whole blocks in the end ($s2 bytes)" is $((s2 % BLOCK)) 0
+
+    udevadm settle -t 10
+    bbvirt_attach bv2
+    check "bbvirt -n attach KUSB01 after the rebind: exit 0, the new Bus:Device $(busdev "$d")" \
+        sh -c "[ $RC = 0 ] && ! grep -q \"Bus:Device 001:$(printf %03d "$dev0")\" /tmp/bv2.out"
+    check "bbvirt -n attach KUSB01 after the rebind: plan and XML follow the kernel" \
+        bbvirt_names /tmp/bv2.out
+}
+
+# ---------------------------------------------------------------- two gadgets
+scn_two() {
+    head -c 1048576 /dev/urandom >/tmp/payloadB
+    start_gadget bbB dummy_udc.1 KUSB02 -p /tmp/payloadB
+    dA=$(sysdev KUSB01)
+    dB=$(sysdev KUSB02)
+    check "gadget B: KUSB02 enumerated on dummy_hcd.1, its own bus" \
+        sh -c "[ -n '$dB' ] && readlink -f '$dB' | grep -q /dummy_hcd.1/ &&
+               [ $(cat "$dB/busnum" 2>/dev/null) != $(cat "$dA/busnum") ]"
+    seedd -sv >/tmp/sv2.out 2>&1
+    check "seedd -sv: both gadgets, each as the kernel has it" \
+        sh -c "grep -qx 'Have 2 devices:' /tmp/sv2.out &&
+               grep -qF \"  $(busdev "$dA") 0403:7840 Serial 'KUSB01', \" /tmp/sv2.out &&
+               grep -qF \"  $(busdev "$dB") 0403:7840 Serial 'KUSB02', Mfg 'Voicetronix Australia', Product 'White RNG', port ${dB##*/}\" /tmp/sv2.out"
+
+    nA=$(lines /tmp/wire-bbA)
+    run_seedd selB -b 1M --no-qa -f 0 -i KUSB02
+    check "-i KUSB02: exit 0, and the output is KUSB02's payload file" \
+        sh -c "[ $RC = 0 ] && cmp -s /tmp/selB.out /tmp/payloadB"
+    check "-i KUSB02: KUSB01 was left alone (nothing on its wire)" is "$(lines /tmp/wire-bbA)" "$nA"
+
+    nB=$(lines /tmp/wire-bbB)
+    n0=$(lines /tmp/wire-bbA)
+    run_seedd selA -b 256k --no-qa -f 0 -i KUSB01
+    check "-i KUSB01: exit 0, 256 KiB read from KUSB01 only" \
+        sh -c "[ $RC = 0 ] && [ $(size_of /tmp/selA.out) = 262144 ] &&
+               [ $(count_since /tmp/wire-bbA "$n0" '^out 20 ') -ge 4 ]"
+    check "-i KUSB01: KUSB02 was left alone" is "$(lines /tmp/wire-bbB)" "$nB"
+}
+
+stop_gadgets() {
+    for name in bbA bbB; do
+        eval "pid=\${GPID_$name:-}"
+        [ -n "$pid" ] || continue
+        kill -TERM "$pid"
+        wait "$pid"
+        rc=$?
+        check "bbgadget $name: SIGTERM, exit 0, its configfs gadget removed" \
+            sh -c "[ $rc = 0 ] && [ ! -e '$G/$name' ]"
+    done
+}
+
+diagnostics() {
+    for f in /tmp/gadget-bbA.log /tmp/gadget-bbB.log /tmp/*.err /tmp/udevd.log; do
+        [ -s "$f" ] || continue
+        note "--- last lines of $f"
+        tail -n 8 "$f" | sed 's/^/#   /'
+    done
+}
+
+stamp "scenarios start"
+if start_gadget bbA dummy_udc.0 KUSB01; then
+    ok "gadget A (KUSB01) plugged in on dummy_udc.0"
+    stamp "listing"
+    scn_listing
+    stamp "data"
+    scn_data
+    stamp "faults"
+    scn_faults
+    stamp "hotplug"
+    scn_hotplug
+    stamp "two gadgets"
+    scn_two
+else
+    not_ok "gadget A (KUSB01) plugged in on dummy_udc.0"
+fi
+stop_gadgets
+stamp "scenarios end"
+[ "$FAIL" -eq 0 ] || diagnostics
+if [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]; then
+    echo "RESULT PASS $PASS/$((PASS + FAIL))"
+else
+    echo "RESULT FAIL $PASS/$((PASS + FAIL))"
+fi
