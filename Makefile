@@ -8,8 +8,8 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON_OPTS ?= -Dwerror=true
 
-.PHONY: all deps build check check-unit check-asan check-fuzz check-system demo \
-        install fuzz bench clean
+.PHONY: all deps build check check-unit check-asan check-fuzz check-system check-kernel \
+        demo install fuzz bench clean
 
 all: build
 
@@ -24,7 +24,8 @@ build: deps $(BUILD)/build.ninja
 
 check: build
 	@rc=0; \
-	meson test -C $(BUILD) --print-errorlogs --suite unit --suite fuzz --suite system || rc=1; \
+	meson test -C $(BUILD) --print-errorlogs --suite unit --suite fuzz --suite system \
+	    --suite kernel || rc=1; \
 	$(MAKE) --no-print-directory check-asan || rc=1; \
 	sh scripts/summary.sh $(BUILD) $(ASAN_BUILD); \
 	exit $$rc
@@ -37,6 +38,11 @@ check-system: build
 
 check-fuzz: build
 	meson test -C $(BUILD) --print-errorlogs --suite fuzz
+
+# The real-kernel USB tier (also part of `check`): seedd and bbvirt against
+# bbgadget in a QEMU/TCG guest on a pinned Debian kernel (tests/kernel-usb).
+check-kernel: build
+	meson test -C $(BUILD) --print-errorlogs --suite kernel
 
 # Unit tests and fuzz corpus replay again under AddressSanitizer + UBSan.
 check-asan: deps
