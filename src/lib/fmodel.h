@@ -1,12 +1,13 @@
 /* fmodel: transport-independent model of one BitBabbler device, i.e. an FTDI
  * FT232H in MPSSE mode with the BitBabbler noise generators behind it.
  *
- * A transport (the umockdev usbdevfs emulator in src/emu, later a FunctionFS
- * gadget) owns one fmodel per emulated device and feeds it what the host
- * sends: control requests, bulk OUT transfers and bulk IN requests.  The
- * model answers with bytes or a negative errno.  It never blocks, never
- * sleeps and is not thread-safe: the transport serialises all calls for one
- * device (the umockdev transport holds its device lock).
+ * A transport (the umockdev usbdevfs emulator in src/emu, the FunctionFS
+ * gadget in src/gadget) owns one fmodel per emulated device and feeds it
+ * what the host sends: control requests, bulk OUT transfers and bulk IN
+ * requests.  The model answers with bytes or a negative errno.  It never
+ * blocks, never sleeps and is not thread-safe: the transport serialises all
+ * calls for one device (the umockdev transport holds its device lock; the
+ * gadget is single-threaded).
  *
  * USB identity (shared by all transports): VID 0x0403, PID 0x7840,
  * bcdUSB 2.00, bcdDevice 0x0900, one configuration (value 1) with one
@@ -80,7 +81,8 @@
  *                                   (ctrlstall fault)
  *   reset                           fmodel_reset() (USB port reset)
  * and, written by the transport via fmodel_wire_event(): `plug bus=B dev=D
- * port=P`, `unplug`, `claim`, `release`.
+ * port=P` (bbemu; bbgadget writes `plug`: a gadget does not learn its
+ * address), `unplug`, `claim`, `release` (bbemu only).
  */
 #ifndef BB_FMODEL_H
 #define BB_FMODEL_H
