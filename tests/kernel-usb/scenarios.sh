@@ -284,20 +284,31 @@ scn_two() {
     check "-i KUSB01: KUSB02 was left alone" is "$(lines /tmp/wire-bbB)" "$nB"
 }
 
-stop_gadgets() {
-    for name in bbA bbB; do
-        eval "pid=\${GPID_$name:-}"
-        [ -n "$pid" ] || continue
-        kill -TERM "$pid"
-        wait "$pid"
-        rc=$?
-        check "bbgadget $name: SIGTERM, exit 0, its configfs gadget removed" \
-            sh -c "[ $rc = 0 ] && [ ! -e '$G/$name' ]"
-    done
+stop_gadget() {
+    eval "pid=\${GPID_$1:-}"
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid"
+    wait "$pid"
+    rc=$?
+    eval "GPID_$1="
+    check "bbgadget $1: SIGTERM, exit 0, its configfs gadget removed" \
+        sh -c "[ $rc = 0 ] && [ ! -e '$G/$1' ]"
+}
+
+# A fault given on bbgadget's command line (fmodel's names and parsing), on
+# the UDC gadget B has just given back.
+scn_fault_option() {
+    start_gadget bbC dummy_udc.1 KUSB03 --fault status:31
+    check "gadget C (KUSB03, --fault status:31) plugged into the freed dummy_udc.1" \
+        present KUSB03
+    run_seedd fo -b 64k --no-qa -f 0 -i KUSB03
+    check "--fault status:31: seedd gives up on KUSB03 with invalid packet status, exit 1" \
+        sh -c "[ $RC = 1 ] && grep -q 'KUSB03: giving up after 3 recoveries: invalid packet status' /tmp/fo.err"
+    stop_gadget bbC
 }
 
 diagnostics() {
-    for f in /tmp/gadget-bbA.log /tmp/gadget-bbB.log /tmp/*.err /tmp/udevd.log; do
+    for f in /tmp/gadget-*.log /tmp/*.err /tmp/udevd.log; do
         [ -s "$f" ] || continue
         note "--- last lines of $f"
         tail -n 8 "$f" | sed 's/^/#   /'
@@ -317,10 +328,13 @@ if start_gadget bbA dummy_udc.0 KUSB01; then
     scn_hotplug
     stamp "two gadgets"
     scn_two
+    stop_gadget bbB
+    stamp "fault option"
+    scn_fault_option
 else
     not_ok "gadget A (KUSB01) plugged in on dummy_udc.0"
 fi
-stop_gadgets
+stop_gadget bbA
 stamp "scenarios end"
 [ "$FAIL" -eq 0 ] || diagnostics
 if [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]; then
