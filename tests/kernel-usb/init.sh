@@ -33,6 +33,7 @@ if [ -n "$SETUP_ERR" ]; then
     echo "not ok - guest setup:$SETUP_ERR"
     echo "RESULT FAIL 0/1"
 else
+    # shellcheck source=/dev/null
     . /scenarios.sh
 fi
 echo "# guest: done at $(uptime_s) s"

@@ -60,18 +60,22 @@ done
 # --- the pinned kernel, cached under the build dir ------------------------
 # $CACHE/$KREL_$KVER/ holds the .deb, vmlinuz and the modules, once complete.
 KDIR=$CACHE/${KREL}_$KVER
+find_deb() {
+    DEB=""
+    for f in "$KDIR/dl/"*.deb; do [ -f "$f" ] && DEB=$f; done
+    [ -n "$DEB" ]
+}
 if [ ! -f "$KDIR/complete" ]; then
     rm -rf "$KDIR"
     mkdir -p "$KDIR/dl" || skip "cannot create $KDIR"
     echo "# fetching $KPKG $KVER (cached in $KDIR)"
     (cd "$KDIR/dl" && apt-get download "$KPKG=$KVER" >"$KDIR/apt.log" 2>&1)
-    if ! ls "$KDIR/dl/"*.deb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    if ! find_deb && [ "$(id -u)" = 0 ]; then
         # stale package lists are the usual reason: refresh once
         apt-get update -qq >>"$KDIR/apt.log" 2>&1
         (cd "$KDIR/dl" && apt-get download "$KPKG=$KVER" >>"$KDIR/apt.log" 2>&1)
     fi
-    DEB=$(ls "$KDIR/dl/"*.deb 2>/dev/null | head -n 1)
-    if [ -z "$DEB" ]; then
+    if ! find_deb; then
         tail -n 3 "$KDIR/apt.log" | sed 's/^/# apt: /'
         rm -rf "$KDIR"
         skip "the pinned kernel package $KPKG version $KVER cannot be downloaded" \
