@@ -11,6 +11,7 @@
 
 #include "bbusb.h"
 #include "evl.h"
+#include "fold.h"
 #include "ftdi.h"
 #include "log.h"
 #include "usbenum.h"
@@ -71,9 +72,8 @@ struct bbdev {
 
     struct libusb_transfer *xfer;
     bool in_flight;
-    uint8_t *inbuf;        /* one bulk IN transfer */
+    uint8_t *inbuf;        /* one bulk IN transfer, stripped in place */
     size_t inbuf_len;
-    uint8_t *scratch;      /* stripped data of one transfer */
     uint8_t outbuf[16];
     uint8_t ctrlbuf[LIBUSB_CONTROL_SETUP_SIZE + 8];
 
@@ -85,8 +85,9 @@ struct bbdev {
     unsigned sync_pass, sync_reads, sync_total;
     bool reinit_for_read;  /* init was triggered by empty reads */
 
-    uint8_t *block;        /* raw block being gathered */
-    size_t block_pos;
+    uint8_t *block;        /* the block being gathered, folded as it comes */
+    size_t block_len;      /* p.block_len >> p.fold */
+    size_t block_pos;      /* raw bytes of the block gathered so far */
     size_t got;            /* data bytes of the current chunk */
     unsigned empty_reads, read_resets;
     unsigned recoveries;
@@ -429,7 +430,7 @@ static void chunk_done(struct bbdev *d)
                 d->p.block_len);
     if (d->block_pos >= d->p.block_len) {
         d->block_pos = 0;
-        d->ops->block(d->ud, d, d->block, d->p.block_len);
+        d->ops->block(d->ud, d, d->block, d->block_len);
         if (d->step == S_DEAD || d->stopping)
             return;
     }
@@ -441,7 +442,7 @@ static void chunk_done(struct bbdev *d)
 static void read_in_done(struct bbdev *d, size_t actual)
 {
     size_t n = 0;
-    int r = ftdi_strip(d->inbuf, actual, d->maxpacket, d->scratch, d->inbuf_len, &n,
+    int r = ftdi_strip(d->inbuf, actual, d->maxpacket, d->inbuf, d->inbuf_len, &n,
                        &d->line_status);
     if (r < 0) {
         recover(d, r, r == -EPROTO ? "invalid packet status" : "unexpected line status");
@@ -469,7 +470,7 @@ static void read_in_done(struct bbdev *d, size_t actual)
         recover(d, -EOVERFLOW, "excess data after a read");
         return;
     }
-    memcpy(d->block + d->block_pos + d->got, d->scratch, n);
+    fold_add(d->block, d->block_len, d->block_pos + d->got, d->inbuf, n);
     d->got += n;
     if (d->got < d->chunk) {
         run_step(d);
@@ -617,6 +618,8 @@ int bbdev_new(struct evl *loop, struct usbenum *ue, const struct devinfo *di,
               struct bbdev **out)
 {
     int r = -ENOMEM;
+    if (p->fold > 16 || p->block_len == 0 || p->block_len & (((size_t)1 << p->fold) - 1))
+        return -EINVAL;
     struct bbdev *d = calloc(1, sizeof(*d));
     if (!d)
         return -ENOMEM;
@@ -624,6 +627,7 @@ int bbdev_new(struct evl *loop, struct usbenum *ue, const struct devinfo *di,
     d->ue = ue;
     d->info = *di;
     d->p = *p;
+    d->block_len = p->block_len >> p->fold;
     d->ops = ops;
     d->ud = ud;
     d->step = S_IDLE;
@@ -690,9 +694,8 @@ int bbdev_start(struct bbdev *d)
     if (d->inbuf_len > d->max_xfer)
         d->inbuf_len = d->max_xfer / d->maxpacket * d->maxpacket;
     d->inbuf = malloc(d->inbuf_len);
-    d->scratch = malloc(d->inbuf_len);
-    d->block = malloc(d->p.block_len);
-    if (!d->inbuf || !d->scratch || !d->block)
+    d->block = malloc(d->block_len);
+    if (!d->inbuf || !d->block)
         return -ENOMEM;
     if ((r = claim(d)) < 0)
         return r;
@@ -765,7 +768,6 @@ void bbdev_free(struct bbdev *d)
     evl_timer_free(d->timer);
     evl_timer_free(d->notify);
     free(d->inbuf);
-    free(d->scratch);
     free(d->block);
     free(d);
 }

@@ -4,7 +4,9 @@
  * latency, flow control, MPSSE mode, sync check 0xAA/0xAB, 13-byte setup),
  * then streams: one read command per chunk, bulk IN transfers stripped of
  * FTDI status bytes, chunks gathered into raw blocks of params.block_len
- * bytes, each handed whole to ops->block.  Everything is libusb asynchronous
+ * bytes, folded params.fold times (spec §3) as they arrive (so only the
+ * folded block is ever buffered), each folded block handed whole to
+ * ops->block.  Everything is libusb asynchronous
  * transfers and evl timers on the caller's loop; at most one transfer is in
  * flight per device.
  *
@@ -43,7 +45,9 @@ struct bbdev_params {
     unsigned latency_ms;   /* 0 = computed from the bitrate */
     unsigned enable_mask;  /* generators, 0x01..0x0F */
     bool limit_max_xfer;   /* chunk size at most 16384 */
-    size_t block_len;      /* raw bytes per delivered block */
+    size_t block_len;      /* raw bytes per block */
+    unsigned fold;         /* XOR-folds: block_len >> fold bytes are delivered
+                              (block_len must be divisible by 2^fold) */
 };
 
 enum bbdev_event {
@@ -54,8 +58,9 @@ enum bbdev_event {
 };
 
 struct bbdev_ops {
-    /* A whole raw block.  May call bbdev_pause(), not bbdev_free(). */
-    void (*block)(void *ud, struct bbdev *d, const uint8_t *raw, size_t len);
+    /* A whole block, folded (len = block_len >> fold).  May call
+     * bbdev_pause(), not bbdev_free(). */
+    void (*block)(void *ud, struct bbdev *d, const uint8_t *data, size_t len);
     /* Terminal events are delivered from a timer with nothing in flight, so
      * the callee may bbdev_free() there. */
     void (*event)(void *ud, struct bbdev *d, enum bbdev_event ev, int err, const char *msg);

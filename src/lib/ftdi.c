@@ -147,7 +147,7 @@ int ftdi_strip(const uint8_t *in, size_t in_len, unsigned maxpacket, uint8_t *ou
     size_t n = 0;
     for (size_t off = 0; off + 2 < in_len; off += mp) {
         size_t plen = in_len - off < mp ? in_len - off : mp;
-        memcpy(out + n, in + off + 2, plen - 2);
+        memmove(out + n, in + off + 2, plen - 2); /* out may be in */
         n += plen - 2;
     }
     *out_len = n;

@@ -68,7 +68,8 @@ void ftdi_read_cmd(uint8_t out[FTDI_READ_CMD_LEN], size_t len);
  * byte (a packet cut after its first status byte) is checked as modem status.
  * All status pairs are checked before anything is written: on any error out,
  * *out_len and *line_status are left untouched, and the first bad pair (in
- * transfer order) decides the error.  maxpacket must be > 2 (else -EINVAL). */
+ * transfer order) decides the error.  maxpacket must be > 2 (else -EINVAL).
+ * out may equal in (stripping in place: data only ever moves down). */
 int ftdi_strip(const uint8_t *in, size_t in_len, unsigned maxpacket, uint8_t *out,
                size_t out_cap, size_t *out_len, uint8_t *line_status);
 

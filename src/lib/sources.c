@@ -9,7 +9,6 @@
 #include "backoff.h"
 #include "bbdev.h"
 #include "evl.h"
-#include "fold.h"
 #include "ftdi.h"
 #include "health.h"
 #include "log.h"
@@ -24,7 +23,6 @@ struct src {
     struct devinfo info;
     const struct devcfg *cfg;
     unsigned fold;
-    uint8_t *buf;
     size_t raw_len;
     struct health *qa;
     struct pool_group *group;
@@ -76,7 +74,6 @@ static void src_free(struct src *x)
     health_free(x->qa);
     evl_timer_free(x->wake);
     evl_timer_free(x->rel);
-    free(x->buf);
     free(x);
 }
 
@@ -143,20 +140,17 @@ static void start_wait(struct src *x, enum backoff_wait w, uint64_t ms, bool rel
 
 /* ---- one block --------------------------------------------------------- */
 
-static void on_block(void *ud, struct bbdev *d, const uint8_t *raw, size_t len)
+/* A block of group-size bytes, folded by the driver as it arrived. */
+static void on_block(void *ud, struct bbdev *d, const uint8_t *block, size_t out)
 {
     struct src *x = ud;
     struct pool *pool = x->set->cfg.pool;
-    size_t out = 0;
-    memcpy(x->buf, raw, len);
-    if (fold_bytes(x->buf, len, x->fold, &out) < 0)
-        return; /* cannot happen: raw_len is group size << fold */
 
     bool was_full = pool_full(pool);
     backoff_after_block(&x->bo, was_full);
-    bool passed = health_check(x->qa, x->buf, out);
+    bool passed = health_check(x->qa, block, out);
     if (passed || x->cfg->no_qa) {
-        pool_group_add(x->group, x->member, x->buf, out);
+        pool_group_add(x->group, x->member, block, out);
         log_msg(5, "%s: %zu bytes to group %u%s", x->info.serial, out, pool_group_id(x->group),
                 passed ? "" : " (QA failed, --no-qa)");
     } else {
@@ -294,13 +288,6 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         goto fail;
     }
     x->raw_len = group_size << x->fold;
-    x->buf = malloc(x->raw_len);
-    if (!x->buf) {
-        r = -ENOMEM;
-        snprintf(why, sizeof(why), "allocating the raw block of %zu bytes", x->raw_len);
-        what = why;
-        goto fail;
-    }
     /* At 5 Mbit/s and more the first Ent8 result must pass before any
      * output (spec §4.1). */
     unsigned rate = ftdi_real_bitrate(c->bitrate);
@@ -326,6 +313,7 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         .enable_mask = c->enable_mask,
         .limit_max_xfer = c->limit_max_xfer,
         .block_len = x->raw_len,
+        .fold = x->fold,
     };
     if ((r = bbdev_new(s->loop, s->ue, di, &p, &src_ops, x, &x->dev)) < 0) {
         what = "creating its driver";
@@ -338,8 +326,11 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
     /* bbdev_start() logs its failures, except running out of memory for
      * its buffers. */
     if ((r = bbdev_start(x->dev)) < 0) {
-        if (r == -ENOMEM)
-            what = "allocating its transfer buffers";
+        if (r == -ENOMEM) {
+            snprintf(why, sizeof(why), "allocating its transfer buffer and its block of %zu bytes",
+                     group_size);
+            what = why;
+        }
         goto fail;
     }
     log_msg(2, "%s: started, fold %u, group %u, raw block %zu bytes", di->serial, x->fold,

@@ -68,14 +68,23 @@ bad "product default fold (Black: 3) over the limit, at start" \
     "BLK001: raw block of 2147483648 bytes (group size 268435456 << fold 3) is larger than the limit" \
     -b 64k --no-qa -G 0:256M
 DEVS=$DEV
-# A raw block of 1 GiB is allowed, but cannot be allocated under a 1 GiB
-# address-space limit: one line naming the device and the reason.
+# A raw block of 1 GiB is allowed, and is folded as it arrives: only the
+# folded block (256 MiB here) is ever buffered, so it streams under a 1 GiB
+# address-space limit.
 emu $DEV -- sh -c 'ulimit -v 1048576 && exec "$0" "$@"' "$SEEDD" -b 64k --no-qa -G 0:256M -f 2 \
     >"$T/out" 2>"$T/err"
 rc=$?
-check "raw block that cannot be allocated: exit 1, one line naming device and reason" \
+check "raw block of 1 GiB (fold 2) streams under a 1 GiB address-space limit" \
+    sh -c "[ $rc = 0 ] && [ \$(wc -c <'$T/out') = 65536 ] && [ ! -s '$T/err' ]"
+# A folded block that cannot be allocated (the group buffer of 256 MiB fits
+# under 448 MiB, the block of 256 MiB does not): one line naming the device
+# and the reason.
+emu $DEV -- sh -c 'ulimit -v 458752 && exec "$0" "$@"' "$SEEDD" -b 64k --no-qa -G 0:256M -f 2 \
+    >"$T/out" 2>"$T/err"
+rc=$?
+check "block that cannot be allocated: exit 1, one line naming device and reason" \
     sh -c "[ $rc = 1 ] && [ ! -s '$T/out' ] && [ \$(wc -l <'$T/err') = 1 ] &&
-        grep -q 'GK9VZF: cannot start (Bus:Device 003:006): allocating the raw block of 1073741824 bytes: Cannot allocate memory' '$T/err'"
+        grep -q 'GK9VZF: cannot start (Bus:Device 003:006): allocating its transfer buffer and its block of 268435456 bytes: Cannot allocate memory' '$T/err'"
 [ "$(lines_in "$T/err")" = 1 ] || sed 's/^/#   /' "$T/err"
 bad "group not a number" "--group 'x'" -b 1M -g x
 bad "negative group" "--group '-1'" -b 1M -g -1

@@ -91,6 +91,43 @@ static void test_against_reference(void **state)
     free(buf);
 }
 
+/* fold_add() over the raw block in pieces of any size (the driver's chunks
+ * and transfers) gives what fold_bytes() gives. */
+static void test_fold_add(void **state)
+{
+    (void)state;
+    enum { LEN = 1u << 14 };
+    uint8_t *orig = malloc(LEN), *buf = malloc(LEN), *out = malloc(LEN);
+    assert_non_null(orig);
+    assert_non_null(buf);
+    assert_non_null(out);
+    uint32_t x = 0x9abcdef1;
+    for (size_t i = 0; i < LEN; i++) {
+        x = x * 1103515245u + 12345u;
+        orig[i] = (uint8_t)(x >> 16);
+    }
+    static const size_t pieces[][4] = {
+        { LEN, LEN, LEN, LEN }, { 512, 512, 512, 512 }, { 510, 510, 510, 510 },
+        { 1, 7, 4096, 3 }, { 3000, 5, 700, 1 },
+    };
+    for (unsigned f = 0; f <= 6; f++)
+        for (size_t p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++) {
+            size_t n = 0;
+            memcpy(buf, orig, LEN);
+            assert_int_equal(fold_bytes(buf, LEN, f, &n), 0);
+            memset(out, 0xA5, LEN);
+            for (size_t off = 0, k = 0; off < LEN; k++) {
+                size_t m = pieces[p][k % 4] < LEN - off ? pieces[p][k % 4] : LEN - off;
+                fold_add(out, n, off, orig + off, m);
+                off += m;
+            }
+            assert_memory_equal(out, buf, n);
+        }
+    free(orig);
+    free(buf);
+    free(out);
+}
+
 static void test_invalid(void **state)
 {
     (void)state;
@@ -139,6 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_vectors),
         cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_fold_add),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_max_folds),
     };
