@@ -46,7 +46,7 @@ run no_dev2 -n attach 4:9
 run conflict -n attach GK9VZF -b 3 -d 7
 run xml_missing xml NOSUCH1
 echo "unplug GK9VZF" >"\$BBEMU_CONTROL"
-i=0; while "$SEEDD" -s | grep -q GK9VZF; do i=\$((i+1)); [ \$i -gt 100 ] && break; sleep 0.05; done
+i=0; while "$SEEDD" -s | grep -q GK9VZF; do i=\$((i+1)); [ \$i -gt 600 ] && break; sleep 0.05; done
 run gone_no_addr -n detach GK9VZF
 run gone_addr -n detach GK9VZF --busnum 003 --devnum 006
 EOF
@@ -204,7 +204,7 @@ export BBVIRT_CONFIG="$T/hook.conf" BBVIRT_LOG_FILE="$T/hook.log"
 "$T/hooks/qemu" vm1 started begin - </dev/null; echo \$? >"$T/hook-started.rc"
 "$T/hooks/qemu" other started begin - </dev/null; echo \$? >"$T/hook-other.rc"
 # The worker is detached: wait for its last line.
-n=0; until grep -q "done for 'vm1'" "$T/hook.log" 2>/dev/null; do n=\$((n+1)); [ \$n -gt 200 ] && break; sleep 0.05; done
+n=0; until grep -q "done for 'vm1'" "$T/hook.log" 2>/dev/null; do n=\$((n+1)); [ \$n -gt 600 ] && break; sleep 0.05; done
 BBVIRT_CONFIG="$T/twice.conf" "$T/hooks/qemu" vm1 started begin - </dev/null 2>"$T/hook-bad.err"
 echo \$? >"$T/hook-bad.rc"
 EOF
@@ -230,7 +230,7 @@ check "libvirt down: one message naming the URI" \
     sh -c "[ \$(wc -l <'$T/down.err') = 1 ] && grep -q 'cannot connect to libvirt at qemu+unix' '$T/down.err'"
 "$HANGSOCK" "$T/hang.sock" >"$T/hang.ready" &
 BG_PIDS="$BG_PIDS $!"
-n=0; until grep -q ready "$T/hang.ready" 2>/dev/null; do n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.05; done
+n=0; until grep -q ready "$T/hang.ready" 2>/dev/null; do n=$((n + 1)); [ $n -gt 600 ] && break; sleep 0.05; done
 t0=$(date +%s)
 emu $DEVS -- "$BBVIRT" -C "$T/a.conf" -t 2 -c "qemu+unix:///system?socket=$T/hang.sock" attach GK9VZF \
     >"$T/hang.out" 2>"$T/hang.err"

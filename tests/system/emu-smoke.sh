@@ -43,7 +43,7 @@ wait_for() {
     i=0
     while ! "$@" >/dev/null 2>&1; do
         i=$((i + 1))
-        [ $i -gt 200 ] && return 1
+        [ $i -gt 600 ] && return 1
         sleep 0.05
     done
 }
@@ -118,7 +118,7 @@ set -u
 C=$BBEMU_CONTROL; B=$1; W=$2
 listed() { "$B" list | grep -q "$1"; }
 gone() { ! "$B" list | grep -q "$1"; }
-wait_for() { i=0; while ! "$@" >/dev/null 2>&1; do i=$((i+1)); [ $i -gt 200 ] && return 1; sleep 0.05; done; }
+wait_for() { i=0; while ! "$@" >/dev/null 2>&1; do i=$((i+1)); [ $i -gt 600 ] && return 1; sleep 0.05; done; }
 r=0
 listed "001:002 port=1-1 serial=CTL1" || r=1
 echo "unplug CTL1" > "$C"; wait_for gone CTL1 || r=2

@@ -80,7 +80,7 @@ trap 'stop_libvirt; rm -rf "$T"' EXIT
 echo $! >"$LV/bbemu.pid"
 n=0
 until grep -q '^BBEMU_CONTROL=' "$T/emu.env" 2>/dev/null; do
-    n=$((n + 1)); [ $n -gt 100 ] && { echo "not ok - bbemu did not start"; exit 1; }; sleep 0.05
+    n=$((n + 1)); [ $n -gt 600 ] && { echo "not ok - bbemu did not start"; exit 1; }; sleep 0.05
 done
 UMOCKDEV_DIR=$(sed -n 's/^UMOCKDEV_DIR=//p' "$T/emu.env")
 CTL=$(sed -n 's/^BBEMU_CONTROL=//p' "$T/emu.env")
@@ -209,7 +209,7 @@ rmcmd=$(sed -n "s|^run: '.*/bbvirt \(.* detach .*\)'$|\1|p" "$T/udev-rm.out")
 check "udev's remove rule gives a detach command" test -n "$rmcmd"
 echo "unplug GK9VZF" >"$CTL"
 n=0
-while LD_PRELOAD=$PRELOAD "$SEEDD" -s | grep -q GK9VZF; do n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.05; done
+while LD_PRELOAD=$PRELOAD "$SEEDD" -s | grep -q GK9VZF; do n=$((n + 1)); [ $n -gt 600 ] && break; sleep 0.05; done
 check "the remove rule logs to syslog" sh -c "echo '$rmcmd' | grep -q -- '^--syslog '"
 # Run it as udev would, logging to a file instead of syslog.
 # shellcheck disable=SC2086
