@@ -1,5 +1,5 @@
 /* ent: ENT-style statistics.  See ent.h and spec §4.3. */
-#include "ent.h"
+#include "ent_int.h"
 
 #include <errno.h>
 #include <float.h>
@@ -15,7 +15,6 @@
 
 #define MC_RADIUS 281474943156225ull /* (2^24 - 1)^2 */
 #define EXACT_LIMIT 9007199254740992.0 /* 2^53 */
-#define SPLIT_STACK 128
 
 static const struct ent_limits limits8 = {
     .long_minsamples = 250000000,
@@ -57,52 +56,6 @@ static const struct ent_limits limits16 = {
     .long_minentropy = 15.893,
     .short_minentropy = 15.708,
     .recovery_blocks = 3,
-};
-
-/* A reported data set: the previous short block or the long term. */
-struct ent_data {
-    uint32_t *bin; /* a short block has <= UINT32_MAX samples; see flush */
-    uint64_t samples, inradius, pisamples;
-    unsigned corr0, corrn; /* corr0 > nbins: none yet */
-    double corr1, corr2, corr3;
-    struct ent_result result[3];
-    struct ent_fail fail;
-};
-
-struct ent {
-    unsigned bits, ss; /* bits per sample, bytes per sample */
-    size_t nbins;
-    uint64_t short_len;
-    uint64_t int_limit; /* samples per block while the sums are exact */
-    uint64_t norm_limit;
-    uint32_t bin_limit; /* largest long-term bin count (UINT32_MAX) */
-    const struct ent_limits *lim;
-    /* Monte Carlo by cells of the top bytes (X, Y): Y < mc_lo[X] is inside
-     * the circle, Y - mc_lo[X] < mc_wid[X] needs the exact test. */
-    uint16_t mc_lo[256], mc_wid[256];
-
-    /* The short block being filled. */
-    uint32_t *hot;   /* Ent8: 4 x 256 sub-tables */
-    /* Ent16: 16-bit counters; each wrap to 0 appends the value to `wrap`
-     * (at most short_len / 65536 entries), so bin v is hot16[v] + 65536 *
-     * (occurrences of v in wrap). */
-    uint16_t *hot16;
-    uint16_t *wrap;
-    size_t nwrap;
-    uint64_t s_samples, s_inradius, s_pisamples;
-    unsigned s_c0, s_prev;
-    uint64_t s_c1;  /* exact, until dmode */
-    bool dmode;     /* per-sample doubles from here on */
-    double d1, d3;
-    struct ent_result s_result[3];
-    struct ent_fail s_fail;
-
-    struct ent_data prev; /* last completed short block ("Short") */
-    struct ent_data lng;  /* long term ("Long") */
-
-    bool have_results, unchecked;
-    uint64_t conv_entropy, conv_mean, conv_pi, conv_corr, conv_minentropy;
-    uint64_t ok_wait; /* 1: not in recovery */
 };
 
 static void result_init(struct ent_result r[3], double ideal_mean)
@@ -232,8 +185,10 @@ static bool mc_inside(const uint8_t *q)
 
 /* Monte Carlo on the bytes of one piece: groups i, i + 6 < len; x, y are
  * 24-bit big-endian, inside if x^2 + y^2 <= (2^24 - 1)^2. */
-static void monte_carlo(struct ent *e, const uint8_t *p, size_t len)
+static void mc_count(const struct ent *e, const uint8_t *p, size_t len, uint64_t *in_out,
+                     uint64_t *groups_out)
 {
+    *in_out = *groups_out = 0;
     if (len < 7)
         return;
     const uint16_t *lo = e->mc_lo, *wid = e->mc_wid;
@@ -245,8 +200,26 @@ static void monte_carlo(struct ent *e, const uint8_t *p, size_t len)
         if (__builtin_expect(y - l < wid[x], 0))
             in += mc_inside(p);
     }
+    *in_out = in;
+    *groups_out = groups;
+}
+
+void ent_mc(struct ent *e, const uint8_t *p, size_t len)
+{
+    uint64_t in, groups;
+    mc_count(e, p, len, &in, &groups);
     e->s_inradius += in;
     e->s_pisamples += groups;
+}
+
+void ent_mc2(struct ent *a, struct ent *b, const uint8_t *p, size_t len)
+{
+    uint64_t in, groups;
+    mc_count(a, p, len, &in, &groups);
+    a->s_inradius += in;
+    a->s_pisamples += groups;
+    b->s_inradius += in;
+    b->s_pisamples += groups;
 }
 
 static unsigned load16(const uint8_t *p)
@@ -303,15 +276,6 @@ static void kernel8_int(struct ent *e, const uint8_t *p, uint64_t n)
     e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(p, n);
     e->s_prev = p[n - 1];
 }
-
-/* One Ent16 sample into the 16-bit counters. */
-#define INC16(h, wrap, nwrap, v)                                                                   \
-    do {                                                                                           \
-        uint16_t c_ = (uint16_t)(h[v] + 1);                                                        \
-        h[v] = c_;                                                                                 \
-        if (__builtin_expect(!c_, 0))                                                              \
-            wrap[nwrap++] = (uint16_t)(v);                                                         \
-    } while (0)
 
 static void kernel16_int(struct ent *e, const uint8_t *p, uint64_t n)
 {
@@ -403,14 +367,7 @@ static void accumulate(struct ent *e, const uint8_t *p, uint64_t n)
         if (!n)
             return;
         /* All partial sums so far are exact: continue in doubles. */
-        uint64_t c3 = 0;
-        for (size_t v = 0; v < e->nbins; v++)
-            c3 += hot_bin(e, v) * v * v;
-        for (size_t w = 0; w < e->nwrap; w++)
-            c3 += (uint64_t)65536 * e->wrap[w] * e->wrap[w];
-        e->d1 = (double)e->s_c1;
-        e->d3 = (double)c3;
-        e->dmode = true;
+        ent16_to_double(e);
     }
     kernel_double(e, p, n);
     e->s_samples += n;
@@ -594,140 +551,110 @@ void ent_flush(struct ent *e)
  * the short block is finished when it is full. */
 static void piece(struct ent *e, const uint8_t *p, size_t bytes, uint64_t nsamples)
 {
-    monte_carlo(e, p, bytes);
+    ent_mc(e, p, bytes);
     accumulate(e, p, nsamples);
     if (e->s_samples == e->short_len)
         ent_flush(e);
 }
 
-void ent_analyse(struct ent *e, const uint8_t *buf, size_t len)
+/* Upstream: A(n) = A(excess); A(n - excess) when n samples overrun the block,
+ * excess = n - room.  Unrolled: A(v) with v > room is `k` times A(room) (as a
+ * stack entry) preceded by the leaf A(v - k * room), v - k * room in
+ * 1..room.  The stack depth is bounded like Euclid's algorithm (< 100 for
+ * 64-bit counts). */
+void ent_split_init(struct ent_split *s, const struct ent *e, size_t len)
 {
     uint64_t n = len / e->ss;
-    size_t odd = len - (size_t)n * e->ss;
+    s->ss = e->ss;
+    s->odd = len - (size_t)n * e->ss;
+    s->short_len = e->short_len;
+    s->sim = e->s_samples;
+    s->plain = 0;
+    s->st[0].v = n;
+    s->st[0].c = 1;
+    s->top = 1;
+}
 
-    if (e->s_samples + n <= e->short_len) {
-        piece(e, buf, len, n);
-        return;
-    }
-    /* Upstream: A(n) = A(excess); A(n - excess) when n overruns the block,
-     * excess = n - room.  Unrolled: A(v) with v > room is `k` times A(room)
-     * (as a stack entry) preceded by the leaf A(v - k * room), v - k * room in
-     * 1..room.  The stack depth is bounded like Euclid's algorithm (< 100 for
-     * 64-bit counts). */
-    struct {
-        uint64_t v, c;
-    } st[SPLIT_STACK];
-    int top = 0;
-    st[top].v = n;
-    st[top++].c = 1;
-    while (top) {
-        uint64_t v = st[top - 1].v;
-        if (--st[top - 1].c == 0)
-            top--;
-        uint64_t room = e->short_len - e->s_samples;
-        uint64_t leaf = v;
+bool ent_split_next(struct ent_split *s, uint64_t *samples, size_t *bytes)
+{
+    uint64_t room = s->short_len - s->sim, leaf;
+    if (s->plain) {
+        leaf = s->plain < room ? s->plain : room;
+        s->plain -= leaf;
+    } else {
+        if (!s->top)
+            return false;
+        uint64_t v = s->st[s->top - 1].v;
+        if (--s->st[s->top - 1].c == 0)
+            s->top--;
+        leaf = v;
         if (v > room) {
             uint64_t k = (v - 1) / room;
             leaf = v - k * room;
-            if (top && st[top - 1].v == room) {
-                st[top - 1].c += k;
-            } else if (top < SPLIT_STACK) {
-                st[top].v = room;
-                st[top++].c = k;
+            if (s->top && s->st[s->top - 1].v == room) {
+                s->st[s->top - 1].c += k;
+            } else if (s->top < ENT_SPLIT_STACK) {
+                s->st[s->top].v = room;
+                s->st[s->top++].c = k;
             } else {
-                leaf = v; /* unreachable: split at the block end instead */
-                while (leaf > room) {
-                    piece(e, buf, (size_t)room * e->ss, room);
-                    buf += room * e->ss;
-                    leaf -= room;
-                    room = e->short_len;
-                }
+                leaf = room; /* unreachable: split at the block ends instead */
+                s->plain = v - room;
             }
         }
-        size_t bytes = (size_t)leaf * e->ss + (top ? 0 : odd);
-        piece(e, buf, bytes, leaf);
+    }
+    s->sim += leaf;
+    if (s->sim == s->short_len)
+        s->sim = 0;
+    *samples = leaf;
+    *bytes = (size_t)leaf * s->ss + (s->top || s->plain ? 0 : s->odd);
+    return true;
+}
+
+void ent_analyse(struct ent *e, const uint8_t *buf, size_t len)
+{
+    struct ent_split s;
+    uint64_t n;
+    size_t bytes;
+    ent_split_init(&s, e, len);
+    while (ent_split_next(&s, &n, &bytes)) {
+        piece(e, buf, bytes, n);
         buf += bytes;
     }
 }
 
-/* The fused pass: Ent8 bins, and the Ent16 bins and per-sample double sums,
- * over n16 byte pairs. */
-static void kernel_pair(struct ent *a, struct ent *b, const uint8_t *p, uint64_t n16)
+void ent8_take(struct ent *e, const uint8_t *p, size_t n)
 {
-    uint32_t *h0 = a->hot, *h1 = h0 + 256, *h2 = h0 + 512, *h3 = h0 + 768;
-    uint16_t *h = b->hot16, *wrap = b->wrap;
-    size_t nwrap = b->nwrap;
-    double d1 = b->d1, d3 = b->d3, pd = (double)b->s_prev;
-    uint64_t i = 0;
-    for (; i + 2 <= n16; i += 2) {
-        const uint8_t *q = p + 2 * i;
-        h0[q[0]]++;
-        h1[q[1]]++;
-        h2[q[2]]++;
-        h3[q[3]]++;
-        unsigned v0 = load16(q), v1 = load16(q + 2);
-        INC16(h, wrap, nwrap, v0);
-        INC16(h, wrap, nwrap, v1);
-        /* (double)(prev * v) == (double)prev * (double)v: exact */
-        double x0 = (double)v0, x1 = (double)v1;
-        d1 += pd * x0;
-        d3 += x0 * x0;
-        d1 += x0 * x1;
-        d3 += x1 * x1;
-        pd = x1;
+    if (!n)
+        return;
+    e->s_samples += n;
+    if (e->s_c0 > e->nbins) {
+        e->s_c0 = p[0];
+        e->s_c1 += lag_products8(p, n);
+    } else {
+        e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(p, n);
     }
-    for (; i < n16; i++) {
-        const uint8_t *q = p + 2 * i;
-        h0[q[0]]++;
-        h1[q[1]]++;
-        unsigned v = load16(q);
-        INC16(h, wrap, nwrap, v);
-        double x = (double)v;
-        d1 += pd * x;
-        d3 += x * x;
-        pd = x;
-    }
-    b->nwrap = nwrap;
-    b->d1 = d1;
-    b->d3 = d3;
-    if (n16)
-        b->s_prev = load16(p + 2 * (n16 - 1));
+    e->s_prev = p[n - 1];
 }
 
-void ent_analyse_pair(struct ent *a, struct ent *b, const uint8_t *buf, size_t len)
+void ent8_add_hist(struct ent *e, const uint16_t add[256], const uint16_t sub[256])
 {
-    uint64_t n16 = len / 2;
-    /* One piece each, Ent16 already past its first sample and in doubles,
-     * Ent8 exact throughout (its sums stay far below 2^53). */
-    if (a->bits != 8 || b->bits != 16 || len < 2 || !b->dmode ||
-        a->s_samples + len > a->short_len || b->s_samples + n16 > b->short_len ||
-        a->s_samples + len > a->int_limit) {
-        ent_analyse(a, buf, len);
-        ent_analyse(b, buf, len);
-        return;
-    }
-    uint64_t in0 = a->s_inradius, n0 = a->s_pisamples;
-    monte_carlo(a, buf, len);
-    b->s_inradius += a->s_inradius - in0;
-    b->s_pisamples += a->s_pisamples - n0;
+    for (size_t v = 0; v < 256; v++)
+        e->hot[v] += (uint32_t)add[v] - (sub ? sub[v] : 0u);
+}
 
-    if (a->s_c0 > a->nbins) {
-        a->s_c0 = buf[0];
-        a->s_prev = buf[0];
-        a->s_c1 += lag_products8(buf, len);
-    } else {
-        a->s_c1 += (uint64_t)a->s_prev * buf[0] + lag_products8(buf, len);
-    }
-    a->s_prev = buf[len - 1];
-    kernel_pair(a, b, buf, n16);
-    if (len & 1)
-        a->hot[buf[len - 1]]++;
-    a->s_samples += len;
-    b->s_samples += n16;
-    if (a->s_samples == a->short_len)
-        ent_flush(a);
-    if (b->s_samples == b->short_len)
-        ent_flush(b);
+/* All partial sums so far are exact integers (< 2^53 while !dmode). */
+void ent16_to_double(struct ent *e)
+{
+    if (e->dmode)
+        return;
+    uint64_t c3 = 0;
+    for (size_t v = 0; v < e->nbins; v++)
+        c3 += hot_bin(e, v) * v * v;
+    for (size_t w = 0; w < e->nwrap; w++)
+        c3 += (uint64_t)65536 * e->wrap[w] * e->wrap[w];
+    e->d1 = (double)e->s_c1;
+    e->d3 = (double)c3;
+    e->dmode = true;
 }
 
 void ent_clear(struct ent *e)

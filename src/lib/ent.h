@@ -18,6 +18,8 @@
  *    Ent8; the first 2^21 samples of a short block for Ent16), which is
  *    bit-identical; beyond that the per-sample double additions are done in
  *    the same order, so results are identical to upstream in every case.
+ *    (The health monitor's one-pass engine, see health.h and ent_int.h,
+ *    does Ent16's per-sample double additions from the first sample on.)
  *
  * Not thread-safe. */
 #ifndef BB_ENT_H
@@ -64,11 +66,6 @@ void ent_free(struct ent *e);
 /* Add a buffer of bytes (Ent16: len/2 samples; an odd last byte only counts
  * for Monte Carlo, and is not carried to the next call). */
 void ent_analyse(struct ent *e, const uint8_t *buf, size_t len);
-/* Exactly ent_analyse(e8, buf, len) then ent_analyse(e16, buf, len), for an
- * Ent8 and an Ent16 tester fed the same stream (as the health monitor does),
- * in one pass over the data when neither short block ends inside buf: the
- * Monte Carlo groups are then the same for both and counted once. */
-void ent_analyse_pair(struct ent *e8, struct ent *e16, const uint8_t *buf, size_t len);
 /* Finish the current short block early (no-op if it has no samples). */
 void ent_flush(struct ent *e);
 /* Upstream clear(): drop the short and long accumulators (bins, counts,

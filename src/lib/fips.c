@@ -2,23 +2,28 @@
  *
  * How a block is analysed without looking at single bits.  Every byte has a
  * leading run (the bits equal to its MSB) and a trailing run (equal to its
- * LSB); each is coded in 4 bits, bit value and length 1..8 (8: 0x00/0xff).
- * The hot loop builds one histogram H[tc][b] over (trailing code of byte
- * i-1, byte i), one increment per byte.  From it, per block:
- *  - the byte histogram hs (sum over tc) gives the monobit count, the poker
- *    nibble frequencies and, from per-byte tables, the runs wholly inside a
- *    byte (touching neither edge: lengths 1..6);
+ * LSB); the trailing one is coded in 4 bits, bit value and length 1..8 (8:
+ * 0x00/0xff, "uniform" bytes).  The hot loop builds one histogram h[tc][b]
+ * over (trailing code of byte i-1, byte i), one increment per byte (it can
+ * be fed a block in pieces, see fips_int.h).  From it, per block:
+ *  - the byte histogram hs (its column sums, plus the first byte) gives the
+ *    monobit count, the poker nibble frequencies and, as dot products with
+ *    per-byte tables, the runs wholly inside a byte (touching neither edge:
+ *    lengths 1..6);
  *  - at a bit change between bytes, the trailing run of byte i-1 and the
- *    leading run of byte i are complete runs (row sums over the other half of
- *    H[tc], and range sums of the byte values by leading code);
- *  - without a change, they form one run of length trail + lead (range sums
- *    over the same half of H[tc]);
- *  - runs through an all-0 or all-1 byte can be any length: the sums above
- *    leave them out and a scan over the uniform bytes adds them exactly;
+ *    leading run of byte i are complete runs (sums over the other half of a
+ *    row of h, and sums of the byte values by leading run length over the
+ *    column sums of the rows of the other bit);
+ *  - without a change, they form one run of length trail + lead (sums over
+ *    the same half of the row, by leading run length);
+ *  - runs through a uniform byte can be any length: the sums above leave
+ *    them out and a scan over the uniform bytes adds them exactly;
  *  - the leading run of the first byte and the trailing run of the last byte
  *    are the block's first and last runs (runs are split at block edges).
- * The exact run lengths also feed the bitruns statistic. */
-#include "fips.h"
+ * All those sums are over ranges of byte values, so each row of h reduces to
+ * 8 numbers with a few vector additions.  The exact run lengths also feed
+ * the bitruns statistic. */
+#include "fips_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +39,7 @@
 #define POKER_MIN 1563175u /* (2.16 + 5000) * 5000 / 16, truncated */
 #define POKER_MAX 1576928u /* (46.17 + 5000) * 5000 / 16, truncated */
 #define FIPS_INITIAL_WORD 0x5EED1E57u
+#define PACK 8192u         /* weights of two run lengths in one int16 */
 
 const size_t fips_maxfail[FIPS_NTESTS] = { 4194, 4194, 6291, 6291, 1048, 1048, 7340 };
 const size_t fips_maxpass[FIPS_NTESTS] = { 134500, 141200, 42500, 46900, 96000000,
@@ -41,35 +47,6 @@ const size_t fips_maxpass[FIPS_NTESTS] = { 134500, 141200, 42500, 46900, 9600000
 
 static const unsigned runs_lo[6] = { 2315, 1114, 527, 240, 103, 103 };
 static const unsigned runs_hi[6] = { 2685, 1386, 723, 384, 209, 209 };
-
-struct fips {
-    /* Per-byte tables. */
-    uint16_t tcs[256];      /* trailing code << 8 */
-    uint8_t lead[256];      /* leading run length, 8 for 0x00/0xff */
-    uint8_t trail[256];     /* trailing run length */
-    /* Runs inside a byte (not touching its edges), bit x, length 1..6:
-     * lengths 1, 2 (and the popcount) as dense tables, longer ones as a
-     * list (they occur in few byte values). */
-    uint16_t dot[5][256];   /* popcount; (0,1) (0,2) (1,1) (1,2) */
-    struct {
-        uint8_t byte, bit, len;
-    } sparse[128];
-    unsigned nsparse;
-
-    /* State carried between blocks. */
-    uint32_t prev_word;
-    unsigned prop_val, prop_count, prop_n;
-    struct fips_failrate fr[FIPS_NTESTS];
-    struct fips_passruns pr[FIPS_NTESTS];
-    struct bitruns *br;
-    struct fips_block_info last;
-
-    /* Scratch for one block. */
-    uint16_t h[16][256];    /* [trailing code of previous byte][byte] */
-    uint16_t v[2][256];     /* h summed over the rows of trailing bit 0 / 1 */
-    uint16_t hs[256];       /* byte histogram */
-    struct bitruns_block blk;
-};
 
 static const char *const test_names[FIPS_NTESTS] = {
     "Monobit", "Poker", "Runs", "Long run", "Repetition", "Proportion", "Result"
@@ -166,12 +143,16 @@ static void init_tables(struct fips *f)
         f->lead[b] = (uint8_t)lead;
         f->trail[b] = (uint8_t)trail;
         f->tcs[b] = (uint16_t)((lsb << 3 | (trail - 1)) << 8);
-        f->dot[0][b] = (uint16_t)__builtin_popcount(b);
-        for (unsigned k = 1; k < 5; k++)
-            f->dot[k][b] = 0;
+        f->wt[0][b] = (int16_t)__builtin_popcount(b);
+        for (unsigned k = 1; k < 7; k++)
+            f->wt[k][b] = 0;
+        for (unsigned x = 0; x < 2; x++) {
+            f->cont_lead[x][b] = (uint8_t)(lead < 8 && msb == x ? lead : 0);
+            f->cont_trail[x][b] = (uint8_t)(lead < 8 && lsb == x ? trail : 0);
+        }
         if (lead == 8)
             continue;
-        /* Runs strictly between the leading and trailing runs. */
+        /* Runs strictly between the leading and trailing runs (1..6 long). */
         unsigned k = lead;
         while (k < 8 - trail) {
             unsigned bit = (b >> (7 - k)) & 1, n = 0;
@@ -179,23 +160,18 @@ static void init_tables(struct fips *f)
                 n++;
                 k++;
             }
-            if (n <= 2) {
-                f->dot[1 + bit * 2 + n - 1][b]++;
-            } else {
-                f->sparse[f->nsparse].byte = (uint8_t)b;
-                f->sparse[f->nsparse].bit = (uint8_t)bit;
-                f->sparse[f->nsparse++].len = (uint8_t)n;
-            }
+            f->wt[1 + 3 * bit + (n - 1) / 2][b] += (int16_t)(n & 1 ? 1 : PACK);
         }
     }
 }
 
 int fips_new(struct fips **out)
 {
-    struct fips *f = calloc(1, sizeof(*f));
+    struct fips *f = aligned_alloc(64, sizeof(*f));
     int rc = -ENOMEM;
     if (!f)
         goto fail;
+    memset(f, 0, sizeof(*f));
     rc = bitruns_new(&f->br);
     if (rc < 0)
         goto fail;
@@ -219,32 +195,302 @@ void fips_free(struct fips *f)
     free(f);
 }
 
-/* ---- pieces of one block ---- */
+/* ---- the hot loop ---- */
+
+void fips_feed(struct fips *f, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    if (n && f->pos == 0) {
+        fips_feed_byte(f, p[0]);
+        i = 1;
+    }
+    const uint16_t *tcs = f->tcs;
+    uint16_t *h = f->h;
+    unsigned prev = f->prev;
+    f->pos += (unsigned)(n - i);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* Eight bytes per load (byte i is the low byte of w). */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        unsigned b0 = w & 255, b1 = (w >> 8) & 255, b2 = (w >> 16) & 255;
+        unsigned b3 = (w >> 24) & 255, b4 = (w >> 32) & 255, b5 = (w >> 40) & 255;
+        unsigned b6 = (w >> 48) & 255, b7 = (unsigned)(w >> 56);
+        h[prev | b0]++;
+        h[tcs[b0] | b1]++;
+        h[tcs[b1] | b2]++;
+        h[tcs[b2] | b3]++;
+        h[tcs[b3] | b4]++;
+        h[tcs[b4] | b5]++;
+        h[tcs[b5] | b6]++;
+        h[tcs[b6] | b7]++;
+        prev = tcs[b7];
+    }
+#endif
+    for (; i < n; i++) {
+        h[prev | p[i]]++;
+        prev = tcs[p[i]];
+    }
+    f->prev = prev;
+}
+
+/* ---- sums over the histogram (all totals fit 16 bits: < 2500) ---- */
+
+/* For a row of 256 counters by byte value and a bit x: out[0] = the sum over
+ * the bytes starting with !x; out[ld], ld = 1..7, the sum over the bytes
+ * starting with a run of ld bits x (not the uniform byte). */
+#if defined(__SSE2__)
+typedef __m128i vec;
+
+static vec vload(const uint16_t *p)
+{
+    return _mm_load_si128((const __m128i *)(const void *)p);
+}
+
+static vec vadd(vec a, vec b)
+{
+    return _mm_add_epi16(a, b);
+}
+
+static vec vsum(const uint16_t *p, size_t n) /* n: multiple of 8 */
+{
+    vec a = vload(p);
+    for (size_t k = 8; k < n; k += 8)
+        a = vadd(a, vload(p + k));
+    return a;
+}
+
+/* Lane k: the total of the 8 lanes of the k-th argument. */
+static vec hsum8(vec a, vec b, vec c, vec d, vec e, vec f, vec g, vec h)
+{
+    vec ab = vadd(_mm_unpacklo_epi16(a, b), _mm_unpackhi_epi16(a, b));
+    vec cd = vadd(_mm_unpacklo_epi16(c, d), _mm_unpackhi_epi16(c, d));
+    vec ef = vadd(_mm_unpacklo_epi16(e, f), _mm_unpackhi_epi16(e, f));
+    vec gh = vadd(_mm_unpacklo_epi16(g, h), _mm_unpackhi_epi16(g, h));
+    vec abcd = vadd(_mm_unpacklo_epi32(ab, cd), _mm_unpackhi_epi32(ab, cd));
+    vec efgh = vadd(_mm_unpacklo_epi32(ef, gh), _mm_unpackhi_epi32(ef, gh));
+    return vadd(_mm_unpacklo_epi64(abcd, efgh), _mm_unpackhi_epi64(abcd, efgh));
+}
+
+static void ranges(const uint16_t *row, unsigned x, uint16_t out[8])
+{
+    vec o, l1, l2, l3, l4, v, m5, m6, m7;
+    if (x == 0) {
+        /* 01xxxxxx, 001xxxxx, 0001xxxx, 00001xxx; 0..7: 00000 1xx, 01x, 1 */
+        o = vsum(row + 128, 128);
+        l1 = vsum(row + 64, 64);
+        l2 = vsum(row + 32, 32);
+        l3 = vsum(row + 16, 16);
+        l4 = vload(row + 8);
+        v = vload(row);
+        m5 = _mm_set_epi16(-1, -1, -1, -1, 0, 0, 0, 0);
+        m6 = _mm_set_epi16(0, 0, 0, 0, -1, -1, 0, 0);
+        m7 = _mm_set_epi16(0, 0, 0, 0, 0, 0, -1, 0);
+    } else {
+        /* 10xxxxxx, 110xxxxx, 1110xxxx, 11110xxx; 248..255: 111110xx, 10x, 0 */
+        o = vsum(row, 128);
+        l1 = vsum(row + 128, 64);
+        l2 = vsum(row + 192, 32);
+        l3 = vsum(row + 224, 16);
+        l4 = vload(row + 240);
+        v = vload(row + 248);
+        m5 = _mm_set_epi16(0, 0, 0, 0, -1, -1, -1, -1);
+        m6 = _mm_set_epi16(0, 0, -1, -1, 0, 0, 0, 0);
+        m7 = _mm_set_epi16(0, -1, 0, 0, 0, 0, 0, 0);
+    }
+    vec t = hsum8(o, l1, l2, l3, l4, _mm_and_si128(v, m5), _mm_and_si128(v, m6),
+                  _mm_and_si128(v, m7));
+    _mm_storeu_si128((__m128i *)(void *)out, t);
+}
+#else
+static void ranges(const uint16_t *row, unsigned x, uint16_t out[8])
+{
+    const uint8_t msb = (uint8_t)(x << 7);
+    for (unsigned k = 0; k < 8; k++)
+        out[k] = 0;
+    for (unsigned b = 0; b < 256; b++) {
+        if ((b & 0x80) != msb) {
+            out[0] += row[b];
+        } else if (b != (x ? 0xffu : 0x00u)) {
+            unsigned lead = 1;
+            while (lead < 8 && ((b >> (7 - lead)) & 1) == x)
+                lead++;
+            out[lead] += row[b];
+        }
+    }
+}
+#endif
+
+/* The range sums of rows (x, tl), tl = 1..7 (R[x][tl]), and of the column
+ * sums of the rows of bit !x (C[x]); the byte histogram into f->hs.  Then
+ * the histogram is cleared for the next block. */
+static void table_sums(struct fips *f, uint16_t R[2][8][8], uint16_t C[2][8])
+{
+    alignas(16) uint16_t col[2][256];
+    for (unsigned x = 0; x < 2; x++)
+        for (unsigned tl = 1; tl < 8; tl++)
+            ranges(f->h + 256 * (8 * x + tl - 1), x, R[x][tl]);
+#if defined(__SSE2__)
+    for (size_t k = 0; k < 256; k += 8) {
+        vec s[2];
+        for (unsigned x = 0; x < 2; x++) {
+            s[x] = vload(f->h + 256 * (8 * x) + k);
+            for (unsigned t = 1; t < 8; t++)
+                s[x] = vadd(s[x], vload(f->h + 256 * (8 * x + t) + k));
+            _mm_store_si128((__m128i *)(void *)&col[x][k], s[x]);
+        }
+        _mm_store_si128((__m128i *)(void *)&f->hs[k], vadd(s[0], s[1]));
+    }
+#else
+    for (size_t k = 0; k < 256; k++) {
+        unsigned s0 = 0, s1 = 0;
+        for (unsigned t = 0; t < 8; t++) {
+            s0 += f->h[256 * t + k];
+            s1 += f->h[256 * (8 + t) + k];
+        }
+        col[0][k] = (uint16_t)s0;
+        col[1][k] = (uint16_t)s1;
+        f->hs[k] = (uint16_t)(s0 + s1);
+    }
+#endif
+    f->hs[f->first]++; /* the first byte has no pair */
+    ranges(col[1], 0, C[0]);
+    ranges(col[0], 1, C[1]);
+    memset(f->h, 0, sizeof(f->h));
+}
+
+void fips_partial_hist(const struct fips *f, uint16_t out[256])
+{
+    for (size_t k = 0; k < 256; k++) {
+        unsigned s = 0;
+        for (unsigned t = 0; t < 16; t++)
+            s += f->h[256 * t + k];
+        out[k] = (uint16_t)s;
+    }
+    if (f->pos)
+        out[f->first]++;
+}
+
+/* out[k] = sum over bytes b of hs[b] * wt[k][b] (int32 lanes: no overflow). */
+static void weights(const struct fips *f, uint32_t out[7])
+{
+#if defined(__SSE2__)
+    __m128i acc[7];
+    for (unsigned k = 0; k < 7; k++)
+        acc[k] = _mm_setzero_si128();
+    for (size_t b = 0; b < 256; b += 8) {
+        __m128i h = vload(&f->hs[b]);
+        for (unsigned k = 0; k < 7; k++)
+            acc[k] = _mm_add_epi32(acc[k], _mm_madd_epi16(h, _mm_load_si128(
+                                                                 (const __m128i *)(const void *)&f->wt[k][b])));
+    }
+    for (unsigned k = 0; k < 7; k++) {
+        __m128i s = _mm_add_epi32(acc[k], _mm_srli_si128(acc[k], 8));
+        s = _mm_add_epi32(s, _mm_srli_si128(s, 4));
+        out[k] = (uint32_t)_mm_cvtsi128_si32(s);
+    }
+#else
+    for (unsigned k = 0; k < 7; k++) {
+        uint32_t s = 0;
+        for (size_t b = 0; b < 256; b++)
+            s += (uint32_t)f->hs[b] * (uint32_t)(uint16_t)f->wt[k][b];
+        out[k] = s;
+    }
+#endif
+}
+
+/* Poker: sum of the squared frequencies of the nibble values, high nibbles
+ * (row sums of hs as a 16 x 16 matrix) plus low nibbles (column sums). */
+static uint64_t poker_sum(const uint16_t *hs)
+{
+    unsigned freq[16];
+#if defined(__SSE2__)
+    vec c0 = _mm_setzero_si128(), c1 = c0, r[16];
+    for (unsigned hi = 0; hi < 16; hi++) {
+        vec a = vload(hs + 16 * hi), b = vload(hs + 16 * hi + 8);
+        c0 = vadd(c0, a);
+        c1 = vadd(c1, b);
+        r[hi] = vadd(a, b);
+    }
+    alignas(16) uint16_t t[4][8];
+    _mm_store_si128((__m128i *)(void *)t[0], hsum8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]));
+    _mm_store_si128((__m128i *)(void *)t[1],
+                    hsum8(r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]));
+    _mm_store_si128((__m128i *)(void *)t[2], c0);
+    _mm_store_si128((__m128i *)(void *)t[3], c1);
+    for (unsigned n = 0; n < 16; n++)
+        freq[n] = (unsigned)t[n / 8][n % 8] + t[2 + n / 8][n % 8];
+#else
+    for (unsigned n = 0; n < 16; n++)
+        freq[n] = 0;
+    for (unsigned hi = 0; hi < 16; hi++)
+        for (unsigned lo = 0; lo < 16; lo++) {
+            freq[hi] += hs[hi * 16 + lo];
+            freq[lo] += hs[hi * 16 + lo];
+        }
+#endif
+    uint64_t s = 0;
+    for (unsigned n = 0; n < 16; n++)
+        s += (uint64_t)freq[n] * freq[n];
+    return s;
+}
+
+/* ---- passes over the block's bytes ---- */
 
 static uint32_t load_be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Repetition: any big-endian word equal to the one before it. */
-static bool repetition(struct fips *f, const uint8_t *p)
+static bool is_uniform(unsigned b)
+{
+    return b == 0x00 || b == 0xff;
+}
+
+/* Repetition (any big-endian word equal to the one before it) and, if um
+ * is not NULL, the mask of uniform bytes (bit i of um: byte i is 0x00 or
+ * 0xff). */
+static bool repetition(struct fips *f, const uint8_t *p, uint64_t um[(NB + 63) / 64])
 {
     bool fail = load_be32(p) == f->prev_word;
     f->prev_word = load_be32(p + NB - 4);
-#if defined(__SSE2__)
+    size_t k = 0;
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     __m128i acc = _mm_setzero_si128();
-    for (size_t k = 0; k + 20 <= NB; k += 16) {
+    if (!um) {
+        for (; k + 20 <= NB; k += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + k + 4));
+            acc = _mm_or_si128(acc, _mm_cmpeq_epi32(a, b));
+        }
+        return fail || _mm_movemask_epi8(acc) != 0;
+    }
+    const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi8(-1);
+    uint16_t m16[4 * ((NB + 63) / 64)];
+    for (; k + 20 <= NB; k += 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
         __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + k + 4));
         acc = _mm_or_si128(acc, _mm_cmpeq_epi32(a, b));
+        __m128i u = _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(a, ones));
+        m16[k / 16] = (uint16_t)_mm_movemask_epi8(u);
     }
-    return fail || _mm_movemask_epi8(acc) != 0;
+    fail |= _mm_movemask_epi8(acc) != 0;
+    /* k = 2496: the last 4 bytes, and the rest of the mask word. */
+    for (size_t j = k / 16; j < 4 * ((NB + 63) / 64); j++)
+        m16[j] = 0;
+    memcpy(um, m16, sizeof(m16));
+    for (; k < NB; k++)
+        if (is_uniform(p[k]))
+            um[k / 64] |= (uint64_t)1 << (k % 64);
+    return fail;
 #else
-    for (size_t k = 4; k < NB; k += 4) {
-        uint32_t a, b;
-        memcpy(&a, p + k - 4, 4);
-        memcpy(&b, p + k, 4);
-        fail |= a == b;
+    for (k = 4; k < NB; k += 4)
+        fail |= load_be32(p + k) == load_be32(p + k - 4);
+    if (um) {
+        memset(um, 0, (NB + 63) / 64 * sizeof(um[0]));
+        for (k = 0; k < NB; k++)
+            if (is_uniform(p[k]))
+                um[k / 64] |= (uint64_t)1 << (k % 64);
     }
     return fail;
 #endif
@@ -309,296 +555,48 @@ static bool proportion(struct fips *f, const uint8_t *p)
     return fail;
 }
 
-static void hot_loop(struct fips *f, const uint8_t *p)
-{
-    const uint16_t *tcs = f->tcs;
-    uint16_t *h = &f->h[0][0];
+/* ---- one block ---- */
 
-    memset(f->h, 0, sizeof(f->h));
-    unsigned prev = tcs[p[0]];
-    size_t i = 1;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* Eight bytes per load (byte i is the low byte of w). */
-    for (; i + 8 <= NB; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        unsigned b0 = w & 255, b1 = (w >> 8) & 255, b2 = (w >> 16) & 255;
-        unsigned b3 = (w >> 24) & 255, b4 = (w >> 32) & 255, b5 = (w >> 40) & 255;
-        unsigned b6 = (w >> 48) & 255, b7 = (unsigned)(w >> 56);
-        h[prev | b0]++;
-        h[tcs[b0] | b1]++;
-        h[tcs[b1] | b2]++;
-        h[tcs[b2] | b3]++;
-        h[tcs[b3] | b4]++;
-        h[tcs[b4] | b5]++;
-        h[tcs[b5] | b6]++;
-        h[tcs[b6] | b7]++;
-        prev = tcs[b7];
-    }
-#endif
-    for (; i < NB; i++) {
-        h[prev | p[i]]++;
-        prev = tcs[p[i]];
-    }
+unsigned fips_check(struct fips *f, const uint8_t *block)
+{
+    fips_feed(f, block, NB);
+    return fips_finish(f, block);
 }
 
-/* ---- sums over u16 counters (all totals fit: a block has 2500 bytes) ---- */
-
-#if defined(__SSE2__)
-typedef __m128i vec;
-static vec vload(const uint16_t *p)
-{
-    return _mm_loadu_si128((const __m128i *)(const void *)p);
-}
-static vec vsum(const uint16_t *p, size_t n) /* n: multiple of 8 */
-{
-    vec a = vload(p);
-    for (size_t k = 8; k < n; k += 8)
-        a = _mm_add_epi16(a, vload(p + k));
-    return a;
-}
-/* The lane totals of a, b, c, d. */
-static void hsum4(vec a, vec b, vec c, vec d, unsigned out[4])
-{
-    vec ab = _mm_add_epi16(_mm_unpacklo_epi16(a, b), _mm_unpackhi_epi16(a, b));
-    vec cd = _mm_add_epi16(_mm_unpacklo_epi16(c, d), _mm_unpackhi_epi16(c, d));
-    vec t = _mm_add_epi16(_mm_unpacklo_epi32(ab, cd), _mm_unpackhi_epi32(ab, cd));
-    t = _mm_add_epi16(t, _mm_srli_si128(t, 8));
-    uint64_t w = (uint64_t)_mm_cvtsi128_si64(t);
-    for (int i = 0; i < 4; i++)
-        out[i] = (unsigned)(w >> (16 * i)) & 0xffff;
-}
-#endif
-
-static unsigned sum16(const uint16_t *p, size_t n)
-{
-    unsigned s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += p[i];
-    return s;
-}
-
-/* Sums of a half row (values with MSB y) by leading-run length ld = 1..7:
- * y = 0: [64,128) [32,64) [16,32) [8,16) [4,8) [2,4) [1]
- * y = 1: [128,192) [192,224) [224,240) [240,248) [248,252) [252,254) [254]
- * (out[0] unused; length 8 is the uniform byte, left out). */
-static void lead_sums(const uint16_t *row, unsigned y, unsigned out[8])
-{
-#if defined(__SSE2__)
-    if (y == 0)
-        hsum4(vsum(row + 64, 64), vsum(row + 32, 32), vsum(row + 16, 16), vload(row + 8),
-              out + 1);
-    else
-        hsum4(vsum(row + 128, 64), vsum(row + 192, 32), vsum(row + 224, 16), vload(row + 240),
-              out + 1);
-#else
-    if (y == 0) {
-        out[1] = sum16(row + 64, 64);
-        out[2] = sum16(row + 32, 32);
-        out[3] = sum16(row + 16, 16);
-        out[4] = sum16(row + 8, 8);
-    } else {
-        out[1] = sum16(row + 128, 64);
-        out[2] = sum16(row + 192, 32);
-        out[3] = sum16(row + 224, 16);
-        out[4] = sum16(row + 240, 8);
-    }
-#endif
-    if (y == 0) {
-        out[5] = sum16(row + 4, 4);
-        out[6] = sum16(row + 2, 2);
-        out[7] = row[1];
-    } else {
-        out[5] = sum16(row + 248, 4);
-        out[6] = sum16(row + 252, 2);
-        out[7] = row[254];
-    }
-}
-
-/* v[x] = sum of the 8 rows of trailing bit x; hs = v[0] + v[1]. */
-static void column_sums(struct fips *f)
-{
-#if defined(__SSE2__)
-    for (size_t k = 0; k < 256; k += 8) {
-        vec s[2];
-        for (unsigned x = 0; x < 2; x++) {
-            s[x] = vload(&f->h[8 * x][k]);
-            for (unsigned t = 1; t < 8; t++)
-                s[x] = _mm_add_epi16(s[x], vload(&f->h[8 * x + t][k]));
-            _mm_storeu_si128((__m128i *)(void *)&f->v[x][k], s[x]);
-        }
-        _mm_storeu_si128((__m128i *)(void *)&f->hs[k], _mm_add_epi16(s[0], s[1]));
-    }
-#else
-    for (size_t k = 0; k < 256; k++) {
-        unsigned s0 = 0, s1 = 0;
-        for (unsigned t = 0; t < 8; t++) {
-            s0 += f->h[t][k];
-            s1 += f->h[8 + t][k];
-        }
-        f->v[0][k] = (uint16_t)s0;
-        f->v[1][k] = (uint16_t)s1;
-        f->hs[k] = (uint16_t)(s0 + s1);
-    }
-#endif
-}
-
-/* Poker: frequency of each nibble value, high nibbles (row sums of hs as a
- * 16 x 16 matrix) plus low nibbles (column sums). */
-static void nibble_freq(const uint16_t *hs, unsigned freq[16])
-{
-#if defined(__SSE2__)
-    vec c0 = _mm_setzero_si128(), c1 = c0, r[16];
-    for (unsigned hi = 0; hi < 16; hi++) {
-        vec a = vload(hs + 16 * hi), b = vload(hs + 16 * hi + 8);
-        c0 = _mm_add_epi16(c0, a);
-        c1 = _mm_add_epi16(c1, b);
-        r[hi] = _mm_add_epi16(a, b);
-    }
-    for (unsigned hi = 0; hi < 16; hi += 4)
-        hsum4(r[hi], r[hi + 1], r[hi + 2], r[hi + 3], freq + hi);
-    uint16_t c[16];
-    _mm_storeu_si128((__m128i *)(void *)c, c0);
-    _mm_storeu_si128((__m128i *)(void *)(c + 8), c1);
-    for (unsigned n = 0; n < 16; n++)
-        freq[n] += c[n];
-#else
-    for (unsigned n = 0; n < 16; n++)
-        freq[n] = 0;
-    for (unsigned hi = 0; hi < 16; hi++)
-        for (unsigned lo = 0; lo < 16; lo++) {
-            freq[hi] += hs[hi * 16 + lo];
-            freq[lo] += hs[hi * 16 + lo];
-        }
-#endif
-}
-
-/* out[k] = sum over bytes b of hs[b] * dot[k][b], k < 5. */
-static void dots(const struct fips *f, unsigned out[5])
-{
-#if defined(__SSE2__)
-    vec acc[8];
-    for (unsigned k = 0; k < 8; k++)
-        acc[k] = _mm_setzero_si128();
-    for (size_t b = 0; b < 256; b += 8) {
-        vec h = vload(&f->hs[b]);
-        for (unsigned k = 0; k < 5; k++)
-            acc[k] = _mm_add_epi16(acc[k], _mm_mullo_epi16(h, vload(&f->dot[k][b])));
-    }
-    unsigned tmp[8];
-    hsum4(acc[0], acc[1], acc[2], acc[3], tmp);
-    hsum4(acc[4], acc[5], acc[6], acc[7], tmp + 4);
-    memcpy(out, tmp, 5 * sizeof(out[0]));
-#else
-    for (unsigned k = 0; k < 5; k++) {
-        unsigned s = 0;
-        for (size_t b = 0; b < 256; b++)
-            s += (unsigned)f->hs[b] * f->dot[k][b];
-        out[k] = s;
-    }
-#endif
-}
-
-/* Sums of the half row of each trailing code of bit x, over the bytes that
- * start with the other bit (out[tl], tl = 1..7). */
-static void other_half_sums(const struct fips *f, unsigned x, unsigned out[8])
-{
-    size_t off = x ? 0 : 128;
-#if defined(__SSE2__)
-    const uint16_t *r = f->h[8 * x];
-    hsum4(_mm_setzero_si128(), vsum(r + off, 128), vsum(r + 256 + off, 128),
-          vsum(r + 512 + off, 128), out);
-    hsum4(vsum(r + 768 + off, 128), vsum(r + 1024 + off, 128), vsum(r + 1280 + off, 128),
-          vsum(r + 1536 + off, 128), out + 4);
-#else
-    for (unsigned tl = 1; tl < 8; tl++)
-        out[tl] = sum16(f->h[8 * x + tl - 1] + off, 128);
-#endif
-}
-
-static bool is_uniform(unsigned b)
-{
-    return b == 0x00 || b == 0xff;
-}
-
-/* Bit i of m: byte i is 0x00 or 0xff. */
-static void uniform_mask(const uint8_t *p, uint64_t m[(NB + 63) / 64])
-{
-    memset(m, 0, (NB + 63) / 64 * sizeof(m[0]));
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi8(-1);
-    for (; i + 64 <= NB; i += 64) {
-        uint64_t bits = 0;
-        for (unsigned k = 0; k < 4; k++) {
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16 * k));
-            a = _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(a, ones));
-            bits |= (uint64_t)(unsigned)_mm_movemask_epi8(a) << (16 * k);
-        }
-        m[i / 64] = bits;
-    }
-#endif
-    for (; i < NB; i++)
-        if (is_uniform(p[i]))
-            m[i / 64] |= (uint64_t)1 << (i % 64);
-}
-
-/* Next index >= i with its bit set in m, or NB. */
-static size_t next_set(const uint64_t *m, size_t i)
-{
-    while (i < NB) {
-        uint64_t w = m[i / 64] >> (i % 64);
-        if (w)
-            return i + (size_t)__builtin_ctzll(w);
-        i = (i / 64 + 1) * 64;
-    }
-    return NB;
-}
-
-unsigned fips_check(struct fips *f, const uint8_t *p)
+unsigned fips_finish(struct fips *f, const uint8_t *p)
 {
     struct bitruns_block *blk = &f->blk;
     struct fips_block_info *info = &f->last;
     unsigned result = 0;
 
-    hot_loop(f, p);
-    column_sums(f);
+    alignas(16) uint16_t R[2][8][8], C[2][8];
+    table_sums(f, R, C);
     const uint16_t *hs = f->hs;
-    f->hs[p[0]]++; /* the first byte has no pair */
+    f->pos = 0;
 
-    unsigned d[5];
-    dots(f, d);
-    unsigned ones = d[0];
-
-    unsigned freq[16];
-    nibble_freq(hs, freq);
-    uint64_t poker = 0;
-    for (unsigned n = 0; n < 16; n++)
-        poker += (uint64_t)freq[n] * freq[n];
+    uint32_t w[7];
+    weights(f, w);
+    unsigned ones = w[0];
+    uint64_t poker = poker_sum(hs);
 
     /* Exact counts of the runs that do not touch a uniform byte or a block
      * edge, ex[bit][len], len 1..14. */
     unsigned ex[2][16] = { { 0 } };
-    for (unsigned i = 0; i < f->nsparse; i++)
-        ex[f->sparse[i].bit][f->sparse[i].len] += hs[f->sparse[i].byte];
     for (unsigned x = 0; x < 2; x++) {
-        unsigned ls[8], other[8];
-        ex[x][1] += d[1 + 2 * x]; /* inside one byte */
-        ex[x][2] += d[2 + 2 * x];
-        other_half_sums(f, x, other);
+        for (unsigned k = 0; k < 3; k++) { /* inside one byte */
+            ex[x][2 * k + 1] += w[1 + 3 * x + k] % PACK;
+            ex[x][2 * k + 2] += w[1 + 3 * x + k] / PACK;
+        }
         for (unsigned tl = 1; tl < 8; tl++) {
-            const uint16_t *row = f->h[x * 8 + tl - 1];
             /* Next byte starts with the other bit: the trailing run ends. */
-            ex[x][tl] += other[tl];
+            ex[x][tl] += R[x][tl][0];
             /* Same bit: one run across the boundary. */
-            lead_sums(row, x, ls);
             for (unsigned ld = 1; ld < 8; ld++)
-                ex[x][tl + ld] += ls[ld];
+                ex[x][tl + ld] += R[x][tl][ld];
         }
         /* Leading runs of bit x after a byte ending with the other bit. */
-        lead_sums(f->v[!x], x, ls);
         for (unsigned ld = 1; ld < 8; ld++)
-            ex[x][ld] += ls[ld];
+            ex[x][ld] += C[x][ld];
     }
 
     /* (mid[][] beyond the slots used last time is still 0) */
@@ -620,34 +618,42 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
     blk->last_len = f->trail[p[NB - 1]];
 
     /* Runs through uniform bytes: one per group of equal uniform bytes. */
+    bool rep;
     if (hs[0x00] | hs[0xff]) {
         uint64_t um[(NB + 63) / 64];
-        uniform_mask(p, um);
-        size_t s = next_set(um, 0);
-        while (s < NB) {
-            unsigned v = p[s], bit = v & 1u;
-            size_t e = s + 1;
-            while (e < NB && p[e] == v)
-                e++;
-            uint64_t len = 8 * (uint64_t)(e - s);
-            if (s > 0 && !is_uniform(p[s - 1]) && (p[s - 1] & 1u) == bit)
-                len += f->trail[p[s - 1]];
-            if (e < NB && !is_uniform(p[e]) && (unsigned)(p[e] >> 7) == bit)
-                len += f->lead[p[e]];
-            if (s == 0 && e == NB) {
-                blk->nruns = 1;
-                blk->first_len = blk->last_len = len;
-            } else if (s == 0) {
-                blk->first_len = len;
-            } else if (e == NB) {
-                blk->last_len = len;
-            } else {
-                blk->mid[bit][len < BITRUNS_MAXRUN ? len - 1 : BITRUNS_MAXRUN - 1]++;
-                if (blk->mid_max < len)
-                    blk->mid_max = len;
+        rep = repetition(f, p, um);
+        for (size_t wi = 0; wi < (NB + 63) / 64; wi++) {
+            uint64_t m = um[wi];
+            while (m) {
+                size_t s = wi * 64 + (size_t)__builtin_ctzll(m);
+                m &= m - 1;
+                unsigned v = p[s], bit = v & 1u;
+                if (s > 0 && p[s - 1] == v)
+                    continue; /* inside a group */
+                size_t e = s + 1;
+                while (e < NB && p[e] == v)
+                    e++;
+                uint64_t len = 8 * (uint64_t)(e - s);
+                if (s > 0)
+                    len += f->cont_trail[bit][p[s - 1]];
+                if (e < NB)
+                    len += f->cont_lead[bit][p[e]];
+                if (s == 0 && e == NB) {
+                    blk->nruns = 1;
+                    blk->first_len = blk->last_len = len;
+                } else if (s == 0) {
+                    blk->first_len = len;
+                } else if (e == NB) {
+                    blk->last_len = len;
+                } else {
+                    blk->mid[bit][len < BITRUNS_MAXRUN ? len - 1 : BITRUNS_MAXRUN - 1]++;
+                    if (blk->mid_max < len)
+                        blk->mid_max = len;
+                }
             }
-            s = next_set(um, e);
         }
+    } else {
+        rep = repetition(f, p, NULL);
     }
 
     blk->mid_slots = blk->mid_max < 14 ? 14 : blk->mid_max < BITRUNS_MAXRUN ? blk->mid_max : BITRUNS_MAXRUN;
@@ -681,7 +687,7 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
                 result |= 1u << FIPS_RUNS;
     if (longest >= 26)
         result |= 1u << FIPS_LONG_RUN;
-    if (repetition(f, p))
+    if (rep)
         result |= 1u << FIPS_REPETITION;
     if (proportion(f, p))
         result |= 1u << FIPS_PROPORTION;
@@ -702,6 +708,12 @@ unsigned fips_check(struct fips *f, const uint8_t *p)
 bool fips_analyse(struct fips *f, const uint8_t *block)
 {
     unsigned result = fips_check(f, block);
+    fips_account(f, result);
+    return result == 0;
+}
+
+void fips_account(struct fips *f, unsigned result)
+{
     for (unsigned i = 0; i < FIPS_NTESTS; i++) {
         if (result & (1u << i)) {
             fips_failrate_fail(&f->fr[i]);
@@ -711,7 +723,6 @@ bool fips_analyse(struct fips *f, const uint8_t *block)
             fips_passruns_pass(&f->pr[i]);
         }
     }
-    return result == 0;
 }
 
 bool fips_is_ok(const struct fips *f, bool was_ok)

@@ -1,9 +1,37 @@
-/* health: HealthMonitor.  See health.h and spec §4.1. */
+/* health: HealthMonitor.  See health.h and spec §4.1.
+ *
+ * health_check() is upstream's Ent8.Analyse(buf), Ent16.Analyse(buf), then
+ * FIPS over the carried partial block and the buffer.  The testers do not
+ * share state, so their work can be interleaved freely as long as each sees
+ * its own events in order; this engine does it in one pass over the buffer:
+ *  - The buffer is cut into segments at the events: the end of a FIPS block,
+ *    and the end of an Ent8 or Ent16 short block.  In each segment one loop
+ *    feeds every byte into the FIPS pair histogram and every Ent16 sample
+ *    (byte pairs from the buffer's start) into its bins and its per-sample
+ *    double sums, in the order upstream adds them; Ent8's lag products are a
+ *    vector pass over the same bytes.
+ *  - Ent8 takes its bins from the FIPS byte histogram of each block (bytes
+ *    of a FIPS block are counted when it ends; a short block that ends
+ *    inside a FIPS block takes the histogram so far, and the rest later).
+ *  - Monte Carlo depends on how each tester splits the buffer (upstream's
+ *    recursion at a short block end).  When neither tester's short block ends
+ *    inside the buffer both see it whole and it is counted once; otherwise
+ *    each tester's pieces are counted before its block ends.
+ * The FIPS carry is the tester's own partial block (its histogram already
+ * holds those bytes); carrybuf keeps the bytes for the tests that need the
+ * whole block. */
 #include "health.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ent_int.h"
+#include "fips_int.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 struct health {
     char *id;
@@ -11,7 +39,10 @@ struct health {
     struct ent *ent8, *ent16;
     bool fips_ok, ent8_ok, ent16_ok;
     uint64_t analysed, passed;
-    size_t carry;
+    /* The part of the current FIPS block's byte histogram given to Ent8
+     * already (a short block ended inside it). */
+    bool att_any;
+    uint16_t att[256];
     uint8_t carrybuf[FIPS_BLOCK_SIZE];
 };
 
@@ -64,45 +95,208 @@ void health_free(struct health *h)
     free(h);
 }
 
-static void fips_block(struct health *h, const uint8_t *block)
+/* ---- the one-pass engine ---- */
+
+static unsigned load16(const uint8_t *p)
 {
-    fips_analyse(h->fips, block);
-    h->fips_ok = fips_is_ok(h->fips, h->fips_ok);
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+/* Byte i into FIPS; the Ent16 sample at i if one starts there (pe: samples
+ * start at even offsets below pe). */
+static void step(struct fips *f, struct ent *e, const uint8_t *p, size_t i, size_t pe)
+{
+    fips_feed_byte(f, p[i]);
+    if (!(i & 1) && i < pe)
+        ent16_sample(e, load16(p + i));
+}
+
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The hot loop: n bytes (a multiple of 8, p at an even offset) into the FIPS
+ * pair histogram, and their n / 2 Ent16 samples into the bins and the
+ * autocorrelation sums.  Those are upstream's per-sample double additions,
+ * c1 += prev * v and c3 += v * v (products exact in double), in the same
+ * order; both sums are carried in one vector [c1, c3]. */
+static void fused(struct fips *f, struct ent *e, const uint8_t *p, size_t n)
+{
+    const uint16_t *restrict tcs = f->tcs;
+    uint16_t *restrict fh = f->h;
+    unsigned fprev = f->prev;
+    uint16_t *restrict h16 = e->hot16, *restrict wrap = e->wrap;
+    size_t nwrap = e->nwrap;
+    __m128d acc = _mm_set_pd(e->d3, e->d1);
+    __m128d last = _mm_set1_pd((double)e->s_prev); /* high lane: the previous sample */
+    const __m128i z = _mm_setzero_si128();
+    const uint8_t *end = p + n;
+    for (; p < end; p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        unsigned b0 = w & 255, b1 = (w >> 8) & 255, b2 = (w >> 16) & 255;
+        unsigned b3 = (w >> 24) & 255, b4 = (w >> 32) & 255, b5 = (w >> 40) & 255;
+        unsigned b6 = (w >> 48) & 255, b7 = (unsigned)(w >> 56);
+        fh[fprev | b0]++;
+        fh[tcs[b0] | b1]++;
+        fh[tcs[b1] | b2]++;
+        fh[tcs[b2] | b3]++;
+        fh[tcs[b3] | b4]++;
+        fh[tcs[b4] | b5]++;
+        fh[tcs[b5] | b6]++;
+        fh[tcs[b6] | b7]++;
+        fprev = tcs[b7];
+        unsigned v0 = w & 0xffff, v1 = (w >> 16) & 0xffff, v2 = (w >> 32) & 0xffff;
+        unsigned v3 = (unsigned)(w >> 48);
+        INC16(h16, wrap, nwrap, v0);
+        INC16(h16, wrap, nwrap, v1);
+        INC16(h16, wrap, nwrap, v2);
+        INC16(h16, wrap, nwrap, v3);
+        __m128i u = _mm_unpacklo_epi16(_mm_cvtsi64_si128((long long)w), z);
+        __m128d x01 = _mm_cvtepi32_pd(u), x23 = _mm_cvtepi32_pd(_mm_unpackhi_epi64(u, u));
+        /* [c1, c3] += [prev, v] * [v, v] for v = v0, v1, v2, v3 */
+        acc = _mm_add_pd(acc, _mm_mul_pd(_mm_shuffle_pd(last, x01, 1), _mm_unpacklo_pd(x01, x01)));
+        acc = _mm_add_pd(acc, _mm_mul_pd(x01, _mm_unpackhi_pd(x01, x01)));
+        acc = _mm_add_pd(acc, _mm_mul_pd(_mm_shuffle_pd(x01, x23, 1), _mm_unpacklo_pd(x23, x23)));
+        acc = _mm_add_pd(acc, _mm_mul_pd(x23, _mm_unpackhi_pd(x23, x23)));
+        last = x23;
+    }
+    f->pos += (unsigned)n;
+    f->prev = fprev;
+    e->nwrap = nwrap;
+    e->d1 = _mm_cvtsd_f64(acc);
+    e->d3 = _mm_cvtsd_f64(_mm_unpackhi_pd(acc, acc));
+    e->s_prev = (unsigned)_mm_cvtsd_f64(_mm_unpackhi_pd(last, last));
+    e->s_samples += n / 2;
+}
+#endif
+
+/* Bytes [a, b) of the buffer into FIPS and Ent8 (all but its bins), and the
+ * Ent16 samples that start there.  No tester's block ends inside. */
+static void segment(struct health *hm, const uint8_t *p, size_t a, size_t b, size_t pe)
+{
+    struct fips *f = hm->fips;
+    struct ent *e = hm->ent16;
+
+    ent8_take(hm->ent8, p + a, b - a);
+    ent16_to_double(e);
+
+    size_t i = a;
+    /* Until i is even (samples and bytes in step), the FIPS block has its
+     * first byte and the Ent16 block its first sample. */
+    while (i < b && ((i & 1) || f->pos == 0 || (i < pe && e->s_c0 > e->nbins))) {
+        step(f, e, p, i, pe);
+        i++;
+    }
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    size_t stop = b < pe ? b : pe;
+    if (i + 8 <= stop) {
+        size_t n = (stop - i) / 8 * 8;
+        fused(f, e, p + i, n);
+        i += n;
+    }
+#endif
+    for (; i < b; i++)
+        step(f, e, p, i, pe);
+}
+
+/* Monte Carlo of the tester's pieces up to buffer offset `to`. */
+static void mc_until(struct ent *e, struct ent_split *s, const uint8_t *buf, size_t *off,
+                     size_t to)
+{
+    uint64_t n;
+    size_t bytes;
+    while (*off < to && ent_split_next(s, &n, &bytes)) {
+        ent_mc(e, buf + *off, bytes);
+        *off += bytes;
+    }
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
 }
 
 bool health_check(struct health *h, const uint8_t *buf, size_t len)
 {
-    size_t total = len;
+    struct fips *f = h->fips;
+    struct ent *e8 = h->ent8, *e16 = h->ent16;
+    const size_t pe = len & ~(size_t)1;
 
-    ent_analyse_pair(h->ent8, h->ent16, buf, len);
-    if (ent_have_results(h->ent8))
-        h->ent8_ok = ent_is_ok(h->ent8, h->ent8_ok);
-    if (ent_have_results(h->ent16))
-        h->ent16_ok = ent_is_ok(h->ent16, h->ent16_ok);
+    /* Monte Carlo: once for both when neither splits the buffer. */
+    struct ent_split s8, s16;
+    size_t mc8 = 0, mc16 = 0;
+    bool shared = e8->s_samples + len <= e8->short_len &&
+                  e16->s_samples + len / 2 <= e16->short_len;
+    if (shared) {
+        ent_mc2(e8, e16, buf, len);
+    } else {
+        ent_split_init(&s8, e8, len);
+        ent_split_init(&s16, e16, len);
+    }
 
-    if (h->carry) {
-        size_t n = FIPS_BLOCK_SIZE - h->carry;
-        if (n > len)
-            n = len;
-        memcpy(h->carrybuf + h->carry, buf, n);
-        h->carry += n;
-        buf += n;
-        len -= n;
-        if (h->carry == FIPS_BLOCK_SIZE) {
-            fips_block(h, h->carrybuf);
-            h->carry = 0;
+    /* Buffer offsets of the next events. */
+    const size_t carried = f->pos;
+    uint64_t fips_end = FIPS_BLOCK_SIZE - carried;
+    uint64_t e8_end = e8->short_len - e8->s_samples;
+    uint64_t e16_end = 2 * (e16->short_len - e16->s_samples);
+
+    size_t a = 0;
+    while (a < len) {
+        size_t b = (size_t)min64(len, min64(fips_end, min64(e8_end, e16_end)));
+        segment(h, buf, a, b, pe);
+        a = b;
+        if (b == fips_end) {
+            const uint8_t *blk = buf + b - FIPS_BLOCK_SIZE;
+            if (b < FIPS_BLOCK_SIZE) { /* the block began in an earlier call */
+                memcpy(h->carrybuf + carried, buf, b);
+                blk = h->carrybuf;
+            }
+            fips_account(f, fips_finish(f, blk));
+            h->fips_ok = fips_is_ok(f, h->fips_ok);
+            ent8_add_hist(e8, f->hs, h->att_any ? h->att : NULL);
+            h->att_any = false;
+            fips_end += FIPS_BLOCK_SIZE;
+        }
+        if (b == e8_end) {
+            if (!shared)
+                mc_until(e8, &s8, buf, &mc8, b);
+            if (f->pos) { /* the block ends inside a FIPS block */
+                uint16_t part[256];
+                fips_partial_hist(f, part);
+                ent8_add_hist(e8, part, h->att_any ? h->att : NULL);
+                memcpy(h->att, part, sizeof(part));
+                h->att_any = true;
+            }
+            ent_flush(e8);
+            e8_end += e8->short_len;
+        }
+        if (b == e16_end) {
+            if (!shared)
+                mc_until(e16, &s16, buf, &mc16, b);
+            ent_flush(e16);
+            e16_end += 2 * e16->short_len;
         }
     }
-    for (; len >= FIPS_BLOCK_SIZE; buf += FIPS_BLOCK_SIZE, len -= FIPS_BLOCK_SIZE)
-        fips_block(h, buf);
-    if (len) {
-        memcpy(h->carrybuf, buf, len);
-        h->carry = len;
+    if (!shared) {
+        mc_until(e8, &s8, buf, &mc8, SIZE_MAX);
+        mc_until(e16, &s16, buf, &mc16, SIZE_MAX);
+    }
+    /* Keep the bytes of an unfinished FIPS block. */
+    if (f->pos) {
+        if (fips_end <= FIPS_BLOCK_SIZE) /* the same block as at the start */
+            memcpy(h->carrybuf + carried, buf, len);
+        else
+            memcpy(h->carrybuf, buf + (fips_end - FIPS_BLOCK_SIZE), f->pos);
     }
 
-    h->analysed += total;
+    if (ent_have_results(e8))
+        h->ent8_ok = ent_is_ok(e8, h->ent8_ok);
+    if (ent_have_results(e16))
+        h->ent16_ok = ent_is_ok(e16, h->ent16_ok);
+
+    h->analysed += len;
     if (h->ent8_ok && h->ent16_ok && h->fips_ok) {
-        h->passed += total;
+        h->passed += len;
         return true;
     }
     return false;
@@ -140,7 +334,7 @@ bool health_ent16_ok(const struct health *h)
 
 size_t health_fips_carry(const struct health *h)
 {
-    return h->carry;
+    return h->fips->pos;
 }
 
 const struct fips *health_fips(const struct health *h)

@@ -186,30 +186,14 @@ static void test_ent16_vs_ref(void **state)
     free(buf);
 }
 
-static void same_ents(const struct ent *a, const struct ent *b)
-{
-    assert_int_equal(ent_have_results(a), ent_have_results(b));
-    assert_int_equal(ent_pending_samples(a), ent_pending_samples(b));
-    for (int t = 0; t < 2; t++) {
-        assert_int_equal(ent_samples(a, t), ent_samples(b, t));
-        assert_int_equal(ent_pisamples(a, t), ent_pisamples(b, t));
-        assert_int_equal(ent_piin(a, t), ent_piin(b, t));
-        assert_memory_equal(ent_bins(a, t), ent_bins(b, t), ent_nbins(a) * sizeof(uint32_t));
-        for (int s = 0; s < 3; s++)
-            assert_memory_equal(ent_result(a, t, s), ent_result(b, t, s), sizeof(struct ent_result));
-        assert_memory_equal(ent_fail(a, t), ent_fail(b, t), sizeof(struct ent_fail));
-    }
-}
-
 /* A whole default Ent16 block (1e8 samples, where the autocorrelation sums
- * are rounded doubles), through the one-pass path, against the reference. */
+ * are rounded doubles) against the reference. */
 static void test_ent16_full_block(void **state)
 {
     (void)state;
-    struct ent *e8, *e16;
+    struct ent *e16;
     struct ref_ent *r = malloc(sizeof(*r));
     assert_non_null(r);
-    assert_int_equal(ent_new(8, 0, &e8), 0);
     assert_int_equal(ent_new(16, 0, &e16), 0);
     assert_int_equal(ref_ent_init(r, 16, 0), 0);
     static uint8_t chunk[65536];
@@ -217,24 +201,21 @@ static void test_ent16_full_block(void **state)
     while (left) {
         size_t n = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
         ref_random(&seed, chunk, n);
-        ent_analyse_pair(e8, e16, chunk, n);
+        ent_analyse(e16, chunk, n);
         ref_ent_analyse(r, chunk, n);
         left -= n;
     }
     assert_true(ent_have_results(e16));
     same_ent(e16, r);
     assert_int_equal(ent_is_ok(e16, true), ref_ent_is_ok(r, true));
-    ent_free(e8);
     ent_free(e16);
     ref_ent_destroy(r);
     free(r);
 }
 
-/* ent_analyse_pair() is exactly two ent_analyse() calls (its one-pass path
- * runs once Ent16 is past 2^21 samples of a block). */
 /* Long stretches of one value: Ent16's 16-bit counters wrap (several times
- * per block), in the exact-integer and the per-sample double parts of a block
- * and in the fused pair kernel. */
+ * per block), in the exact-integer and the per-sample double parts of a
+ * block.  (The health monitor's engine: test_health.) */
 static void test_ent16_wrap(void **state)
 {
     (void)state;
@@ -260,71 +241,6 @@ static void test_ent16_wrap(void **state)
     ent_free(e);
     ref_ent_destroy(r);
     free(r);
-
-    struct ent *a8, *a16, *b8, *b16;
-    assert_int_equal(ent_new(8, 0, &a8), 0);
-    assert_int_equal(ent_new(16, 3000000, &a16), 0);
-    assert_int_equal(ent_new(8, 0, &b8), 0);
-    assert_int_equal(ent_new(16, 3000000, &b16), 0);
-    for (size_t off = 0, k = 0; off < len; k++) {
-        size_t n = sizes[k % 7] < len - off ? sizes[k % 7] : len - off;
-        ent_analyse_pair(a8, a16, buf + off, n);
-        ent_analyse(b8, buf + off, n);
-        ent_analyse(b16, buf + off, n);
-        off += n;
-    }
-    ent_flush(a16);
-    ent_flush(b16);
-    same_ents(a16, b16);
-    same_ents(a8, b8);
-    ent_free(a8);
-    ent_free(a16);
-    ent_free(b8);
-    ent_free(b16);
-    free(buf);
-}
-
-static void test_pair(void **state)
-{
-    (void)state;
-    static const size_t sizes[] = { 65536, 1, 3, 4096, 99999, 7, 2, 65535 };
-    static const uint64_t lens[][2] = { { 0, 0 }, { 20000, 3000000 }, { 500000, 2200000 } };
-    size_t len = 13u << 20;
-    uint8_t *buf = random_buf(17, len);
-    for (size_t l = 0; l < 3; l++) {
-        struct ent *a8, *a16, *b8, *b16;
-        assert_int_equal(ent_new(8, lens[l][0], &a8), 0);
-        assert_int_equal(ent_new(16, lens[l][1], &a16), 0);
-        assert_int_equal(ent_new(8, lens[l][0], &b8), 0);
-        assert_int_equal(ent_new(16, lens[l][1], &b16), 0);
-        size_t off = 0, k = 0;
-        while (off < len) {
-            size_t n = sizes[k++ % 8];
-            if (n > len - off)
-                n = len - off;
-            ent_analyse_pair(a8, a16, buf + off, n);
-            ent_analyse(b8, buf + off, n);
-            ent_analyse(b16, buf + off, n);
-            off += n;
-            assert_int_equal(ent_is_ok(a8, k & 1), ent_is_ok(b8, k & 1));
-            assert_int_equal(ent_is_ok(a16, k & 2), ent_is_ok(b16, k & 2));
-            if (k % 16 == 0 || off == len) {
-                same_ents(a8, b8);
-                same_ents(a16, b16);
-            }
-        }
-        assert_int_equal(ent_samples(a16, ENT_LONG) > 0, l > 0);
-        ent_flush(a8);
-        ent_flush(b8);
-        ent_flush(a16);
-        ent_flush(b16);
-        same_ents(a8, b8);
-        same_ents(a16, b16);
-        ent_free(a8);
-        ent_free(a16);
-        ent_free(b8);
-        ent_free(b16);
-    }
     free(buf);
 }
 
@@ -812,7 +728,6 @@ int main(void)
         cmocka_unit_test(test_ent8_vs_ref),
         cmocka_unit_test(test_ent16_vs_ref),
         cmocka_unit_test(test_ent16_full_block),
-        cmocka_unit_test(test_pair),
         cmocka_unit_test(test_ent16_wrap),
         cmocka_unit_test(test_split_pieces),
         cmocka_unit_test(test_ent_program),

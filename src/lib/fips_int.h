@@ -1,0 +1,66 @@
+/* fips_int.h: the FIPS tester's internals, shared with the health monitor's
+ * one-pass engine (health.c), which feeds a block's bytes into the pair
+ * histogram as they arrive, in the same loop as the Ent16 samples, and
+ * takes its byte histogram for Ent8.  Not for other users. */
+#ifndef BB_FIPS_INT_H
+#define BB_FIPS_INT_H
+
+#include <stdalign.h>
+
+#include "fips.h"
+
+struct fips {
+    /* The pair histogram of the block being filled: h[tc << 8 | b] counts bytes b
+     * that follow a byte with trailing code tc (its last bit << 3 | the
+     * length of its trailing run - 1, 7 for 0x00/0xff), over the bytes fed
+     * so far after the block's first.  All zero between blocks. */
+    alignas(64) uint16_t h[16 * 256];
+    alignas(16) uint16_t hs[256]; /* byte histogram of the last finished block */
+    unsigned pos;                 /* bytes of the current block fed so far */
+    unsigned prev;                /* tcs[the last byte fed] */
+    unsigned first;               /* the current block's first byte */
+
+    /* Per-byte tables. */
+    uint16_t tcs[256];            /* trailing code << 8 */
+    uint8_t lead[256], trail[256];/* run lengths at each end, 8 for 0x00/0xff */
+    /* The run through a uniform byte of bit x continues into byte b by
+     * cont_lead[x][b] bits (its leading run if b starts with x and is not
+     * uniform, else 0); cont_trail likewise for the byte before. */
+    uint8_t cont_lead[2][256], cont_trail[2][256];
+    /* Weights (dot products with hs): [0] popcount; [1 + 3x + k] runs of bit
+     * x inside a byte (touching neither end) of length 2k + 1 plus 8192 times
+     * those of length 2k + 2.  Packed in pairs: a block has < 8192 of each. */
+    alignas(16) int16_t wt[7][256];
+
+    /* State carried between blocks. */
+    uint32_t prev_word;
+    unsigned prop_val, prop_count, prop_n;
+    struct fips_failrate fr[FIPS_NTESTS];
+    struct fips_passruns pr[FIPS_NTESTS];
+    struct bitruns *br;
+    struct fips_block_info last;
+    struct bitruns_block blk;
+};
+
+/* One byte of the current block into the histogram. */
+static inline void fips_feed_byte(struct fips *f, unsigned b)
+{
+    if (f->pos++ == 0)
+        f->first = b;
+    else
+        f->h[f->prev | b]++;
+    f->prev = f->tcs[b];
+}
+
+/* n bytes of the current block (n <= FIPS_BLOCK_SIZE - f->pos). */
+void fips_feed(struct fips *f, const uint8_t *p, size_t n);
+/* The current block is complete (f->pos == FIPS_BLOCK_SIZE) and p holds all
+ * of it: run the tests (as fips_check()), leave its byte histogram in hs,
+ * and clear the pair histogram for the next block. */
+unsigned fips_finish(struct fips *f, const uint8_t *p);
+/* The FailRate and PassRuns updates of fips_analyse() for a result. */
+void fips_account(struct fips *f, unsigned result);
+/* The byte histogram of the bytes fed so far into the current block. */
+void fips_partial_hist(const struct fips *f, uint16_t out[256]);
+
+#endif
