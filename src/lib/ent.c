@@ -9,8 +9,13 @@
 
 #include "chisq.h"
 
+#include "qa_simd.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(QA_AVX2)
+#include <immintrin.h>
 #endif
 
 #define MC_RADIUS 281474943156225ull /* (2^24 - 1)^2 */
@@ -128,6 +133,7 @@ int ent_new(unsigned bits, uint64_t short_len, struct ent **out)
     if (!e)
         return -ENOMEM;
     e->bits = bits;
+    e->avx2 = qa_use_avx2();
     e->ss = bits / 8;
     e->nbins = (size_t)1 << bits;
     e->short_len = short_len ? short_len : bits == 8 ? ENT8_SHORT_LEN : ENT16_SHORT_LEN;
@@ -183,6 +189,34 @@ static bool mc_inside(const uint8_t *q)
     return x * x + y * y <= MC_RADIUS;
 }
 
+#if defined(QA_AVX2)
+/* The points inside among groups [0, n) of p, four at a time: x and y
+ * (24 bits) as doubles, x^2 + y^2 exact (< 2^49), compared with the radius.
+ * Reads 4 bytes past the last group. */
+QA_TARGET_AVX2 static uint64_t mc_avx2(const uint8_t *p, size_t n)
+{
+    /* Per 128-bit lane (two groups): x_a = bytes 2 1 0, y_a = 5 4 3, x_b = 8
+     * 7 6, y_b = 11 10 9, as little-endian int32. */
+    const __m256i shuf = _mm256_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1,
+                                          2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1);
+    const __m256d radius = _mm256_set1_pd((double)MC_RADIUS);
+    __m256i acc = _mm256_setzero_si256();
+    for (size_t g = 0; g < n; g += 4, p += 24) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 12));
+        __m256i xy = _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1),
+                                         shuf);
+        __m256d lo = _mm256_cvtepi32_pd(_mm256_castsi256_si128(xy));
+        __m256d hi = _mm256_cvtepi32_pd(_mm256_extracti128_si256(xy, 1));
+        __m256d r2 = _mm256_hadd_pd(_mm256_mul_pd(lo, lo), _mm256_mul_pd(hi, hi));
+        /* all-ones (-1) in the lanes inside */
+        acc = _mm256_sub_epi64(acc, _mm256_castpd_si256(_mm256_cmp_pd(r2, radius, _CMP_LE_OQ)));
+    }
+    __m128i t = _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    return (uint64_t)_mm_cvtsi128_si64(t) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(t, t));
+}
+#endif
+
 /* Monte Carlo on the bytes of one piece: groups i, i + 6 < len; x, y are
  * 24-bit big-endian, inside if x^2 + y^2 <= (2^24 - 1)^2. */
 static void mc_count(const struct ent *e, const uint8_t *p, size_t len, uint64_t *in_out,
@@ -192,9 +226,19 @@ static void mc_count(const struct ent *e, const uint8_t *p, size_t len, uint64_t
     if (len < 7)
         return;
     const uint16_t *lo = e->mc_lo, *wid = e->mc_wid;
-    size_t groups = (len - 1) / 6;
+    size_t groups = (len - 1) / 6, g = 0;
     uint64_t in = 0;
-    for (size_t g = 0; g < groups; g++, p += 6) {
+#if defined(QA_AVX2)
+    /* Group g + 3 ends at 6g + 24 and the loads reach 6g + 28 <= len. */
+    if (e->avx2 && groups >= 8) {
+        g = (len - 28) / 24 * 4;
+        if (g > groups)
+            g = groups / 4 * 4;
+        in = mc_avx2(p, g);
+        p += 6 * g;
+    }
+#endif
+    for (; g < groups; g++, p += 6) {
         unsigned x = p[0], y = p[3], l = lo[x];
         in += y < l;
         if (__builtin_expect(y - l < wid[x], 0))
@@ -230,9 +274,38 @@ static unsigned load16(const uint8_t *p)
 }
 
 /* sum of p[i-1] * p[i], 0 < i < n */
-static uint64_t lag_products8(const uint8_t *p, uint64_t n)
+#if defined(QA_AVX2)
+/* sum of p[i] * p[i + 1] for i < 16 * steps, steps <= 8192 */
+QA_TARGET_AVX2 static uint64_t lag_avx2(const uint8_t *p, uint64_t steps)
+{
+    __m256i acc = _mm256_setzero_si256();
+    for (uint64_t k = 0; k < steps; k++, p += 16) {
+        __m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p));
+        __m256i b = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(p + 1)));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+    }
+    __m128i t = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    uint32_t lane[4];
+    _mm_storeu_si128((__m128i *)(void *)lane, t);
+    return (uint64_t)lane[0] + lane[1] + lane[2] + lane[3];
+}
+#endif
+
+static uint64_t lag_products8(const struct ent *e, const uint8_t *p, uint64_t n)
 {
     uint64_t sum = 0, i = 0;
+#if defined(QA_AVX2)
+    if (e->avx2) {
+        while (n - i > 16) {
+            /* Each 32-bit lane gains at most 2 * 255^2 per step (8 lanes). */
+            uint64_t steps = (n - i - 1) / 16;
+            if (steps > 8192)
+                steps = 8192;
+            sum += lag_avx2(p + i, steps);
+            i += 16 * steps;
+        }
+    }
+#endif
 #if defined(__SSE2__)
     const __m128i z = _mm_setzero_si128();
     while (n - i > 16) {
@@ -273,7 +346,7 @@ static void kernel8_int(struct ent *e, const uint8_t *p, uint64_t n)
     }
     for (; i < n; i++)
         h0[p[i]]++;
-    e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(p, n);
+    e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(e, p, n);
     e->s_prev = p[n - 1];
 }
 
@@ -629,17 +702,23 @@ void ent8_take(struct ent *e, const uint8_t *p, size_t n)
     e->s_samples += n;
     if (e->s_c0 > e->nbins) {
         e->s_c0 = p[0];
-        e->s_c1 += lag_products8(p, n);
+        e->s_c1 += lag_products8(e, p, n);
     } else {
-        e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(p, n);
+        e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(e, p, n);
     }
     e->s_prev = p[n - 1];
 }
 
 void ent8_add_hist(struct ent *e, const uint16_t add[256], const uint16_t sub[256])
 {
-    for (size_t v = 0; v < 256; v++)
-        e->hot[v] += (uint32_t)add[v] - (sub ? sub[v] : 0u);
+    uint32_t *restrict hot = e->hot;
+    if (sub) {
+        for (size_t v = 0; v < 256; v++)
+            hot[v] += (uint32_t)add[v] - sub[v];
+    } else {
+        for (size_t v = 0; v < 256; v++)
+            hot[v] += add[v];
+    }
 }
 
 /* All partial sums so far are exact integers (< 2^53 while !dmode). */

@@ -22,6 +22,7 @@ struct ent_data {
 
 struct ent {
     unsigned bits, ss; /* bits per sample, bytes per sample */
+    bool avx2;         /* use the AVX2 code (qa_simd.h) */
     size_t nbins;
     uint64_t short_len;
     uint64_t int_limit; /* samples per block while the sums are exact */

@@ -29,8 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qa_simd.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if defined(QA_AVX2)
+#include <immintrin.h>
 #endif
 
 #define NB FIPS_BLOCK_SIZE
@@ -130,6 +135,29 @@ size_t fips_passruns_long(const struct fips_passruns *pr)
     return pr->runs ? pr->long_sum / pr->runs : 0;
 }
 
+/* ---- vector code selection (qa_simd.h) ---- */
+
+static bool allow_avx2 = true;
+
+void qa_allow_avx2(bool allow)
+{
+    allow_avx2 = allow;
+}
+
+bool qa_use_avx2(void)
+{
+#if defined(QA_AVX2)
+    static int have = -1;
+    if (have < 0) {
+        __builtin_cpu_init();
+        have = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return allow_avx2 && have;
+#else
+    return false;
+#endif
+}
+
 /* ---- construction ---- */
 
 static void init_tables(struct fips *f)
@@ -176,6 +204,7 @@ int fips_new(struct fips **out)
     if (rc < 0)
         goto fail;
     init_tables(f);
+    f->avx2 = qa_use_avx2();
     f->prev_word = FIPS_INITIAL_WORD;
     f->prop_val = 0;
     f->prop_count = 0;
@@ -321,11 +350,86 @@ static void ranges(const uint16_t *row, unsigned x, uint16_t out[8])
 }
 #endif
 
+#if defined(QA_AVX2)
+QA_TARGET_AVX2 static __m256i vload2(const uint16_t *p)
+{
+    return _mm256_load_si256((const __m256i *)(const void *)p);
+}
+
+/* The sum of n counters (n: a multiple of 16), folded to 8 lanes. */
+QA_TARGET_AVX2 static __m128i vsum2(const uint16_t *p, size_t n)
+{
+    __m256i a = vload2(p);
+    for (size_t k = 16; k < n; k += 16)
+        a = _mm256_add_epi16(a, vload2(p + k));
+    return _mm_add_epi16(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+}
+
+QA_TARGET_AVX2 static void ranges_avx2(const uint16_t *row, unsigned x, uint16_t out[8])
+{
+    __m128i o, l1, l2, l3, l4, v, m5, m6, m7;
+    if (x == 0) {
+        __m256i r = vload2(row);
+        o = vsum2(row + 128, 128);
+        l1 = vsum2(row + 64, 64);
+        l2 = vsum2(row + 32, 32);
+        l3 = vsum2(row + 16, 16);
+        l4 = _mm256_extracti128_si256(r, 1);
+        v = _mm256_castsi256_si128(r);
+        m5 = _mm_set_epi16(-1, -1, -1, -1, 0, 0, 0, 0);
+        m6 = _mm_set_epi16(0, 0, 0, 0, -1, -1, 0, 0);
+        m7 = _mm_set_epi16(0, 0, 0, 0, 0, 0, -1, 0);
+    } else {
+        __m256i r = vload2(row + 240);
+        o = vsum2(row, 128);
+        l1 = vsum2(row + 128, 64);
+        l2 = vsum2(row + 192, 32);
+        l3 = vsum2(row + 224, 16);
+        l4 = _mm256_castsi256_si128(r);
+        v = _mm256_extracti128_si256(r, 1);
+        m5 = _mm_set_epi16(0, 0, 0, 0, -1, -1, -1, -1);
+        m6 = _mm_set_epi16(0, 0, -1, -1, 0, 0, 0, 0);
+        m7 = _mm_set_epi16(0, -1, 0, 0, 0, 0, 0, 0);
+    }
+    __m128i t = hsum8(o, l1, l2, l3, l4, _mm_and_si128(v, m5), _mm_and_si128(v, m6),
+                      _mm_and_si128(v, m7));
+    _mm_storeu_si128((__m128i *)(void *)out, t);
+}
+
+QA_TARGET_AVX2 static void table_sums_avx2(struct fips *f, uint16_t R[2][8][8], uint16_t C[2][8])
+{
+    alignas(32) uint16_t col[2][256];
+    for (unsigned x = 0; x < 2; x++)
+        for (unsigned tl = 1; tl < 8; tl++)
+            ranges_avx2(f->h + 256 * (8 * x + tl - 1), x, R[x][tl]);
+    for (size_t k = 0; k < 256; k += 16) {
+        __m256i s[2];
+        for (unsigned x = 0; x < 2; x++) {
+            s[x] = vload2(f->h + 256 * (8 * x) + k);
+            for (unsigned t = 1; t < 8; t++)
+                s[x] = _mm256_add_epi16(s[x], vload2(f->h + 256 * (8 * x + t) + k));
+            _mm256_store_si256((__m256i *)(void *)&col[x][k], s[x]);
+        }
+        _mm256_store_si256((__m256i *)(void *)&f->hs[k], _mm256_add_epi16(s[0], s[1]));
+    }
+    f->hs[f->first]++;
+    ranges_avx2(col[1], 0, C[0]);
+    ranges_avx2(col[0], 1, C[1]);
+    memset(f->h, 0, sizeof(f->h));
+}
+#endif
+
 /* The range sums of rows (x, tl), tl = 1..7 (R[x][tl]), and of the column
  * sums of the rows of bit !x (C[x]); the byte histogram into f->hs.  Then
  * the histogram is cleared for the next block. */
 static void table_sums(struct fips *f, uint16_t R[2][8][8], uint16_t C[2][8])
 {
+#if defined(QA_AVX2)
+    if (f->avx2) {
+        table_sums_avx2(f, R, C);
+        return;
+    }
+#endif
     alignas(16) uint16_t col[2][256];
     for (unsigned x = 0; x < 2; x++)
         for (unsigned tl = 1; tl < 8; tl++)
@@ -371,9 +475,36 @@ void fips_partial_hist(const struct fips *f, uint16_t out[256])
         out[f->first]++;
 }
 
+#if defined(QA_AVX2)
+QA_TARGET_AVX2 static void weights_avx2(const struct fips *f, uint32_t out[7])
+{
+    __m256i acc[7];
+    for (unsigned k = 0; k < 7; k++)
+        acc[k] = _mm256_setzero_si256();
+    for (size_t b = 0; b < 256; b += 16) {
+        __m256i h = vload2(&f->hs[b]);
+        for (unsigned k = 0; k < 7; k++)
+            acc[k] = _mm256_add_epi32(
+                acc[k], _mm256_madd_epi16(h, vload2((const uint16_t *)(const void *)&f->wt[k][b])));
+    }
+    for (unsigned k = 0; k < 7; k++) {
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc[k]), _mm256_extracti128_si256(acc[k], 1));
+        s = _mm_add_epi32(s, _mm_srli_si128(s, 8));
+        s = _mm_add_epi32(s, _mm_srli_si128(s, 4));
+        out[k] = (uint32_t)_mm_cvtsi128_si32(s);
+    }
+}
+#endif
+
 /* out[k] = sum over bytes b of hs[b] * wt[k][b] (int32 lanes: no overflow). */
 static void weights(const struct fips *f, uint32_t out[7])
 {
+#if defined(QA_AVX2)
+    if (f->avx2) {
+        weights_avx2(f, out);
+        return;
+    }
+#endif
 #if defined(__SSE2__)
     __m128i acc[7];
     for (unsigned k = 0; k < 7; k++)
@@ -447,6 +578,40 @@ static bool is_uniform(unsigned b)
     return b == 0x00 || b == 0xff;
 }
 
+#if defined(QA_AVX2)
+/* repetition() for words 1..624 (k: 32 bytes, 8 word pairs per step). */
+QA_TARGET_AVX2 static bool repetition_avx2(const uint8_t *p, uint64_t um[(NB + 63) / 64])
+{
+    __m256i acc = _mm256_setzero_si256();
+    size_t k = 0;
+    if (!um) {
+        for (; k + 36 <= NB; k += 32) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + k));
+            __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + k + 4));
+            acc = _mm256_or_si256(acc, _mm256_cmpeq_epi32(a, b));
+        }
+        return _mm256_movemask_epi8(acc) != 0;
+    }
+    const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi8(-1);
+    uint32_t m32[2 * ((NB + 63) / 64)];
+    for (; k + 36 <= NB; k += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + k));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + k + 4));
+        acc = _mm256_or_si256(acc, _mm256_cmpeq_epi32(a, b));
+        __m256i u = _mm256_or_si256(_mm256_cmpeq_epi8(a, zero), _mm256_cmpeq_epi8(a, ones));
+        m32[k / 32] = (uint32_t)_mm256_movemask_epi8(u);
+    }
+    /* k = 2496: the last 4 bytes, and the rest of the mask word. */
+    for (size_t j = k / 32; j < 2 * ((NB + 63) / 64); j++)
+        m32[j] = 0;
+    memcpy(um, m32, sizeof(m32));
+    for (; k < NB; k++)
+        if (p[k] == 0x00 || p[k] == 0xff)
+            um[k / 64] |= (uint64_t)1 << (k % 64);
+    return _mm256_movemask_epi8(acc) != 0;
+}
+#endif
+
 /* Repetition (any big-endian word equal to the one before it) and, if um
  * is not NULL, the mask of uniform bytes (bit i of um: byte i is 0x00 or
  * 0xff). */
@@ -454,6 +619,10 @@ static bool repetition(struct fips *f, const uint8_t *p, uint64_t um[(NB + 63) /
 {
     bool fail = load_be32(p) == f->prev_word;
     f->prev_word = load_be32(p + NB - 4);
+#if defined(QA_AVX2)
+    if (f->avx2)
+        return repetition_avx2(p, um) || fail;
+#endif
     size_t k = 0;
 #if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     __m128i acc = _mm_setzero_si128();
@@ -496,8 +665,36 @@ static bool repetition(struct fips *f, const uint8_t *p, uint64_t um[(NB + 63) /
 #endif
 }
 
-static size_t count_eq(const uint8_t *p, size_t n, unsigned v)
+#if defined(QA_AVX2)
+QA_TARGET_AVX2 static size_t count_eq_avx2(const uint8_t *p, size_t n, unsigned v)
 {
+    size_t c = 0, i = 0;
+    const __m256i vv = _mm256_set1_epi8((char)v);
+    while (n - i >= 32) {
+        size_t chunks = (n - i) / 32;
+        if (chunks > 255)
+            chunks = 255;
+        __m256i acc = _mm256_setzero_si256();
+        for (size_t k = 0; k < chunks; k++, i += 32) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+            acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(a, vv));
+        }
+        __m256i s = _mm256_sad_epu8(acc, _mm256_setzero_si256());
+        __m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+        c += (size_t)_mm_cvtsi128_si64(t) + (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(t, t));
+    }
+    for (; i < n; i++)
+        c += p[i] == v;
+    return c;
+}
+#endif
+
+static size_t count_eq(const struct fips *f, const uint8_t *p, size_t n, unsigned v)
+{
+#if defined(QA_AVX2)
+    if (f->avx2)
+        return count_eq_avx2(p, n, v);
+#endif
     size_t c = 0, i = 0;
 #if defined(__SSE2__)
     const __m128i vv = _mm_set1_epi8((char)v);
@@ -534,7 +731,7 @@ static bool proportion(struct fips *f, const uint8_t *p)
         if (plain > NB - i)
             plain = NB - i;
         size_t stop = NB; /* step the rest of the block if the cutoff is near */
-        size_t c = count_eq(p + i, plain, f->prop_val);
+        size_t c = count_eq(f, p + i, plain, f->prop_val);
         if (f->prop_count + c <= PROP_CUTOFF) {
             f->prop_count += (unsigned)c;
             f->prop_n += (unsigned)plain;

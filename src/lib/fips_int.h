@@ -15,10 +15,11 @@ struct fips {
      * length of its trailing run - 1, 7 for 0x00/0xff), over the bytes fed
      * so far after the block's first.  All zero between blocks. */
     alignas(64) uint16_t h[16 * 256];
-    alignas(16) uint16_t hs[256]; /* byte histogram of the last finished block */
+    alignas(32) uint16_t hs[256]; /* byte histogram of the last finished block */
     unsigned pos;                 /* bytes of the current block fed so far */
     unsigned prev;                /* tcs[the last byte fed] */
     unsigned first;               /* the current block's first byte */
+    bool avx2;                    /* use the AVX2 code (qa_simd.h) */
 
     /* Per-byte tables. */
     uint16_t tcs[256];            /* trailing code << 8 */
@@ -30,7 +31,7 @@ struct fips {
     /* Weights (dot products with hs): [0] popcount; [1 + 3x + k] runs of bit
      * x inside a byte (touching neither end) of length 2k + 1 plus 8192 times
      * those of length 2k + 2.  Packed in pairs: a block has < 8192 of each. */
-    alignas(16) int16_t wt[7][256];
+    alignas(32) int16_t wt[7][256];
 
     /* State carried between blocks. */
     uint32_t prev_word;

@@ -20,6 +20,7 @@
 
 #include "ent.h"
 #include "qa_ref.h"
+#include "qa_simd.h"
 
 static void same_double(double a, double b)
 {
@@ -720,16 +721,34 @@ static void test_bin_limit(void **state)
     ent_free(plain);
 }
 
+/* Run a test with the testers' baseline vector code only (no AVX2). */
+static int baseline_simd(void **state)
+{
+    (void)state;
+    qa_allow_avx2(false);
+    return 0;
+}
+
+static int default_simd(void **state)
+{
+    (void)state;
+    qa_allow_avx2(true);
+    return 0;
+}
+
+#define BASELINE_TOO(t) cmocka_unit_test(t), \
+    cmocka_unit_test_setup_teardown(t, baseline_simd, default_simd)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api),
         cmocka_unit_test(test_bin_limit),
-        cmocka_unit_test(test_ent8_vs_ref),
-        cmocka_unit_test(test_ent16_vs_ref),
+        BASELINE_TOO(test_ent8_vs_ref),
+        BASELINE_TOO(test_ent16_vs_ref),
         cmocka_unit_test(test_ent16_full_block),
-        cmocka_unit_test(test_ent16_wrap),
-        cmocka_unit_test(test_split_pieces),
+        BASELINE_TOO(test_ent16_wrap),
+        BASELINE_TOO(test_split_pieces),
         cmocka_unit_test(test_ent_program),
         cmocka_unit_test(test_limits_table),
         cmocka_unit_test(test_bounds_ent8),

@@ -16,6 +16,7 @@
 
 #include "fips.h"
 #include "qa_ref.h"
+#include "qa_simd.h"
 
 #define NB FIPS_BLOCK_SIZE
 #define BIT(t) (1u << (t))
@@ -716,20 +717,38 @@ static void test_vs_reference(void **state)
     fips_free(NULL);
 }
 
+/* Run a test with the testers' baseline vector code only (no AVX2). */
+static int baseline_simd(void **state)
+{
+    (void)state;
+    qa_allow_avx2(false);
+    return 0;
+}
+
+static int default_simd(void **state)
+{
+    (void)state;
+    qa_allow_avx2(true);
+    return 0;
+}
+
+#define BASELINE_TOO(t) cmocka_unit_test(t), \
+    cmocka_unit_test_setup_teardown(t, baseline_simd, default_simd)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_monobit_bounds),
+        BASELINE_TOO(test_monobit_bounds),
         cmocka_unit_test(test_poker_bounds),
-        cmocka_unit_test(test_runs_bounds),
-        cmocka_unit_test(test_long_run),
-        cmocka_unit_test(test_repetition),
-        cmocka_unit_test(test_proportion),
+        BASELINE_TOO(test_runs_bounds),
+        BASELINE_TOO(test_long_run),
+        BASELINE_TOO(test_repetition),
+        BASELINE_TOO(test_proportion),
         cmocka_unit_test(test_failrate_arith),
         cmocka_unit_test(test_passruns_arith),
         cmocka_unit_test(test_bringup_and_recovery),
         cmocka_unit_test(test_too_good),
-        cmocka_unit_test(test_vs_reference),
+        BASELINE_TOO(test_vs_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 
 #include "health.h"
 #include "qa_ref.h"
+#include "qa_simd.h"
 
 static void test_api(void **state)
 {
@@ -410,14 +411,32 @@ static void test_full_ent16_block(void **state)
     free(r16);
 }
 
+/* Run a test with the testers' baseline vector code only (no AVX2). */
+static int baseline_simd(void **state)
+{
+    (void)state;
+    qa_allow_avx2(false);
+    return 0;
+}
+
+static int default_simd(void **state)
+{
+    (void)state;
+    qa_allow_avx2(true);
+    return 0;
+}
+
+#define BASELINE_TOO(t) cmocka_unit_test(t), \
+    cmocka_unit_test_setup_teardown(t, baseline_simd, default_simd)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api),
-        cmocka_unit_test(test_bringup),
+        BASELINE_TOO(test_bringup),
         cmocka_unit_test(test_never_pass),
         cmocka_unit_test(test_whole_buffer),
-        cmocka_unit_test(test_vs_reference),
+        BASELINE_TOO(test_vs_reference),
         cmocka_unit_test(test_full_ent16_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
