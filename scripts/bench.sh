@@ -11,7 +11,8 @@ trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
 
 now() { date +%s%N; }
-rate() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / 1048576 / (ns / 1e9) }'; }
+# MB/s = 10^6 bytes per second, the unit qa_bench reports.
+rate() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / 1e6 / (ns / 1e9) }'; }
 
 head -c "${MB}M" /dev/urandom >"$T/data"
 bytes=$((MB * 1048576))

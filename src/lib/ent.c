@@ -92,6 +92,8 @@ static void short_reset(struct ent *e)
     else
         memset(e->hot16, 0, e->nbins * sizeof(e->hot16[0]));
     e->nwrap = 0;
+    e->scan_max = 0;
+    e->scan_samples = 0;
     short_init(e);
 }
 
@@ -719,6 +721,66 @@ void ent8_add_hist(struct ent *e, const uint16_t add[256], const uint16_t sub[25
         for (size_t v = 0; v < 256; v++)
             hot[v] += add[v];
     }
+}
+
+#if defined(QA_AVX2)
+QA_TARGET_AVX2 static unsigned max16_avx2(const uint16_t *h)
+{
+    __m256i a[4];
+    for (int j = 0; j < 4; j++)
+        a[j] = _mm256_setzero_si256();
+    for (size_t v = 0; v < 65536; v += 64)
+        for (int j = 0; j < 4; j++)
+            a[j] = _mm256_max_epu16(
+                a[j], _mm256_loadu_si256((const __m256i *)(const void *)(h + v + 16 * j)));
+    __m256i m = _mm256_max_epu16(_mm256_max_epu16(a[0], a[1]), _mm256_max_epu16(a[2], a[3]));
+    uint16_t lane[16];
+    _mm256_storeu_si256((__m256i *)(void *)lane, m);
+    unsigned r = 0;
+    for (int i = 0; i < 16; i++)
+        r = lane[i] > r ? lane[i] : r;
+    return r;
+}
+#endif
+
+/* The largest of the 65536 counters. */
+static unsigned max16(const struct ent *e)
+{
+    const uint16_t *h = e->hot16;
+#if defined(QA_AVX2)
+    if (e->avx2)
+        return max16_avx2(h);
+#endif
+    unsigned m = 0;
+#if defined(__SSE2__)
+    __m128i a[4];
+    for (int j = 0; j < 4; j++)
+        a[j] = _mm_setzero_si128();
+    for (size_t v = 0; v < 65536; v += 32)
+        for (int j = 0; j < 4; j++) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(h + v + 8 * j));
+            a[j] = _mm_add_epi16(a[j], _mm_subs_epu16(x, a[j])); /* max(a, x) */
+        }
+    uint16_t lane[32];
+    for (int j = 0; j < 4; j++)
+        _mm_storeu_si128((__m128i *)(void *)(lane + 8 * j), a[j]);
+    for (int i = 0; i < 32; i++)
+        m = lane[i] > m ? lane[i] : m;
+#else
+    for (size_t v = 0; v < 65536; v++)
+        m = h[v] > m ? h[v] : m;
+#endif
+    return m;
+}
+
+bool ent16_room(struct ent *e, uint64_t k)
+{
+    if (e->scan_max + (e->s_samples - e->scan_samples) + k <= UINT16_MAX)
+        return true;
+    unsigned m = max16(e);
+    e->scan_max = m;
+    e->scan_samples = e->s_samples;
+    return m + k <= UINT16_MAX;
 }
 
 /* All partial sums so far are exact integers (< 2^53 while !dmode). */

@@ -41,6 +41,11 @@ struct ent {
     uint16_t *hot16;
     uint16_t *wrap;
     size_t nwrap;
+    /* No hot16 counter exceeds scan_max + s_samples - scan_samples (the
+     * largest counter when s_samples was scan_samples; 0 and 0 at the start
+     * of a block): the health engine's loop can then skip the wrap check. */
+    unsigned scan_max;
+    uint64_t scan_samples;
     uint64_t s_samples, s_inradius, s_pisamples;
     unsigned s_c0, s_prev;
     uint64_t s_c1;  /* exact, until dmode */
@@ -101,6 +106,11 @@ void ent8_add_hist(struct ent *e, const uint16_t add[256], const uint16_t sub[25
  * the short block; the caller then adds samples with ent16_sample() or its
  * own copy of it. */
 void ent16_to_double(struct ent *e);
+
+/* Ent16: a bound on the hot16 counters that leaves room for k more samples
+ * without a wrap to 0, if there is one (it looks at the counters when the
+ * bound from the sample count is not enough). */
+bool ent16_room(struct ent *e, uint64_t k);
 
 /* One Ent16 sample, after ent16_to_double(). */
 static inline void ent16_sample(struct ent *e, unsigned v)
