@@ -752,6 +752,42 @@ static bool proportion(struct fips *f, const uint8_t *p)
     return fail;
 }
 
+/* The runs counted by the pair histogram, by length: ex[L], L = 1..14, sums
+ * R[tl][ld] over tl + ld = L (lane ld of R[tl]; lane 0, the trailing run
+ * alone, lands on L = tl), plus C[L] for L = 1..7; ex[0] = ex[15] = 0. */
+static void diag_sums(const uint16_t R[8][8], const uint16_t C[8], uint16_t ex[16])
+{
+#if defined(__SSE2__)
+    const __m128i no0 = _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0);
+    __m128i lo = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)C), no0);
+    __m128i hi = _mm_setzero_si128();
+#define DIAG(tl)                                                                                   \
+    do {                                                                                           \
+        __m128i r = _mm_loadu_si128((const __m128i *)(const void *)R[tl]);                         \
+        lo = _mm_add_epi16(lo, _mm_slli_si128(r, 2 * (tl)));                                       \
+        hi = _mm_add_epi16(hi, _mm_srli_si128(r, 16 - 2 * (tl)));                                  \
+    } while (0)
+    DIAG(1);
+    DIAG(2);
+    DIAG(3);
+    DIAG(4);
+    DIAG(5);
+    DIAG(6);
+    DIAG(7);
+#undef DIAG
+    _mm_storeu_si128((__m128i *)(void *)ex, lo);
+    _mm_storeu_si128((__m128i *)(void *)(ex + 8), hi);
+#else
+    for (unsigned k = 0; k < 16; k++)
+        ex[k] = 0;
+    for (unsigned ld = 1; ld < 8; ld++)
+        ex[ld] += C[ld];
+    for (unsigned tl = 1; tl < 8; tl++)
+        for (unsigned ld = 0; ld < 8; ld++)
+            ex[tl + ld] += R[tl][ld];
+#endif
+}
+
 /* ---- one block ---- */
 
 unsigned fips_check(struct fips *f, const uint8_t *block)
@@ -778,33 +814,23 @@ unsigned fips_finish(struct fips *f, const uint8_t *p)
 
     /* Exact counts of the runs that do not touch a uniform byte or a block
      * edge, ex[bit][len], len 1..14. */
-    unsigned ex[2][16] = { { 0 } };
+    alignas(16) uint16_t ex[2][16];
     for (unsigned x = 0; x < 2; x++) {
+        diag_sums(R[x], C[x], ex[x]);
         for (unsigned k = 0; k < 3; k++) { /* inside one byte */
-            ex[x][2 * k + 1] += w[1 + 3 * x + k] % PACK;
-            ex[x][2 * k + 2] += w[1 + 3 * x + k] / PACK;
+            ex[x][2 * k + 1] += (uint16_t)(w[1 + 3 * x + k] % PACK);
+            ex[x][2 * k + 2] += (uint16_t)(w[1 + 3 * x + k] / PACK);
         }
-        for (unsigned tl = 1; tl < 8; tl++) {
-            /* Next byte starts with the other bit: the trailing run ends. */
-            ex[x][tl] += R[x][tl][0];
-            /* Same bit: one run across the boundary. */
-            for (unsigned ld = 1; ld < 8; ld++)
-                ex[x][tl + ld] += R[x][tl][ld];
-        }
-        /* Leading runs of bit x after a byte ending with the other bit. */
-        for (unsigned ld = 1; ld < 8; ld++)
-            ex[x][ld] += C[x][ld];
     }
 
     /* (mid[][] beyond the slots used last time is still 0) */
     for (unsigned bit = 0; bit < 2; bit++)
         memset(blk->mid[bit], 0, blk->mid_slots * sizeof(blk->mid[0][0]));
-    blk->mid_max = 0;
+    uint64_t mid_max = 0;
     for (unsigned bit = 0; bit < 2; bit++)
         for (unsigned len = 1; len < 15; len++) {
             blk->mid[bit][len - 1] = ex[bit][len];
-            if (ex[bit][len] && blk->mid_max < len)
-                blk->mid_max = len;
+            mid_max = ex[bit][len] && mid_max < len ? len : mid_max;
         }
 
     /* First and last runs of a block starting / ending with a mixed byte. */
@@ -817,35 +843,55 @@ unsigned fips_finish(struct fips *f, const uint8_t *p)
     /* Runs through uniform bytes: one per group of equal uniform bytes. */
     bool rep;
     if (hs[0x00] | hs[0xff]) {
-        uint64_t um[(NB + 63) / 64];
+        uint64_t um[(NB + 63) / 64], adj = 0, carry = 0;
         rep = repetition(f, p, um);
         for (size_t wi = 0; wi < (NB + 63) / 64; wi++) {
-            uint64_t m = um[wi];
-            while (m) {
-                size_t s = wi * 64 + (size_t)__builtin_ctzll(m);
-                m &= m - 1;
-                unsigned v = p[s], bit = v & 1u;
-                if (s > 0 && p[s - 1] == v)
-                    continue; /* inside a group */
-                size_t e = s + 1;
-                while (e < NB && p[e] == v)
-                    e++;
-                uint64_t len = 8 * (uint64_t)(e - s);
-                if (s > 0)
-                    len += f->cont_trail[bit][p[s - 1]];
-                if (e < NB)
-                    len += f->cont_lead[bit][p[e]];
-                if (s == 0 && e == NB) {
-                    blk->nruns = 1;
-                    blk->first_len = blk->last_len = len;
-                } else if (s == 0) {
-                    blk->first_len = len;
-                } else if (e == NB) {
-                    blk->last_len = len;
-                } else {
-                    blk->mid[bit][len < BITRUNS_MAXRUN ? len - 1 : BITRUNS_MAXRUN - 1]++;
-                    if (blk->mid_max < len)
-                        blk->mid_max = len;
+            adj |= um[wi] & (um[wi] << 1 | carry);
+            carry = um[wi] >> 63;
+        }
+        if (!adj && !is_uniform(p[0]) && !is_uniform(p[NB - 1])) {
+            /* The usual case: every uniform byte is alone, between two
+             * mixed bytes, so its run is 8 bits plus the runs it meets. */
+            for (size_t wi = 0; wi < (NB + 63) / 64; wi++) {
+                uint64_t m = um[wi];
+                while (m) {
+                    size_t i = wi * 64 + (size_t)__builtin_ctzll(m);
+                    m &= m - 1;
+                    unsigned bit = p[i] & 1u;
+                    uint64_t len = 8u + f->cont_trail[bit][p[i - 1]] + f->cont_lead[bit][p[i + 1]];
+                    blk->mid[bit][len - 1]++;
+                    mid_max = mid_max < len ? len : mid_max;
+                }
+            }
+        } else {
+            /* Groups of equal uniform bytes, and uniform bytes at the edges. */
+            for (size_t wi = 0; wi < (NB + 63) / 64; wi++) {
+                uint64_t m = um[wi];
+                while (m) {
+                    size_t s = wi * 64 + (size_t)__builtin_ctzll(m);
+                    m &= m - 1;
+                    unsigned v = p[s], bit = v & 1u;
+                    if (s > 0 && p[s - 1] == v)
+                        continue; /* inside a group */
+                    size_t e = s + 1;
+                    while (e < NB && p[e] == v)
+                        e++;
+                    uint64_t len = 8 * (uint64_t)(e - s);
+                    if (s > 0)
+                        len += f->cont_trail[bit][p[s - 1]];
+                    if (e < NB)
+                        len += f->cont_lead[bit][p[e]];
+                    if (s == 0 && e == NB) {
+                        blk->nruns = 1;
+                        blk->first_len = blk->last_len = len;
+                    } else if (s == 0) {
+                        blk->first_len = len;
+                    } else if (e == NB) {
+                        blk->last_len = len;
+                    } else {
+                        blk->mid[bit][len < BITRUNS_MAXRUN ? len - 1 : BITRUNS_MAXRUN - 1]++;
+                        mid_max = mid_max < len ? len : mid_max;
+                    }
                 }
             }
         }
@@ -853,7 +899,8 @@ unsigned fips_finish(struct fips *f, const uint8_t *p)
         rep = repetition(f, p, NULL);
     }
 
-    blk->mid_slots = blk->mid_max < 14 ? 14 : blk->mid_max < BITRUNS_MAXRUN ? blk->mid_max : BITRUNS_MAXRUN;
+    blk->mid_max = mid_max;
+    blk->mid_slots = mid_max < 14 ? 14 : mid_max < BITRUNS_MAXRUN ? mid_max : BITRUNS_MAXRUN;
 
     /* The FIPS runs and long-run tests see every run of the block. */
     uint64_t longest = blk->mid_max;
