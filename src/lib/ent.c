@@ -11,7 +11,7 @@
 
 #include "qa_simd.h"
 
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
 #include <emmintrin.h>
 #endif
 #if defined(QA_AVX2)
@@ -308,7 +308,7 @@ static uint64_t lag_products8(const struct ent *e, const uint8_t *p, uint64_t n)
         }
     }
 #endif
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
     const __m128i z = _mm_setzero_si128();
     while (n - i > 16) {
         /* Each 32-bit lane gains at most 4 * 255^2 per step. */
@@ -752,7 +752,7 @@ static unsigned max16(const struct ent *e)
         return max16_avx2(h);
 #endif
     unsigned m = 0;
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
     __m128i a[4];
     for (int j = 0; j < 4; j++)
         a[j] = _mm_setzero_si128();

@@ -31,7 +31,7 @@
 
 #include "qa_simd.h"
 
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
 #include <emmintrin.h>
 #endif
 #if defined(QA_AVX2)
@@ -237,7 +237,7 @@ void fips_feed(struct fips *f, const uint8_t *p, size_t n)
     uint16_t *h = f->h;
     unsigned prev = f->prev;
     f->pos += (unsigned)(n - i);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(QA_LE)
     /* Eight bytes per load (byte i is the low byte of w). */
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
@@ -268,7 +268,7 @@ void fips_feed(struct fips *f, const uint8_t *p, size_t n)
 /* For a row of 256 counters by byte value and a bit x: out[0] = the sum over
  * the bytes starting with !x; out[ld], ld = 1..7, the sum over the bytes
  * starting with a run of ld bits x (not the uniform byte). */
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
 typedef __m128i vec;
 
 static vec vload(const uint16_t *p)
@@ -434,7 +434,7 @@ static void table_sums(struct fips *f, uint16_t R[2][8][8], uint16_t C[2][8])
     for (unsigned x = 0; x < 2; x++)
         for (unsigned tl = 1; tl < 8; tl++)
             ranges(f->h + 256 * (8 * x + tl - 1), x, R[x][tl]);
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
     for (size_t k = 0; k < 256; k += 8) {
         vec s[2];
         for (unsigned x = 0; x < 2; x++) {
@@ -505,7 +505,7 @@ static void weights(const struct fips *f, uint32_t out[7])
         return;
     }
 #endif
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
     __m128i acc[7];
     for (unsigned k = 0; k < 7; k++)
         acc[k] = _mm_setzero_si128();
@@ -535,7 +535,7 @@ static void weights(const struct fips *f, uint32_t out[7])
 static uint64_t poker_sum(const uint16_t *hs)
 {
     unsigned freq[16];
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
     vec c0 = _mm_setzero_si128(), c1 = c0, r[16];
     for (unsigned hi = 0; hi < 16; hi++) {
         vec a = vload(hs + 16 * hi), b = vload(hs + 16 * hi + 8);
@@ -624,7 +624,7 @@ static bool repetition(struct fips *f, const uint8_t *p, uint64_t um[(NB + 63) /
         return repetition_avx2(p, um) || fail;
 #endif
     size_t k = 0;
-#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(QA_SSE2) && defined(QA_LE)
     __m128i acc = _mm_setzero_si128();
     if (!um) {
         for (; k + 20 <= NB; k += 16) {
@@ -696,7 +696,7 @@ static size_t count_eq(const struct fips *f, const uint8_t *p, size_t n, unsigne
         return count_eq_avx2(p, n, v);
 #endif
     size_t c = 0, i = 0;
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
     const __m128i vv = _mm_set1_epi8((char)v);
     while (n - i >= 16) {
         size_t chunks = (n - i) / 16;
@@ -757,7 +757,7 @@ static bool proportion(struct fips *f, const uint8_t *p)
  * alone, lands on L = tl), plus C[L] for L = 1..7; ex[0] = ex[15] = 0. */
 static void diag_sums(const uint16_t R[8][8], const uint16_t C[8], uint16_t ex[16])
 {
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
     const __m128i no0 = _mm_set_epi16(-1, -1, -1, -1, -1, -1, -1, 0);
     __m128i lo = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)C), no0);
     __m128i hi = _mm_setzero_si128();

@@ -28,8 +28,9 @@
 
 #include "ent_int.h"
 #include "fips_int.h"
+#include "qa_simd.h"
 
-#if defined(__SSE2__)
+#if defined(QA_SSE2)
 #include <emmintrin.h>
 #endif
 
@@ -113,7 +114,7 @@ static void step(struct fips *f, struct ent *e, const uint8_t *p, size_t i, size
         ent16_sample(e, load16(p + i));
 }
 
-#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(QA_SSE2) && defined(QA_LE)
 /* The hot loop: n bytes (a multiple of 8, p at an even offset) into the FIPS
  * pair histogram, and their n / 2 Ent16 samples into the bins and the
  * autocorrelation sums.  Those are upstream's per-sample double additions,
@@ -207,7 +208,7 @@ static void segment(struct health *hm, const uint8_t *p, size_t a, size_t b, siz
         step(f, e, p, i, pe);
         i++;
     }
-#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if defined(QA_SSE2) && defined(QA_LE)
     size_t stop = b < pe ? b : pe;
     if (i + 8 <= stop) {
         size_t n = (stop - i) / 8 * 8;

@@ -11,7 +11,16 @@
 
 #include <stdbool.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__) && !defined(BB_NO_AVX2)
+/* QA_SSE2: the SSE2 code; QA_LE: the loops that read 8 bytes at once on
+ * little-endian machines.  BB_QA_PLAIN (a test build) turns all of it off,
+ * so that the plain C code is tested too. */
+#if defined(__SSE2__) && !defined(BB_QA_PLAIN)
+#define QA_SSE2 1
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && !defined(BB_QA_PLAIN)
+#define QA_LE 1
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && defined(QA_SSE2) && !defined(BB_NO_AVX2)
 #define QA_AVX2 1
 #define QA_TARGET_AVX2 __attribute__((target("avx2")))
 #endif
