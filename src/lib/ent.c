@@ -193,26 +193,25 @@ static bool mc_inside(const uint8_t *q)
 
 #if defined(QA_AVX2)
 /* The points inside among groups [0, n) of p, four at a time: x and y
- * (24 bits) as doubles, x^2 + y^2 exact (< 2^49), compared with the radius.
- * Reads 4 bytes past the last group. */
+ * (24 bits) each in a 64-bit lane, x^2 + y^2 exact (< 2^49), compared with
+ * the radius.  Reads 4 bytes past the last group. */
 QA_TARGET_AVX2 static uint64_t mc_avx2(const uint8_t *p, size_t n)
 {
-    /* Per 128-bit lane (two groups): x_a = bytes 2 1 0, y_a = 5 4 3, x_b = 8
-     * 7 6, y_b = 11 10 9, as little-endian int32. */
-    const __m256i shuf = _mm256_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1,
-                                          2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1);
-    const __m256d radius = _mm256_set1_pd((double)MC_RADIUS);
+    /* Per 128-bit lane (two groups, bytes 0..11): the big-endian x of each
+     * (bytes 2 1 0, 8 7 6) and y (5 4 3, 11 10 9) as little-endian u64. */
+    const __m256i sx = _mm256_setr_epi8(2, 1, 0, -1, -1, -1, -1, -1, 8, 7, 6, -1, -1, -1, -1, -1,
+                                        2, 1, 0, -1, -1, -1, -1, -1, 8, 7, 6, -1, -1, -1, -1, -1);
+    const __m256i sy = _mm256_setr_epi8(5, 4, 3, -1, -1, -1, -1, -1, 11, 10, 9, -1, -1, -1, -1, -1,
+                                        5, 4, 3, -1, -1, -1, -1, -1, 11, 10, 9, -1, -1, -1, -1, -1);
+    const __m256i lim = _mm256_set1_epi64x((long long)MC_RADIUS + 1);
     __m256i acc = _mm256_setzero_si256();
     for (size_t g = 0; g < n; g += 4, p += 24) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
         __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 12));
-        __m256i xy = _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1),
-                                         shuf);
-        __m256d lo = _mm256_cvtepi32_pd(_mm256_castsi256_si128(xy));
-        __m256d hi = _mm256_cvtepi32_pd(_mm256_extracti128_si256(xy, 1));
-        __m256d r2 = _mm256_hadd_pd(_mm256_mul_pd(lo, lo), _mm256_mul_pd(hi, hi));
-        /* all-ones (-1) in the lanes inside */
-        acc = _mm256_sub_epi64(acc, _mm256_castpd_si256(_mm256_cmp_pd(r2, radius, _CMP_LE_OQ)));
+        __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1);
+        __m256i x = _mm256_shuffle_epi8(v, sx), y = _mm256_shuffle_epi8(v, sy);
+        __m256i r2 = _mm256_add_epi64(_mm256_mul_epu32(x, x), _mm256_mul_epu32(y, y));
+        acc = _mm256_sub_epi64(acc, _mm256_cmpgt_epi64(lim, r2)); /* -1 where inside */
     }
     __m128i t = _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
     return (uint64_t)_mm_cvtsi128_si64(t) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(t, t));
