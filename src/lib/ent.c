@@ -145,16 +145,24 @@ int ent_new(unsigned bits, uint64_t short_len, struct ent **out)
     mc_tables(e);
     double maxsq = (double)(e->nbins - 1) * (double)(e->nbins - 1);
     e->int_limit = (uint64_t)floor(EXACT_LIMIT / maxsq);
+    /* Left as calloc() made them: pages untouched until used (the long-term
+     * and previous-block bins at the first flush, Ent16's copy of the
+     * previous block's bins only if ent_bins() asks for it). */
+    size_t nwrap = (size_t)(e->short_len >> 16) + 1;
     if (bits == 8) {
         e->hot = calloc(4 * 256, sizeof(e->hot[0]));
     } else {
         e->hot16 = calloc(e->nbins, sizeof(e->hot16[0]));
-        e->wrap = calloc((size_t)(e->short_len >> 16) + 1, sizeof(e->wrap[0]));
+        e->wrap = calloc(nwrap, sizeof(e->wrap[0]));
+        e->prev.bin16 = calloc(e->nbins, sizeof(e->prev.bin16[0]));
+        e->prev.wrap = calloc(nwrap, sizeof(e->prev.wrap[0]));
     }
-    /* Left as calloc() made them: pages untouched until the first flush. */
     e->prev.bin = calloc(e->nbins, sizeof(e->prev.bin[0]));
+    e->prev.bin_ok = true;
     e->lng.bin = calloc(e->nbins, sizeof(e->lng.bin[0]));
-    if ((bits == 8 ? !e->hot : !e->hot16 || !e->wrap) || !e->prev.bin || !e->lng.bin)
+    e->lng.bin_ok = true;
+    if ((bits == 8 ? !e->hot : !e->hot16 || !e->wrap || !e->prev.bin16 || !e->prev.wrap) ||
+        !e->prev.bin || !e->lng.bin)
         goto fail;
     short_init(e);
     data_init(e, &e->prev);
@@ -178,6 +186,8 @@ void ent_free(struct ent *e)
     free(e->hot16);
     free(e->wrap);
     free(e->prev.bin);
+    free(e->prev.bin16);
+    free(e->prev.wrap);
     free(e->lng.bin);
     free(e);
 }
@@ -480,7 +490,43 @@ static void add_result(const struct ent *e, struct ent_result r[3], const struct
         mx->minentropy = c->minentropy;
 }
 
-static void compute_result(const struct ent *e, const struct ent_data *d, struct ent_result r[3])
+/* Bins given as 32-bit counts, or as 16-bit counts plus 65536 for every
+ * entry of a sorted wrap list (Ent16 short blocks).  bins_next() returns the
+ * bins in order. */
+struct bins {
+    const uint32_t *b32;
+    const uint16_t *b16, *wrap;
+    size_t nwrap, k;
+};
+
+static uint64_t bins_next(struct bins *b, size_t v)
+{
+    if (b->b32)
+        return b->b32[v];
+    uint64_t x = b->b16[v];
+    while (b->k < b->nwrap && b->wrap[b->k] == v) {
+        x += 65536;
+        b->k++;
+    }
+    return x;
+}
+
+/* The bins of a data set (d->bin, or Ent16's previous block as kept). */
+static struct bins data_bins(const struct ent_data *d, bool prev16)
+{
+    struct bins b = { NULL, NULL, NULL, 0, 0 };
+    if (prev16) {
+        b.b16 = d->bin16;
+        b.wrap = d->wrap;
+        b.nwrap = d->nwrap;
+    } else {
+        b.b32 = d->bin;
+    }
+    return b;
+}
+
+static void compute_result(const struct ent *e, const struct ent_data *d, struct bins bins,
+                           struct ent_result r[3])
 {
     double dsamples = (double)d->samples;
     double expected = dsamples / (double)e->nbins;
@@ -488,16 +534,17 @@ static void compute_result(const struct ent *e, const struct ent_data *d, struct
     uint64_t cmax = 0;
 
     for (size_t i = 0; i < e->nbins; i++) {
-        double error = (double)d->bin[i] - expected;
-        double p = (double)d->bin[i] / dsamples;
-        if (d->bin[i] > cmax) {
-            cmax = d->bin[i];
+        uint64_t bin = bins_next(&bins, i);
+        double error = (double)bin - expected;
+        double p = (double)bin / dsamples;
+        if (bin > cmax) {
+            cmax = bin;
             pmax = p;
         }
         if (p > 0.0)
             entropy -= p * log2(p);
         chisq += (error * error) / expected;
-        sum += (double)(d->bin[i] * i);
+        sum += (double)(bin * i);
     }
     double c1 = d->corr1 + (double)(d->corrn * d->corr0); /* wrap-around pair */
     double c2 = d->corr2 * d->corr2;
@@ -548,30 +595,39 @@ static void normalise_long(struct ent *e)
     }
 }
 
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
 void ent_flush(struct ent *e)
 {
     if (!e->s_samples)
         return;
 
     struct ent_data *s = &e->prev, *l = &e->lng;
+    const bool b16 = e->bits == 16;
     uint64_t c2 = 0, c3 = 0;
     bool over = false;
+    /* The short block's bins: Ent8's into s->bin; Ent16's stay where they
+     * are (hot16 and the wrap list, sorted), and become the previous block's
+     * below, so they are walked in place. */
+    struct bins sb = { s->bin, NULL, NULL, 0, 0 };
+    if (b16) {
+        qsort(e->wrap, e->nwrap, sizeof(e->wrap[0]), cmp_u16);
+        sb = (struct bins){ NULL, e->hot16, e->wrap, e->nwrap, 0 };
+    } else {
+        for (size_t v = 0; v < e->nbins; v++)
+            s->bin[v] = (uint32_t)hot_bin(e, v);
+    }
+    struct bins it = sb;
     for (size_t v = 0; v < e->nbins; v++) {
-        uint64_t b = hot_bin(e, v);
-        s->bin[v] = (uint32_t)b;
+        uint64_t b = bins_next(&it, v);
         c2 += b * v;
         if (!e->dmode)
             c3 += b * v * v;
+        over |= (uint64_t)l->bin[v] + b > e->bin_limit;
     }
-    for (size_t k = 0; k < e->nwrap; k++) {
-        uint64_t v = e->wrap[k];
-        s->bin[v] += 65536;
-        c2 += 65536 * v;
-        if (!e->dmode)
-            c3 += 65536 * v * v;
-    }
-    for (size_t v = 0; v < e->nbins; v++)
-        over |= (uint64_t)l->bin[v] + s->bin[v] > e->bin_limit;
     /* Long-term bins are 32-bit: where upstream's 64-bit bin would pass
      * UINT32_MAX (>= 2^32 samples in one bin, long before its SIZE_MAX / 2
      * sample limit), its normalisation runs now, before the block is added.
@@ -581,11 +637,13 @@ void ent_flush(struct ent *e)
     for (int k = 0; over && k < 64; k++) {
         normalise_bins(e);
         over = false;
+        it = sb;
         for (size_t v = 0; v < e->nbins; v++)
-            over |= (uint64_t)l->bin[v] + s->bin[v] > e->bin_limit;
+            over |= (uint64_t)l->bin[v] + bins_next(&it, v) > e->bin_limit;
     }
+    it = sb;
     for (size_t v = 0; v < e->nbins; v++) {
-        uint64_t sum = (uint64_t)l->bin[v] + s->bin[v];
+        uint64_t sum = (uint64_t)l->bin[v] + bins_next(&it, v);
         l->bin[v] = (uint32_t)(sum > e->bin_limit ? e->bin_limit : sum);
     }
     s->samples = e->s_samples;
@@ -608,11 +666,21 @@ void ent_flush(struct ent *e)
     l->pisamples += s->pisamples;
     l->samples += s->samples;
 
-    compute_result(e, s, e->s_result);
-    compute_result(e, l, l->result);
+    compute_result(e, s, sb, e->s_result);
+    compute_result(e, l, data_bins(l, false), l->result);
     normalise_long(e);
     memcpy(s->result, e->s_result, sizeof(s->result));
     s->fail = e->s_fail;
+    if (b16) { /* this block's bins become the previous block's */
+        uint16_t *t = s->bin16;
+        s->bin16 = e->hot16;
+        e->hot16 = t;
+        t = s->wrap;
+        s->wrap = e->wrap;
+        e->wrap = t;
+        s->nwrap = e->nwrap;
+        s->bin_ok = false;
+    }
     short_reset(e);
 
     e->have_results = true;
@@ -937,7 +1005,15 @@ uint64_t ent_samples(const struct ent *e, enum ent_term t)
 
 const uint32_t *ent_bins(const struct ent *e, enum ent_term t)
 {
-    return data(e, t)->bin;
+    const struct ent_data *d = data(e, t);
+    if (!d->bin_ok) { /* Ent16's previous block: fill the copy now */
+        struct ent_data *m = (struct ent_data *)d; /* a cache: e is not const */
+        struct bins b = data_bins(d, true);
+        for (size_t v = 0; v < e->nbins; v++)
+            m->bin[v] = (uint32_t)bins_next(&b, v);
+        m->bin_ok = true;
+    }
+    return d->bin;
 }
 
 uint64_t ent_pisamples(const struct ent *e, enum ent_term t)

@@ -12,7 +12,14 @@
 
 /* A reported data set: the previous short block or the long term. */
 struct ent_data {
-    uint32_t *bin; /* a short block has <= UINT32_MAX samples; see flush */
+    /* A short block has <= UINT32_MAX samples; see flush.  Ent16's previous
+     * short block keeps its bins as the block had them (bin16 and a sorted
+     * wrap list: 128 KiB rather than 256), and bin is a copy made only when
+     * ent_bins() asks for it (bin_ok: the copy is current). */
+    uint32_t *bin;
+    uint16_t *bin16, *wrap;
+    size_t nwrap;
+    bool bin_ok;
     uint64_t samples, inradius, pisamples;
     unsigned corr0, corrn; /* corr0 > nbins: none yet */
     double corr1, corr2, corr3;

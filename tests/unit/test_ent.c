@@ -215,8 +215,9 @@ static void test_ent16_full_block(void **state)
 }
 
 /* Long stretches of one value: Ent16's 16-bit counters wrap (several times
- * per block), in the exact-integer and the per-sample double parts of a
- * block.  (The health monitor's engine: test_health.) */
+ * per block, bins of higher values before lower ones too), in the
+ * exact-integer and the per-sample double parts of a block.  (The health
+ * monitor's engine: test_health.) */
 static void test_ent16_wrap(void **state)
 {
     (void)state;
@@ -229,6 +230,7 @@ static void test_ent16_wrap(void **state)
         buf[i + 1] = 0x12;
     }
     memset(buf + (9u << 20), 0xff, 300000);
+    memset(buf + (10u << 20), 0x00, 300000); /* bin 0 wraps after bin 0xffff */
     struct ref_ent *r = malloc(sizeof(*r));
     assert_non_null(r);
     struct ent *e;

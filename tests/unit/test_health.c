@@ -291,25 +291,27 @@ enum kind { RANDOM, BAD_STRETCHES, LONG_RUNS };
 
 /* Mostly random data; BAD_STRETCHES: stuck at 0xaa in the 2nd MiB, biased in
  * the 5th; LONG_RUNS: 1 MiB of 0x00 at 1 MiB (Ent16 bin 0 wraps, long runs
- * through uniform bytes), 1 MiB of 0x34 0x12 at 5 MiB, uniform bytes
- * sprinkled in the 9th MiB. */
+ * through uniform bytes), 1 MiB of 0x34 0x12 at 5 MiB, 0xff 0xee at 7 MiB,
+ * uniform bytes sprinkled in the 9th MiB, 0x00 again at 9 MiB (so Ent16 bins
+ * wrap in both orders of their values within a block). */
 static void fill(enum kind kind, uint64_t *seed, uint8_t *buf, size_t n, size_t pos)
 {
     ref_random(seed, buf, n);
     size_t mib = pos >> 20;
-    if (kind == BAD_STRETCHES && mib == 1)
+    if (kind == BAD_STRETCHES && mib == 1) {
         make(STUCK_AA, seed, buf, n, pos);
-    else if (kind == BAD_STRETCHES && mib == 4)
+    } else if (kind == BAD_STRETCHES && mib == 4) {
         make(BIASED, seed, buf, n, pos);
-    else if (kind == LONG_RUNS && mib == 1)
+    } else if (kind == LONG_RUNS && (mib == 1 || mib == 9)) {
         memset(buf, 0, n);
-    else if (kind == LONG_RUNS && mib == 5)
+    } else if (kind == LONG_RUNS && (mib == 5 || mib == 7)) {
         for (size_t i = 0; i < n; i++)
-            buf[i] = (pos + i) & 1 ? 0x12 : 0x34;
-    else if (kind == LONG_RUNS && mib == 8)
+            buf[i] = (pos + i) & 1 ? (mib == 5 ? 0x12 : 0xee) : (mib == 5 ? 0x34 : 0xff);
+    } else if (kind == LONG_RUNS && mib == 8) {
         for (size_t i = 0; i < n; i++)
             if (buf[i] % 5 == 0)
                 buf[i] = buf[i] & 1 ? 0xff : 0x00;
+    }
 }
 
 /* Feed both monitors the same stream in buffers of the given sizes (cycled),
@@ -368,8 +370,8 @@ static void test_vs_reference(void **state)
     vs_ref(7, 1, odd + 1, 3, 3000, RANDOM, false);
     /* Long runs and Ent16 counters wrapping in the one-pass loop, 3M-sample
      * blocks (sums past 2^53: rounded doubles). */
-    vs_ref(500000, 3000000, dev, 1, 10u << 20, LONG_RUNS, false);
-    vs_ref(99991, 2999999, odd, 8, 10u << 20, LONG_RUNS, false);
+    vs_ref(500000, 3000000, dev, 1, 12u << 20, LONG_RUNS, false);
+    vs_ref(99991, 2999999, odd, 8, 12u << 20, LONG_RUNS, false);
 }
 
 /* A whole default Ent16 block (1e8 samples, 200 MB, the autocorrelation sums
