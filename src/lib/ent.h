@@ -88,7 +88,9 @@ uint64_t ent_pending_samples(const struct ent *e);
 uint64_t ent_samples(const struct ent *e, enum ent_term t);
 /* ent_nbins() entries.  32-bit: a short block has at most UINT32_MAX
  * samples, and long-term bins are normalised before one could overflow
- * (see ent_set_bin_limit). */
+ * (see ent_set_bin_limit).  Ent16's ENT_SHORT bins are kept more compactly;
+ * the first call after each short block fills this copy (256 KiB, only
+ * allocated memory until then).  Valid until the next call that adds data. */
 const uint32_t *ent_bins(const struct ent *e, enum ent_term t);
 uint64_t ent_pisamples(const struct ent *e, enum ent_term t);
 uint64_t ent_piin(const struct ent *e, enum ent_term t);
