@@ -42,6 +42,9 @@ enum step {
     S_SETUP,
     S_WAIT30,
     S_PURGE2,
+    /* before the next attempt: a stalled endpoint is cleared (a halt stays
+     * until the host clears it, so every later attempt would fail) */
+    S_CLEAR_HALT,
     /* streaming */
     S_READ_CMD,
     S_READ_IN,
@@ -84,6 +87,7 @@ struct bbdev {
     uint8_t sync_char;
     unsigned sync_pass, sync_reads, sync_total;
     bool reinit_for_read;  /* init was triggered by empty reads */
+    uint8_t halted_ep;     /* endpoint whose last transfer stalled, 0 if none */
 
     uint8_t *block;        /* the block being gathered, folded as it comes */
     size_t block_len;      /* p.block_len >> p.fold */
@@ -230,6 +234,12 @@ static size_t wire_len(const struct bbdev *d, size_t data)
 
 static void start_attempt(struct bbdev *d)
 {
+    if (d->halted_ep) {
+        /* libusb_clear_halt() is synchronous: not from a callback. */
+        d->step = S_CLEAR_HALT;
+        evl_timer_arm(d->timer, 0);
+        return;
+    }
     d->purge_empty = d->purge_reads = 0;
     d->sync_char = 0xAA;
     d->sync_pass = d->sync_reads = d->sync_total = 0;
@@ -495,6 +505,8 @@ static void on_xfer(struct libusb_transfer *t)
         emit_terminal(d, BBDEV_GONE, err, "%s: device gone", d->name);
         return;
     }
+    if (err == -EPIPE && t->type == LIBUSB_TRANSFER_TYPE_BULK)
+        d->halted_ep = t->endpoint;
     if (err < 0) {
         if (d->step >= S_READ_CMD)
             recover(d, err, t->type == LIBUSB_TRANSFER_TYPE_CONTROL ? "control request"
@@ -606,6 +618,18 @@ static void on_timer(struct evl *loop, struct evl_timer *t, void *ud)
     case S_RECOVER:
         do_recover(d);
         break;
+    case S_CLEAR_HALT: {
+        int r = usberr_to_errno(libusb_clear_halt(d->h, d->halted_ep));
+        d->halted_ep = 0;
+        if (r == -ENODEV) {
+            emit_terminal(d, BBDEV_GONE, r, "%s: device gone", d->name);
+            break;
+        }
+        if (r < 0)
+            log_msg(1, "%s: clearing the stalled endpoint: %s", d->name, usberr_str(r));
+        start_attempt(d);
+        break;
+    }
     default:
         break;
     }

@@ -164,6 +164,20 @@ scn_faults() {
                ! grep -q 'init attempt 4 failed' /tmp/cs3.err"
     ctl bbA clear
 
+    # an IN stall during init halts the endpoint: the next attempt must
+    # clear it first, or every attempt fails the same way
+    ctl bbA "fault stall:1"
+    n0=$(lines /tmp/wire-bbA)
+    run_seedd si -b 1M --no-qa -f 0 -v
+    check "IN stall at init: cleared, retried, exit 0, 1 MiB" \
+        sh -c "[ $RC = 0 ] && [ $(size_of /tmp/si.out) = 1048576 ]"
+    check "IN stall at init: one failed attempt only" \
+        sh -c "grep -q 'init attempt 1 failed: bulk transfer' /tmp/si.err &&
+               ! grep -q 'init attempt 2 failed' /tmp/si.err"
+    check "IN stall at init: the endpoint stalled once" \
+        is "$(count_since /tmp/wire-bbA "$n0" '^stall$')" 1
+    ctl bbA clear
+
     # one IN stall mid-stream (the endpoint halts): recover and carry on
     timeout 90 seedd -b 4M --no-qa -f 0 -v >/tmp/st1.out 2>/tmp/st1.err &
     sp=$!
