@@ -331,8 +331,11 @@ static int run(const struct virt_libvirt *ctx, const struct request *q, struct a
                  ms / 1000, ms % 1000);
         goto out;
     }
-    if (r)
+    if (r) {
+        snprintf(a->err.msg, sizeof(a->err.msg), "reading the answer of the libvirt client "
+                 "process: %s", strerror(-r));
         goto out;
+    }
 
     struct answer_hdr h;
     if (len < sizeof(h)) {
@@ -383,6 +386,8 @@ static int lv_state(void *ctx, const char *uri, const char *name, enum virt_stat
         int32_t v;
         if (a.datalen != sizeof(v)) {
             r = -EIO;
+            if (err)
+                snprintf(err->msg, sizeof(err->msg), "garbled domain state from libvirt client");
         } else {
             memcpy(&v, a.data, sizeof(v));
             *st = (enum virt_state)v;
