@@ -101,10 +101,11 @@ static int bad(const char *opt, const char *arg, const char *why)
  * BUSNUM/DEVNUM have them). */
 static int parse_addr(const char *opt, const char *arg, unsigned *out)
 {
-    if (!*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 6)
+    uint64_t v;
+    int r = num_parse_u64(arg, 10, &v);
+    if (r == -EINVAL)
         return bad(opt, arg, "not a number");
-    unsigned long v = strtoul(arg, NULL, 10);
-    if (v < 1 || v > 127)
+    if (r < 0 || v < 1 || v > 127)
         return bad(opt, arg, "out of range (1 to 127)");
     *out = (unsigned)v;
     return 0;

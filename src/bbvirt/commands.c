@@ -257,19 +257,14 @@ static int resolve(struct ctx *x, char **args, int nargs, struct devinfo **out, 
             free(v);
             return say_error(-EINVAL, err);
         }
-        bool found = false;
-        for (size_t k = 0; k < x->ndevs && !found; k++) {
-            if (x->devs[k].serial[0] && devid_match(&id, &x->devs[k])) {
-                v[i] = x->devs[k];
-                found = true;
-            }
-        }
-        if (!found) {
+        const struct devinfo *d = vmctl_find(&x->ctl, &id);
+        if (!d) {
             free(v);
             snprintf(err, sizeof(err), "no BitBabbler with %s is present",
                      devid_format(&id, what, sizeof(what)));
             return say_error(-ENODEV, err);
         }
+        v[i] = *d;
     }
     *out = v;
     *n = (size_t)nargs;

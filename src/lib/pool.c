@@ -33,7 +33,7 @@ struct pool {
     struct pool_group *groups;
 };
 
-static size_t pow2_ceil(size_t n)
+size_t pool_size_pow2(size_t n)
 {
     size_t p = 1;
     while (p < n && p <= SIZE_MAX / 2)
@@ -179,7 +179,7 @@ static int new_group(struct pool *p, unsigned id, size_t size, struct pool_group
         return -ENOMEM;
     g->pool = p;
     g->id = id;
-    g->size = pow2_ceil(size ? size : p->size);
+    g->size = pool_size_pow2(size ? size : p->size);
     g->next = p->groups;
     p->groups = g;
     *out = g;
@@ -193,7 +193,7 @@ int pool_group_configure(struct pool *p, unsigned id, size_t size)
         return new_group(p, id, size, &g);
     if (g->used)
         return -EBUSY;
-    g->size = pow2_ceil(size ? size : p->size);
+    g->size = pool_size_pow2(size ? size : p->size);
     return 0;
 }
 

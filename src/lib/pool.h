@@ -50,6 +50,9 @@ int pool_on_added(struct pool *p, pool_notify_fn fn, void *ud);
 int pool_on_drained(struct pool *p, pool_notify_fn fn, void *ud);
 void pool_remove_notify(struct pool *p, pool_notify_fn fn, void *ud);
 
+/* n rounded up to a power of two: the size a group of n bytes gets. */
+size_t pool_size_pow2(size_t n);
+
 /* Configure group id's size (rounded up to a power of two); only before
  * the group is first used.  0 size means the pool size. */
 int pool_group_configure(struct pool *p, unsigned id, size_t size);

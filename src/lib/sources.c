@@ -12,10 +12,10 @@
 #include "ftdi.h"
 #include "health.h"
 #include "log.h"
-#include "vmconf.h"
 #include "monitors.h"
 #include "pool.h"
 #include "usbenum.h"
+#include "vmconf.h"
 
 struct src {
     struct sources *set;
@@ -230,10 +230,6 @@ static bool have_device(const struct sources *s, const struct devinfo *di)
     return false;
 }
 
-/* The largest raw block (group size << fold) a device may read; seedd
- * rejects larger explicit combinations up front (SEEDD_MAX_RAW_BLOCK in
- * src/seedd/options.h, the same value), this catches product-default folds. */
-#define MAX_RAW_BLOCK ((size_t)SOURCES_MAX_RAW_BLOCK)
 
 /* Starts one device.  Every failure is logged once, naming the device and
  * the reason, except -ENODEV with quiet_absent: a device libusb does not
@@ -268,11 +264,13 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         goto fail;
     }
     group_size = pool_group_size(x->group);
-    if (group_size > MAX_RAW_BLOCK >> x->fold) {
+    /* seedd rejects explicit folds over the limit up front; this catches
+     * product-default folds. */
+    if (group_size > SOURCES_MAX_RAW_BLOCK >> x->fold) {
         log_msg(0, "%s: raw block of %llu bytes (group size %zu << fold %u) is larger than "
                    "the limit of %zu bytes; use a smaller --group-size or --fold",
                 di->serial, (unsigned long long)group_size << x->fold, group_size, x->fold,
-                MAX_RAW_BLOCK);
+                (size_t)SOURCES_MAX_RAW_BLOCK);
         r = -E2BIG;
         goto fail;
     }

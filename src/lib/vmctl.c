@@ -88,7 +88,7 @@ static const struct devinfo *find_serial(const struct vmctl *c, const char *seri
     return NULL;
 }
 
-static const struct devinfo *find_id(const struct vmctl *c, const struct devid *id)
+const struct devinfo *vmctl_find(const struct vmctl *c, const struct devid *id)
 {
     for (size_t i = 0; i < c->ndevs; i++)
         if (c->devs[i].serial[0] && devid_match(id, &c->devs[i]))
@@ -107,7 +107,7 @@ int vmctl_plan_one(const struct vmctl *c, enum vmctl_action a, const char *devic
     devid_format(&id, what, sizeof(what));
     memset(out, 0, sizeof(*out));
 
-    const struct devinfo *d = find_id(c, &id);
+    const struct devinfo *d = vmctl_find(c, &id);
     const char *serial;
     unsigned bus, dev;
     if (d) {

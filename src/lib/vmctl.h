@@ -60,7 +60,12 @@ struct vmctl {
     unsigned bus, dev;            /* -b/-d; 0 if not given */
 };
 
+struct devid;
+
 void vmctl_plan_free(struct vmctl_plan *p);
+
+/* The first device of the scan (with a serial) that id matches, or NULL. */
+const struct devinfo *vmctl_find(const struct vmctl *c, const struct devid *id);
 
 /* One device (serial, [bus:]dev, bus-port).  A serial that is assigned to
  * no domain (and no -D) gives an empty plan and returns 0.  Errors: -EINVAL

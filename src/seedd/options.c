@@ -12,6 +12,7 @@
 #include "ftdi.h"
 #include "num.h"
 #include "pool.h"
+#include "sources.h"
 
 /* Which per-device settings a -i group set explicitly. */
 enum {
@@ -250,22 +251,18 @@ static void resolve(struct seedd_opts *o, const unsigned *set, unsigned dflt_set
 }
 
 /* The size pool group id will have: its last -G, else the pool size
- * rounded up to a power of two (as pool_group_configure()). */
+ * rounded up to a power of two. */
 static uint64_t group_size_of(const struct seedd_opts *o, unsigned id)
 {
-    uint64_t size = 0;
+    size_t size = o->pool_size;
     for (size_t i = 0; i < o->n_groups; i++)
         if (o->groups[i].id == id)
             size = o->groups[i].size;
-    if (size)
-        return size;
-    for (size = 1; size < o->pool_size; size <<= 1)
-        ;
-    return size;
+    return pool_size_pow2(size);
 }
 
 /* An explicit fold with its group's size must give a raw block (group size
- * << fold) of at most SEEDD_MAX_RAW_BLOCK.  (A product's default fold is
+ * << fold) of at most SOURCES_MAX_RAW_BLOCK.  (A product's default fold is
  * checked when the device starts.) */
 static int check_raw_block(const struct seedd_opts *o, const struct devcfg *g)
 {
@@ -273,7 +270,7 @@ static int check_raw_block(const struct seedd_opts *o, const struct devcfg *g)
         return 0;
     uint64_t size = group_size_of(o, g->group);
     uint64_t raw = size << g->fold;
-    if (raw <= SEEDD_MAX_RAW_BLOCK)
+    if (raw <= SOURCES_MAX_RAW_BLOCK)
         return 0;
     char id[DEVINFO_STR_MAX + 32] = "";
     if (g->id.kind != DEVID_NONE) {

@@ -7,11 +7,8 @@
 #include <stdint.h>
 
 #include "devcfg.h"
-#include "sources.h"
 #include "watchspec.h"
 
-/* The largest raw block (group size << fold): see sources.h. */
-#define SEEDD_MAX_RAW_BLOCK SOURCES_MAX_RAW_BLOCK
 
 struct groupsize {
     unsigned id;
