@@ -272,9 +272,15 @@ static void item_devinfo(const struct vmctl *c, const struct vmctl_item *it, str
     snprintf(d->serial, sizeof(d->serial), "%s", it->serial);
 }
 
-static int check_domain(const struct vmctl *c, const struct vmctl_item *it, char *err,
-                        size_t errlen)
+/* The domain of it must exist and run.  A domain among the running ones of
+ * its URI (fetched once per URI) needs no further question; otherwise its
+ * state tells "no such domain" from "not running". */
+static int check_domain(const struct vmctl *c, const struct uri_doms *u,
+                        const struct vmctl_item *it, char *err, size_t errlen)
 {
+    for (size_t i = 0; i < u->n; i++)
+        if (strcmp(u->doms[i].name, it->domain) == 0)
+            return 0;
     enum virt_state st = VIRT_STATE_OTHER;
     struct virt_err ve = { 0 };
     int r = c->ops->state(c->ops_ctx, it->uri, it->domain, &st, &ve);
@@ -294,15 +300,6 @@ int vmctl_check(const struct vmctl *c, struct vmctl_plan *p, char *err, size_t e
     int r = 0;
     for (size_t i = 0; i < p->n && r == 0; i++) {
         struct vmctl_item *it = &p->items[i];
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = same_str(p->items[k].uri, it->uri) &&
-                   strcmp(p->items[k].domain, it->domain) == 0;
-        if (!seen)
-            r = check_domain(c, it, err, errlen);
-    }
-    for (size_t i = 0; i < p->n && r == 0; i++) {
-        struct vmctl_item *it = &p->items[i];
         struct uri_doms *u = running_on(c, &uc, it->uri);
         if (!u) {
             r = fail(-ENOMEM, err, errlen, "out of memory");
@@ -312,6 +309,8 @@ int vmctl_check(const struct vmctl *c, struct vmctl_plan *p, char *err, size_t e
             r = fail(u->rc, err, errlen, "%s", u->err.msg);
             break;
         }
+        if ((r = check_domain(c, u, it, err, errlen)) < 0)
+            break;
         struct devinfo d;
         bool vague;
         item_devinfo(c, it, &d);
