@@ -13,16 +13,11 @@
 #include <string.h>
 
 #include "bitruns.h"
-#include "qa_ref.h"
+#include "qa_check.h"
 
 static void same_as_ref(const struct bitruns *br, const struct ref_bitruns *ref)
 {
-    assert_int_equal(bitruns_zeros(br), ref->total[0]);
-    assert_int_equal(bitruns_ones(br), ref->total[1]);
-    assert_int_equal(bitruns_max(br), ref->maxrun);
-    for (unsigned bit = 0; bit < 2; bit++)
-        for (size_t i = 0; i < BITRUNS_MAXRUN; i++)
-            assert_int_equal(bitruns_count(br, bit, i), ref->runlengths[bit][i]);
+    same_bitruns(br, ref);
     double exp_ref[64], p, p_ref;
     unsigned k, k_ref;
     double c = bitruns_chisq(br, &p, &k);

@@ -19,56 +19,7 @@
 #include <unistd.h>
 
 #include "ent.h"
-#include "qa_ref.h"
-#include "qa_simd.h"
-
-static void same_double(double a, double b)
-{
-    if (isnan(a) && isnan(b))
-        return;
-    if (memcmp(&a, &b, sizeof(a)))
-        fail_msg("%.17g != %.17g", a, b);
-}
-
-static void same_res(const struct ent_result *a, const struct ref_ent_res *b)
-{
-    same_double(a->entropy, b->entropy);
-    same_double(a->chisq, b->chisq);
-    same_double(a->mean, b->mean);
-    same_double(a->pi, b->pi);
-    same_double(a->corr, b->corr);
-    same_double(a->minentropy, b->minentropy);
-}
-
-static void same_fail(const struct ent_fail *a, const struct ref_ent_fail *b)
-{
-    assert_int_equal(a->tested, b->tested);
-    assert_int_equal(a->entropy, b->entropy);
-    assert_int_equal(a->chisq, b->chisq);
-    assert_int_equal(a->mean, b->mean);
-    assert_int_equal(a->pi, b->pi);
-    assert_int_equal(a->corr, b->corr);
-    assert_int_equal(a->minentropy, b->minentropy);
-}
-
-static void same_ent(const struct ent *e, const struct ref_ent *r)
-{
-    assert_int_equal(ent_have_results(e), r->have_results);
-    assert_int_equal(ent_pending_samples(e), r->s.samples);
-    for (int t = 0; t < 2; t++) {
-        const struct ref_ent_data *d = t == ENT_SHORT ? &r->prev : &r->l;
-        assert_int_equal(ent_samples(e, t), d->samples);
-        assert_int_equal(ent_pisamples(e, t), d->pisamples);
-        assert_int_equal(ent_piin(e, t), d->inradius);
-        const uint32_t *bins = ent_bins(e, t);
-        for (size_t v = 0; v < r->nbins; v++)
-            if (bins[v] != d->bin[v])
-                fail_msg("bin %zu: %u != %llu", v, (unsigned)bins[v], (unsigned long long)d->bin[v]);
-        for (int s = 0; s < 3; s++)
-            same_res(ent_result(e, t, s), &d->result[s]);
-        same_fail(ent_fail(e, t), &d->fail);
-    }
-}
+#include "qa_check.h"
 
 /* Feed buf in the given chunk sizes (cycled) to both, comparing each time;
  * IsOk is asked with alternating was_ok. */
@@ -722,24 +673,6 @@ static void test_bin_limit(void **state)
     ent_free(e);
     ent_free(plain);
 }
-
-/* Run a test with the testers' baseline vector code only (no AVX2). */
-static int baseline_simd(void **state)
-{
-    (void)state;
-    qa_allow_avx2(false);
-    return 0;
-}
-
-static int default_simd(void **state)
-{
-    (void)state;
-    qa_allow_avx2(true);
-    return 0;
-}
-
-#define BASELINE_TOO(t) cmocka_unit_test(t), \
-    cmocka_unit_test_setup_teardown(t, baseline_simd, default_simd)
 
 int main(void)
 {

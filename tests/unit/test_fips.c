@@ -15,23 +15,12 @@
 #include <string.h>
 
 #include "fips.h"
-#include "qa_ref.h"
-#include "qa_simd.h"
+#include "qa_check.h"
 
 #define NB FIPS_BLOCK_SIZE
 #define BIT(t) (1u << (t))
 
 /* ---- helpers ---- */
-
-static void same_bitruns(const struct bitruns *br, const struct ref_bitruns *ref)
-{
-    assert_int_equal(bitruns_zeros(br), ref->total[0]);
-    assert_int_equal(bitruns_ones(br), ref->total[1]);
-    assert_int_equal(bitruns_max(br), ref->maxrun);
-    for (unsigned bit = 0; bit < 2; bit++)
-        for (size_t i = 0; i < BITRUNS_MAXRUN; i++)
-            assert_int_equal(bitruns_count(br, bit, i), ref->runlengths[bit][i]);
-}
 
 /* Analyse one block with both and compare everything. */
 static unsigned both(struct fips *f, struct ref_fips *r, const uint8_t *blk)
@@ -41,25 +30,8 @@ static unsigned both(struct fips *f, struct ref_fips *r, const uint8_t *blk)
     const struct fips_block_info *in = fips_last_block(f);
     assert_int_equal(ok, ref_ok);
     assert_int_equal(in->result == 0, ok);
-    assert_int_equal(in->ones, r->ones);
-    assert_int_equal(in->poker, r->poker);
-    assert_int_equal(in->longest, r->longest);
-    assert_memory_equal(in->runs, r->runs, sizeof(r->runs));
-    for (unsigned t = 0; t < FIPS_NTESTS; t++) {
-        const struct fips_failrate *fr = fips_get_failrate(f, t);
-        const struct fips_passruns *pr = fips_get_passruns(f, t);
-        assert_int_equal(fr->pass, r->fr[t].pass);
-        assert_int_equal(fr->fail, r->fr[t].fail);
-        assert_int_equal(fr->rate, r->fr[t].rate);
-        assert_int_equal(fr->peak, r->fr[t].peak);
-        assert_int_equal(pr->count, r->pr[t].count);
-        assert_int_equal(pr->runs, r->pr[t].runs);
-        assert_int_equal(pr->previous, r->pr[t].previous);
-        assert_int_equal(pr->avg, r->pr[t].avg);
-        assert_int_equal(pr->long_sum, r->pr[t].long_sum);
-        assert_int_equal(pr->peak, r->pr[t].peak);
-    }
-    same_bitruns(fips_bitruns(f), &r->br);
+    same_fips_block(f, r);
+    same_fips_stats(f, r);
     assert_int_equal(fips_is_ok(f, true), ref_fips_is_ok(r, true));
     assert_int_equal(fips_is_ok(f, false), ref_fips_is_ok(r, false));
     return in->result;
@@ -716,24 +688,6 @@ static void test_vs_reference(void **state)
     fips_free(f);
     fips_free(NULL);
 }
-
-/* Run a test with the testers' baseline vector code only (no AVX2). */
-static int baseline_simd(void **state)
-{
-    (void)state;
-    qa_allow_avx2(false);
-    return 0;
-}
-
-static int default_simd(void **state)
-{
-    (void)state;
-    qa_allow_avx2(true);
-    return 0;
-}
-
-#define BASELINE_TOO(t) cmocka_unit_test(t), \
-    cmocka_unit_test_setup_teardown(t, baseline_simd, default_simd)
 
 int main(void)
 {

@@ -60,6 +60,15 @@ static void test_known_vectors(void **state)
                                          ((i + 1250) * 7 + 3) ^ ((i + 1875) * 7 + 3)));
 }
 
+/* Pseudo-random test bytes from an LCG seeded with x. */
+static void lcg_fill(uint8_t *p, size_t n, uint32_t x)
+{
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        p[i] = (uint8_t)(x >> 16);
+    }
+}
+
 /* Against a direct formula: out[i] = XOR over j of in[i + j * (len >> folds)]. */
 static void test_against_reference(void **state)
 {
@@ -68,11 +77,7 @@ static void test_against_reference(void **state)
     uint8_t *orig = malloc(LEN), *buf = malloc(LEN);
     assert_non_null(orig);
     assert_non_null(buf);
-    uint32_t x = 0x12345678;
-    for (size_t i = 0; i < LEN; i++) {
-        x = x * 1103515245u + 12345u;
-        orig[i] = (uint8_t)(x >> 16);
-    }
+    lcg_fill(orig, LEN, 0x12345678);
     for (unsigned f = 0; f <= 12; f++) {
         memcpy(buf, orig, LEN);
         size_t n = 0;
@@ -101,11 +106,7 @@ static void test_fold_add(void **state)
     assert_non_null(orig);
     assert_non_null(buf);
     assert_non_null(out);
-    uint32_t x = 0x9abcdef1;
-    for (size_t i = 0; i < LEN; i++) {
-        x = x * 1103515245u + 12345u;
-        orig[i] = (uint8_t)(x >> 16);
-    }
+    lcg_fill(orig, LEN, 0x9abcdef1);
     static const size_t pieces[][4] = {
         { LEN, LEN, LEN, LEN }, { 512, 512, 512, 512 }, { 510, 510, 510, 510 },
         { 1, 7, 4096, 3 }, { 3000, 5, 700, 1 },

@@ -223,31 +223,16 @@ static void test_strip_full(void **state)
         assert_int_equal(ls, 0x60);
         check_data(out, n);
         assert_int_equal(out[n], 0xEE);  /* nothing past the data */
-        free(in);
-        free(out);
-    }
-}
-
-/* In place (out == in), as the driver strips a transfer in its own buffer. */
-static void test_strip_in_place(void **state)
-{
-    (void)state;
-    static const struct { unsigned mp; size_t n; } cases[] = {
-        { 512, 510 }, { 512, 2 * 510 + 100 }, { 512, 65536 }, { 64, 62 * 4 + 1 }, { 64, 16384 },
-    };
-    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-        unsigned mp = cases[c].mp;
-        size_t n = cases[c].n;
-        uint8_t *in = malloc(n * 2 + 16);
-        assert_non_null(in);
-        size_t len = build(in, n, mp, ftdi_modem_status(mp), 0x60);
-        size_t got = 0;
-        uint8_t ls = 0xFF;
+        /* In place (out == in), as the driver strips a transfer in its own
+         * buffer. */
+        got = 0;
+        ls = 0xFF;
         assert_int_equal(ftdi_strip(in, len, mp, in, len, &got, &ls), 0);
         assert_int_equal(got, n);
         assert_int_equal(ls, 0x60);
         check_data(in, n);
         free(in);
+        free(out);
     }
 }
 
@@ -431,7 +416,6 @@ int main(void)
         cmocka_unit_test(test_setup_cmd),
         cmocka_unit_test(test_read_cmd),
         cmocka_unit_test(test_strip_full),
-        cmocka_unit_test(test_strip_in_place),
         cmocka_unit_test(test_strip_status_only),
         cmocka_unit_test(test_strip_tail),
         cmocka_unit_test(test_strip_malformed),

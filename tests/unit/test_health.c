@@ -17,8 +17,7 @@
 #include <string.h>
 
 #include "health.h"
-#include "qa_ref.h"
-#include "qa_simd.h"
+#include "qa_check.h"
 
 static void test_api(void **state)
 {
@@ -200,51 +199,6 @@ static void test_whole_buffer(void **state)
     health_free(h);
 }
 
-static void same_double(double a, double b)
-{
-    if (memcmp(&a, &b, sizeof(a)))
-        fail_msg("%.17g != %.17g", a, b);
-}
-
-static void same_res(const struct ent_result *a, const struct ref_ent_res *b)
-{
-    same_double(a->entropy, b->entropy);
-    same_double(a->chisq, b->chisq);
-    same_double(a->mean, b->mean);
-    same_double(a->pi, b->pi);
-    same_double(a->corr, b->corr);
-    same_double(a->minentropy, b->minentropy);
-}
-
-/* Everything an Ent tester reports (spec §7.5, §7.6), and its pending count. */
-static void same_ent(const struct ent *e, const struct ref_ent *r)
-{
-    assert_int_equal(ent_have_results(e), r->have_results);
-    assert_int_equal(ent_pending_samples(e), r->s.samples);
-    for (int t = 0; t < 2; t++) {
-        const struct ref_ent_data *d = t == ENT_SHORT ? &r->prev : &r->l;
-        assert_int_equal(ent_samples(e, t), d->samples);
-        assert_int_equal(ent_pisamples(e, t), d->pisamples);
-        assert_int_equal(ent_piin(e, t), d->inradius);
-        const uint32_t *bins = ent_bins(e, t);
-        for (size_t v = 0; v < r->nbins; v++)
-            if (bins[v] != d->bin[v])
-                fail_msg("Ent%u %s bin %zu: %u != %llu", (unsigned)r->bits, t ? "long" : "short",
-                         v, (unsigned)bins[v], (unsigned long long)d->bin[v]);
-        for (int k = 0; k < 3; k++)
-            same_res(ent_result(e, t, k), &d->result[k]);
-        const struct ent_fail *a = ent_fail(e, t);
-        const struct ref_ent_fail *b = &d->fail;
-        assert_int_equal(a->tested, b->tested);
-        assert_int_equal(a->entropy, b->entropy);
-        assert_int_equal(a->chisq, b->chisq);
-        assert_int_equal(a->mean, b->mean);
-        assert_int_equal(a->pi, b->pi);
-        assert_int_equal(a->corr, b->corr);
-        assert_int_equal(a->minentropy, b->minentropy);
-    }
-}
-
 /* Everything the monitor reports, against the reference monitor. */
 static void same_as_ref(const struct health *h, const struct ref_health *r)
 {
@@ -254,35 +208,9 @@ static void same_as_ref(const struct health *h, const struct ref_health *r)
     assert_int_equal(health_ent8_ok(h), r->e8_ok);
     assert_int_equal(health_ent16_ok(h), r->e16_ok);
     assert_int_equal(health_fips_carry(h), r->extra);
-    const struct fips *f = health_fips(h);
-    for (unsigned t = 0; t < FIPS_NTESTS; t++) {
-        const struct fips_failrate *fr = fips_get_failrate(f, t);
-        const struct fips_passruns *pr = fips_get_passruns(f, t);
-        assert_int_equal(fr->pass, r->fips.fr[t].pass);
-        assert_int_equal(fr->fail, r->fips.fr[t].fail);
-        assert_int_equal(fr->rate, r->fips.fr[t].rate);
-        assert_int_equal(fr->peak, r->fips.fr[t].peak);
-        assert_int_equal(pr->count, r->fips.pr[t].count);
-        assert_int_equal(pr->runs, r->fips.pr[t].runs);
-        assert_int_equal(pr->previous, r->fips.pr[t].previous);
-        assert_int_equal(pr->avg, r->fips.pr[t].avg);
-        assert_int_equal(pr->long_sum, r->fips.pr[t].long_sum);
-        assert_int_equal(pr->peak, r->fips.pr[t].peak);
-    }
-    if (health_bytes_analysed(h) >= FIPS_BLOCK_SIZE) {
-        const struct fips_block_info *in = fips_last_block(f);
-        assert_int_equal(in->ones, r->fips.ones);
-        assert_int_equal(in->poker, r->fips.poker);
-        assert_int_equal(in->longest, r->fips.longest);
-        assert_memory_equal(in->runs, r->fips.runs, sizeof(r->fips.runs));
-    }
-    const struct bitruns *br = health_bitruns(h);
-    assert_int_equal(bitruns_zeros(br), r->fips.br.total[0]);
-    assert_int_equal(bitruns_ones(br), r->fips.br.total[1]);
-    assert_int_equal(bitruns_max(br), r->fips.br.maxrun);
-    for (unsigned bit = 0; bit < 2; bit++)
-        for (size_t i = 0; i < BITRUNS_MAXRUN; i++)
-            assert_int_equal(bitruns_count(br, bit, i), r->fips.br.runlengths[bit][i]);
+    same_fips_stats(health_fips(h), &r->fips);
+    if (health_bytes_analysed(h) >= FIPS_BLOCK_SIZE)
+        same_fips_block(health_fips(h), &r->fips);
     same_ent(health_ent8(h), &r->e8);
     same_ent(health_ent16(h), &r->e16);
 }
@@ -412,24 +340,6 @@ static void test_full_ent16_block(void **state)
     free(r8);
     free(r16);
 }
-
-/* Run a test with the testers' baseline vector code only (no AVX2). */
-static int baseline_simd(void **state)
-{
-    (void)state;
-    qa_allow_avx2(false);
-    return 0;
-}
-
-static int default_simd(void **state)
-{
-    (void)state;
-    qa_allow_avx2(true);
-    return 0;
-}
-
-#define BASELINE_TOO(t) cmocka_unit_test(t), \
-    cmocka_unit_test_setup_teardown(t, baseline_simd, default_simd)
 
 int main(void)
 {
