@@ -32,6 +32,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "num.h"
 #include "virtxml_int.h"
 
 /* ---- parsing ---- */
@@ -99,6 +100,17 @@ static const char *attr(const xmlNode *n, const char *name)
         return (const char *)t->content;
     }
     return NULL;
+}
+
+/* A number as libvirt and QEMU read it (strtoul base 0), strictly: the
+ * whole string, no sign or space, at most max. */
+static bool parse_num(const char *s, unsigned long max, unsigned *out)
+{
+    uint64_t v;
+    if (num_parse_u64(s, 0, &v) < 0 || v > max)
+        return false;
+    *out = (unsigned)v;
+    return true;
 }
 
 static bool attr_is(const xmlNode *n, const char *name, const char *want)
@@ -204,15 +216,15 @@ static int read_hostdev(const xmlNode *h, struct usbvec *vec)
     struct virtxml_usb u;
     memset(&u, 0, sizeof(u));
     unsigned a, b;
-    if (addr && virtxml_parse_num(attr(addr, "bus"), USB_BUS_MAX, &a) && a > 0 &&
-        virtxml_parse_num(attr(addr, "device"), USB_DEV_MAX, &b) && b > 0) {
+    if (addr && parse_num(attr(addr, "bus"), USB_BUS_MAX, &a) && a > 0 &&
+        parse_num(attr(addr, "device"), USB_DEV_MAX, &b) && b > 0) {
         u.kind = VIRTXML_USB_ADDR;
         u.bus = a;
         u.dev = b;
         return usbvec_push(vec, &u);
     }
-    if (ven && prod && virtxml_parse_num(attr(ven, "id"), USB_ID_MAX, &a) && a > 0 &&
-        virtxml_parse_num(attr(prod, "id"), USB_ID_MAX, &b)) {
+    if (ven && prod && parse_num(attr(ven, "id"), USB_ID_MAX, &a) && a > 0 &&
+        parse_num(attr(prod, "id"), USB_ID_MAX, &b)) {
         u.kind = VIRTXML_USB_VIDPID;
         u.vid = a;
         u.pid = b;
@@ -262,7 +274,7 @@ static bool opt_num(const struct optval *o, unsigned long max, unsigned *out)
     *out = 0;
     if (!o->set)
         return true;
-    return !o->bad && virtxml_parse_num(o->v, max, out);
+    return !o->bad && parse_num(o->v, max, out);
 }
 
 /* The legacy (QemuOpts) form of a -device argument: "usb-host,key=value,...". */
@@ -492,11 +504,11 @@ static void check_address(const xmlNode *a, uint32_t *used)
         return;
     const char *dom = attr(a, "domain"), *bus = attr(a, "bus");
     unsigned v;
-    if (dom && (!virtxml_parse_num(dom, UINT_MAX, &v) || v != 0))
+    if (dom && (!parse_num(dom, UINT_MAX, &v) || v != 0))
         return;
-    if (bus && (!virtxml_parse_num(bus, UINT_MAX, &v) || v != 0))
+    if (bus && (!parse_num(bus, UINT_MAX, &v) || v != 0))
         return;
-    if (virtxml_parse_num(attr(a, "slot"), PCI_SLOT_MAX, &v))
+    if (parse_num(attr(a, "slot"), PCI_SLOT_MAX, &v))
         *used |= (uint32_t)1 << v;
 }
 

@@ -1,5 +1,5 @@
 /* virtxml_gen: the XML and configuration snippets bbvirt prints (see
- * virtxml.h), and the validators both halves of virtxml share. */
+ * virtxml.h). */
 #include "virtxml.h"
 
 #include <errno.h>
@@ -10,57 +10,20 @@
 #include "virtxml_int.h"
 #include "vmconf.h"
 
-/* ---- validators ---- */
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-bool virtxml_valid_group(const char *s)
+/* [A-Za-z0-9_.-]+ */
+static bool valid_group(const char *s)
 {
-    if (!s || !*s)
-        return false;
-    for (; *s; s++) {
-        char c = *s;
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
-            return false;
-    }
-    return true;
+    return s && *s && s[strspn(s, ALNUM "_.-")] == '\0';
 }
 
-/* strtoul base 0, strictly: the whole string, no sign or space, <= max. */
-bool virtxml_parse_num(const char *s, unsigned long max, unsigned *out)
+/* NULL with errno set to e. */
+static char *fail_errno(int e)
 {
-    if (!s || !*s)
-        return false;
-    unsigned base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-        if (!*s)
-            return false;
-    } else if (s[0] == '0') {
-        base = 8;
-    }
-    unsigned long long v = 0;
-    for (; *s; s++) {
-        unsigned d;
-        if (*s >= '0' && *s <= '9')
-            d = (unsigned)(*s - '0');
-        else if (*s >= 'a' && *s <= 'f')
-            d = (unsigned)(*s - 'a' + 10);
-        else if (*s >= 'A' && *s <= 'F')
-            d = (unsigned)(*s - 'A' + 10);
-        else
-            return false;
-        if (d >= base)
-            return false;
-        v = v * base + d;
-        if (v > max)
-            return false;
-    }
-    *out = (unsigned)v;
-    return true;
+    errno = e;
+    return NULL;
 }
-
-/* ---- generators ---- */
 
 static FILE *open_stream(char **buf, size_t *len)
 {
@@ -89,8 +52,7 @@ static char *stream_done(FILE *f, char **buf)
     if (bad) {
         free(*buf);
         *buf = NULL;
-        errno = ENOMEM;
-        return NULL;
+        return fail_errno(ENOMEM);
     }
     return *buf;
 }
@@ -104,10 +66,8 @@ char *virtxml_hostdev_addr(unsigned bus, unsigned dev)
                  "    <address bus='%u' device='%u'/>\n"
                  "  </source>\n"
                  "</hostdev>\n",
-                 bus, dev) < 0) {
-        errno = ENOMEM;
-        return NULL;
-    }
+                 bus, dev) < 0)
+        return fail_errno(ENOMEM);
     return s;
 }
 
@@ -121,19 +81,17 @@ char *virtxml_hostdev_vidpid(void)
         "  </source>\n"
         "</hostdev>\n";
     char *s = strdup(text);
-    if (!s)
-        errno = ENOMEM;
-    return s;
+    return s ? s : fail_errno(ENOMEM);
 }
 
 char *virtxml_qemu_cmdline(const struct devinfo *devs, size_t n, bool legacy)
 {
     if (n > 0 && !devs)
-        goto inval;
+        return fail_errno(EINVAL);
     for (size_t i = 0; i < n; i++) {
         if (devs[i].bus < 1 || devs[i].bus > USB_BUS_MAX ||
             !virtxml_valid_port_path(devs[i].port, sizeof(devs[i].port)))
-            goto inval;
+            return fail_errno(EINVAL);
     }
 
     char *buf;
@@ -148,13 +106,8 @@ char *virtxml_qemu_cmdline(const struct devinfo *devs, size_t n, bool legacy)
     for (size_t i = 0; i < n; i++) {
         const struct devinfo *d = &devs[i];
         /* Only a plain serial goes into the comment ("--" would end it). */
-        bool plain = d->serial[0] != '\0';
-        for (size_t k = 0; k < sizeof(d->serial) && d->serial[k]; k++) {
-            char c = d->serial[k];
-            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) ||
-                k == sizeof(d->serial) - 1)
-                plain = false;
-        }
+        bool plain = d->serial[0] && strnlen(d->serial, sizeof(d->serial)) < sizeof(d->serial) &&
+                     d->serial[strspn(d->serial, ALNUM)] == '\0';
         if (plain)
             fprintf(f, "  <!-- BitBabbler %s, host port %u-%s -->\n", d->serial, d->bus, d->port);
         else
@@ -171,17 +124,14 @@ char *virtxml_qemu_cmdline(const struct devinfo *devs, size_t n, bool legacy)
     }
     fputs("</qemu:commandline>\n", f);
     return stream_done(f, &buf);
-inval:
-    errno = EINVAL;
-    return NULL;
 }
 
 char *virtxml_udev_rules(const char *const *serials, size_t n, const char *group)
 {
     if (!group)
         group = "libvirt-qemu";
-    if (!all_serials_valid(serials, n) || !virtxml_valid_group(group))
-        goto inval;
+    if (!all_serials_valid(serials, n) || !valid_group(group))
+        return fail_errno(EINVAL);
 
     char *buf;
     size_t len;
@@ -207,9 +157,6 @@ char *virtxml_udev_rules(const char *const *serials, size_t n, const char *group
                 "SYMLINK+=\"bitbabbler/$attr{serial}\"\n",
                 serials[i], group);
     return stream_done(f, &buf);
-inval:
-    errno = EINVAL;
-    return NULL;
 }
 
 char *virtxml_cgroup_acl(const char *const *serials, size_t n)
@@ -217,7 +164,7 @@ char *virtxml_cgroup_acl(const char *const *serials, size_t n)
     /* A serial that is not plain letters/digits could break the quoting
      * (qemu.conf strings have no escapes): refused like in the udev rules. */
     if (!all_serials_valid(serials, n))
-        goto inval;
+        return fail_errno(EINVAL);
 
     char *buf;
     size_t len;
@@ -236,26 +183,19 @@ char *virtxml_cgroup_acl(const char *const *serials, size_t n)
         fprintf(f, ",\n    \"/dev/bitbabbler/%s\"", serials[i]);
     fputs("\n]\n", f);
     return stream_done(f, &buf);
-inval:
-    errno = EINVAL;
-    return NULL;
 }
 
 char *virtxml_xhci_controller(int slot)
 {
-    if (slot < PCI_SLOT_MIN || slot > PCI_SLOT_MAX) {
-        errno = EINVAL;
-        return NULL;
-    }
+    if (slot < PCI_SLOT_MIN || slot > PCI_SLOT_MAX)
+        return fail_errno(EINVAL);
     char *s = NULL;
     if (asprintf(&s,
                  "<controller type='usb' index='0' model='qemu-xhci'>\n"
                  "  <address type='pci' domain='0x0000' bus='0x00' slot='0x%02x' "
                  "function='0x0'/>\n"
                  "</controller>\n",
-                 (unsigned)slot) < 0) {
-        errno = ENOMEM;
-        return NULL;
-    }
+                 (unsigned)slot) < 0)
+        return fail_errno(ENOMEM);
     return s;
 }

@@ -22,15 +22,11 @@
 /* What slow_model says for a USB controller without a model attribute. */
 #define DEFAULT_SLOW_MODEL "piix3-uhci (default)"
 
-/* [A-Za-z0-9_.-]+ */
-bool virtxml_valid_group(const char *s);
 /* Dotted port path, 1..7 levels of 1..255 without leading zeros, in at most
  * max bytes including the NUL (what the kernel and QEMU compare literally). */
 static inline bool virtxml_valid_port_path(const char *p, size_t max)
 {
     return p && strnlen(p, max) < max && devid_valid_port(p);
 }
-/* strtoul base 0, strictly: the whole string, no sign or space, <= max. */
-bool virtxml_parse_num(const char *s, unsigned long max, unsigned *out);
 
 #endif

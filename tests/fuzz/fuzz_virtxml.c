@@ -7,28 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devid.h"
 #include "fuzz.h"
 #include "virtxml.h"
 
+/* A port path devid accepts, NUL-terminated inside devinfo's port buffer. */
 static bool port_ok(const char *p)
 {
-    size_t len = strnlen(p, DEVINFO_PORT_MAX);
-    if (len == 0 || len >= DEVINFO_PORT_MAX)
-        return false;
-    unsigned levels = 0;
-    for (;;) {
-        if (*p < '1' || *p > '9')
-            return false;
-        unsigned v = 0;
-        while (*p >= '0' && *p <= '9' && v <= 255)
-            v = v * 10 + (unsigned)(*p++ - '0');
-        if (v > 255 || ++levels > 7)
-            return false;
-        if (*p == '\0')
-            return true;
-        if (*p++ != '.')
-            return false;
-    }
+    return strnlen(p, DEVINFO_PORT_MAX) < DEVINFO_PORT_MAX && devid_valid_port(p);
 }
 
 static void check_entry(const struct virtxml_usb *u)
