@@ -10,8 +10,9 @@
  *    appends to the first serial's text), '+=' and arrays for NAME/URI are
  *    errors.  Unquoted '~' is an error at a word's start and after ':'.
  *  - Caps: VMCONF_MAX_DOMAINS, VMCONF_MAX_SERIALS (in all), values of
- *    VMCONF_MAX_WORD bytes, <id>s of VMCONF_MAX_NAME (the default name).  File text in messages is quoted with bytes
- *    other than printable ASCII as \xNN, cut after SHOW_MAX bytes. */
+ *    VMCONF_MAX_WORD bytes, <id>s of VMCONF_MAX_NAME (the default name).
+ *    File text in messages is quoted with bytes other than printable ASCII
+ *    as \xNN, cut after SHOW_MAX bytes. */
 #include "vmconf.h"
 
 #include <errno.h>
@@ -35,6 +36,9 @@
 #define NEVER_RUN "vm.conf is read, never executed"
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The three settings, in the order of their prefixes in statement(). */
+enum kind { K_RNG, K_NAME, K_URI, K_N };
+
 struct dom {
     struct vmconf_domain pub; /* filled in when parsing is done */
     char *id;
@@ -43,7 +47,8 @@ struct dom {
     char **serials;
     unsigned *serial_lines;
     size_t nserials, cap;
-    unsigned line, name_line, uri_line, rng_line; /* 0: not set */
+    unsigned line;
+    unsigned set_line[K_N];   /* line each setting was first given; 0: not set */
 };
 
 struct vmconf {
@@ -51,8 +56,6 @@ struct vmconf {
     size_t n, cap;
     size_t nserials;          /* over all domains */
 };
-
-enum kind { K_RNG, K_NAME, K_URI };
 
 struct parser {
     const char *buf;
@@ -66,6 +69,16 @@ struct parser {
     size_t wlen;              /* may exceed VMCONF_MAX_WORD: checked at the end */
     unsigned wline;           /* line where the word started */
 };
+
+/* The domain listing serial s (as its *k-th), or NULL. */
+static struct dom *find_serial(const struct vmconf *c, const char *s, size_t *k)
+{
+    for (size_t i = 0; i < c->n; i++)
+        for (*k = 0; *k < c->doms[i].nserials; ++*k)
+            if (strcmp(c->doms[i].serials[*k], s) == 0)
+                return &c->doms[i];
+    return NULL;
+}
 
 static bool is_alnum(char c)
 {
@@ -261,9 +274,8 @@ static int special_error(struct parser *p, size_t i, bool in_dq)
         }
     }
     show(tok, s, n);
-    if (strchr(tok, '\''))
-        return perr(p, p->line, "\"%s\" (%s) is not supported: " NEVER_RUN, tok, what);
-    return perr(p, p->line, "'%s' (%s) is not supported: " NEVER_RUN, tok, what);
+    char q = strchr(tok, '\'') ? '"' : '\'';
+    return perr(p, p->line, "%c%s%c (%s) is not supported: " NEVER_RUN, q, tok, q, what);
 }
 
 /* Something other than blanks or a comment after a complete value. */
@@ -457,19 +469,16 @@ static int add_serial(struct parser *p, struct dom *d)
     if (!vmconf_valid_serial(w))
         return perr(p, p->wline, "'%s' is not a valid serial (%d to %d letters and digits)", sh,
                     SERIAL_MIN, SERIAL_MAX);
-    for (size_t i = 0; i < c->n; i++) {
-        struct dom *o = &c->doms[i];
-        for (size_t k = 0; k < o->nserials; k++) {
-            if (strcmp(o->serials[k], w) != 0)
-                continue;
-            show(a, o->id, strlen(o->id));
-            if (o == d)
-                return perr(p, p->wline, "serial '%s' is listed twice for domain '%s' (first "
-                            "on line %u)", sh, a, o->serial_lines[k]);
-            show(b, d->id, strlen(d->id));
-            return perr(p, p->wline, "serial '%s' is assigned to both domain '%s' (line %u) "
-                        "and domain '%s'", sh, a, o->serial_lines[k], b);
-        }
+    size_t k;
+    const struct dom *o = find_serial(c, w, &k);
+    if (o) {
+        show(a, o->id, strlen(o->id));
+        if (o == d)
+            return perr(p, p->wline, "serial '%s' is listed twice for domain '%s' (first on "
+                        "line %u)", sh, a, o->serial_lines[k]);
+        show(b, d->id, strlen(d->id));
+        return perr(p, p->wline, "serial '%s' is assigned to both domain '%s' (line %u) and "
+                    "domain '%s'", sh, a, o->serial_lines[k], b);
     }
     if (c->nserials >= VMCONF_MAX_SERIALS)
         return perr(p, p->wline, "more than %d serials", VMCONF_MAX_SERIALS);
@@ -543,9 +552,10 @@ static int check_value(struct parser *p, enum kind kind, const char *nm)
 
 static int statement(struct parser *p)
 {
-    static const char *const prefix[] = { "DOMAIN_RNG_", "DOMAIN_NAME_", "DOMAIN_URI_" };
+    static const char *const prefix[K_N] = { "DOMAIN_RNG_", "DOMAIN_NAME_", "DOMAIN_URI_" };
     const char *b = p->buf;
-    size_t s = p->pos, e = s, k, plen = 0;
+    size_t s = p->pos, e = s, plen = 0;
+    enum kind kind;
     unsigned line = p->line;
     bool add, present;
     char nm[SHOWBUF], ids[SHOWBUF];
@@ -562,17 +572,16 @@ static int statement(struct parser *p)
     else
         return not_assignment(p);
     show(nm, b + s, e - s);
-    for (k = 0; k < ARRAY_LEN(prefix); k++) {
-        plen = strlen(prefix[k]);
-        if (e - s > plen && memcmp(b + s, prefix[k], plen) == 0)
+    for (kind = 0; kind < K_N; kind++) {
+        plen = strlen(prefix[kind]);
+        if (e - s > plen && memcmp(b + s, prefix[kind], plen) == 0)
             break;
     }
-    if (k == ARRAY_LEN(prefix))
+    if (kind == K_N)
         return perr(p, line, "unknown setting '%s' (only DOMAIN_RNG_<id>, DOMAIN_NAME_<id> and "
                     "DOMAIN_URI_<id> are allowed)", nm);
     if (e - s - plen > VMCONF_MAX_NAME) /* the id is the default libvirt name */
         return perr(p, line, "%s: <id> longer than %d bytes", nm, VMCONF_MAX_NAME);
-    enum kind kind = k == 0 ? K_RNG : k == 1 ? K_NAME : K_URI;
     show(ids, b + s + plen, e - s - plen);
     p->pos = e + (add ? 2 : 1);
 
@@ -581,14 +590,14 @@ static int statement(struct parser *p)
         return r;
     if (add && kind != K_RNG)
         return perr(p, line, "'+=' is only for DOMAIN_RNG_<id> arrays: %s is a single value", nm);
-    unsigned prev = kind == K_NAME ? d->name_line : kind == K_URI ? d->uri_line : d->rng_line;
+    unsigned prev = d->set_line[kind];
     if (prev && kind != K_RNG)
         return perr(p, line, "%s is already set on line %u", nm, prev);
     if (prev && !add)
         return perr(p, line, "%s is already set on line %u (use DOMAIN_RNG_%s+=( ... ) to add "
                     "serials)", nm, prev, ids);
     if (!prev)
-        *(kind == K_NAME ? &d->name_line : kind == K_URI ? &d->uri_line : &d->rng_line) = line;
+        d->set_line[kind] = line;
 
     if (at(p, p->pos) == '(') {
         if (kind != K_RNG)
@@ -631,6 +640,12 @@ static int parse_all(struct parser *p)
     }
 }
 
+/* Where a domain's libvirt name was set: its DOMAIN_NAME_, else the id. */
+static unsigned name_line(const struct dom *d)
+{
+    return d->set_line[K_NAME] ? d->set_line[K_NAME] : d->line;
+}
+
 /* Libvirt names must be distinct; fill in the public views. */
 static int finish(struct parser *p)
 {
@@ -644,18 +659,19 @@ static int finish(struct parser *p)
         d->pub.nserials = d->nserials;
         d->pub.line = d->line;
         for (size_t i = 0; i < j; i++) {
-            struct dom *o = &c->doms[i];
-            if (strcmp(o->pub.name, d->pub.name) != 0)
+            struct dom *first = &c->doms[i], *later = d;
+            if (strcmp(first->pub.name, d->pub.name) != 0)
                 continue;
-            unsigned lo = o->name_line ? o->name_line : o->line;
-            unsigned ld = d->name_line ? d->name_line : d->line;
-            struct dom *first = lo <= ld ? o : d, *later = lo <= ld ? d : o;
+            if (name_line(first) > name_line(later)) {
+                later = first;
+                first = d;
+            }
             char n[SHOWBUF], a[SHOWBUF], b[SHOWBUF];
             show(n, d->pub.name, strlen(d->pub.name));
             show(a, later->id, strlen(later->id));
             show(b, first->id, strlen(first->id));
-            return perr(p, lo <= ld ? ld : lo, "libvirt name '%s' of domain '%s' is already "
-                        "used by domain '%s' (line %u)", n, a, b, lo <= ld ? lo : ld);
+            return perr(p, name_line(later), "libvirt name '%s' of domain '%s' is already used "
+                        "by domain '%s' (line %u)", n, a, b, name_line(first));
         }
     }
     return 0;
@@ -675,7 +691,7 @@ int vmconf_parse(const char *buf, size_t len, const char *fname, struct vmconf *
         return fail(-EINVAL, err, errlen, "%s: invalid arguments", fname);
     if (len > VMCONF_MAX_FILE)
         return fail(-EINVAL, err, errlen, "%s: larger than %d bytes", fname, VMCONF_MAX_FILE);
-    if (!(p = calloc(1, sizeof(*p))) || !(p->c = calloc(1, sizeof(*p->c)))) {
+    if (!(p = calloc(1, sizeof(*p))) || vmconf_new_empty(&p->c) < 0) {
         r = fail(-ENOMEM, err, errlen, "%s: out of memory", fname);
         goto out;
     }
@@ -707,7 +723,7 @@ out:
 int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
 {
     char *buf = NULL;
-    size_t len = 0, cap;
+    size_t len = 0, cap = 0;
     struct stat st;
     int r, fd;
 
@@ -729,11 +745,12 @@ int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
         r = fail(-EINVAL, err, errlen, "%s: not a regular file", path);
         goto out;
     }
-    /* Read to EOF (the file may grow under us), at most VMCONF_MAX_FILE + 1. */
-    cap = (st.st_size > VMCONF_MAX_FILE ? VMCONF_MAX_FILE : (size_t)st.st_size) + 1;
-    for (;;) {
-        if (!buf || (len == cap && cap <= VMCONF_MAX_FILE)) {
-            cap = buf ? VMCONF_MAX_FILE + 1 : cap;
+    /* Read to EOF (the file may grow under us), at most VMCONF_MAX_FILE + 1
+     * bytes: room for st_size + 1 first, for VMCONF_MAX_FILE + 1 if it grew. */
+    while (len <= VMCONF_MAX_FILE) {
+        if (len == cap) {
+            cap = cap ? VMCONF_MAX_FILE + 1
+                      : (st.st_size > VMCONF_MAX_FILE ? VMCONF_MAX_FILE : (size_t)st.st_size) + 1;
             char *nb = realloc(buf, cap);
             if (!nb) {
                 r = fail(-ENOMEM, err, errlen, "%s: %s", path, strerror(ENOMEM));
@@ -741,8 +758,6 @@ int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
             }
             buf = nb;
         }
-        if (len == cap)
-            break;
         ssize_t n = read(fd, buf + len, cap - len);
         if (n < 0 && errno == EINTR)
             continue;
@@ -820,11 +835,7 @@ const struct vmconf_domain *vmconf_find(const struct vmconf *c, const char *id_o
 
 const struct vmconf_domain *vmconf_for_serial(const struct vmconf *c, const char *serial)
 {
-    if (!c || !serial)
-        return NULL;
-    for (size_t i = 0; i < c->n; i++)
-        for (size_t k = 0; k < c->doms[i].nserials; k++)
-            if (strcmp(c->doms[i].serials[k], serial) == 0)
-                return &c->doms[i].pub;
-    return NULL;
+    size_t k;
+    const struct dom *d = c && serial ? find_serial(c, serial, &k) : NULL;
+    return d ? &d->pub : NULL;
 }

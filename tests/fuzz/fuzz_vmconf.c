@@ -5,6 +5,7 @@
  * names, lookups consistent) and survives a round trip through a canonical
  * re-rendering. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -12,39 +13,17 @@
 
 #define FNAME "fuzz.conf"
 
-struct out {
-    char *s;
-    size_t n, cap;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-    if (o->n + n + 1 > o->cap) {
-        o->cap = (o->n + n + 1) * 2;
-        o->s = realloc(o->s, o->cap);
-        FUZZ_CHECK(o->s != NULL);
-    }
-    memcpy(o->s + o->n, s, n);
-    o->n += n;
-    o->s[o->n] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
-
 /* s in single quotes, each ' as '\'' */
-static void put_quoted(struct out *o, const char *s)
+static void put_quoted(FILE *f, const char *s)
 {
-    puts_(o, "'");
+    fputc('\'', f);
     for (; *s; s++) {
         if (*s == '\'')
-            puts_(o, "'\\''");
+            fputs("'\\''", f);
         else
-            put(o, s, 1);
+            fputc(*s, f);
     }
-    puts_(o, "'\n");
+    fputs("'\n", f);
 }
 
 static void check_domain(const struct vmconf *c, size_t i, unsigned nlines)
@@ -85,31 +64,27 @@ static void check_domain(const struct vmconf *c, size_t i, unsigned nlines)
 /* Render c canonically; parsing that must give the same domains. */
 static void round_trip(const struct vmconf *c)
 {
-    struct out o = { 0 };
-    puts_(&o, "# canonical\n");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    FUZZ_CHECK(f != NULL);
+    fputs("# canonical\n", f);
     for (size_t i = 0; i < vmconf_count(c); i++) {
         const struct vmconf_domain *d = vmconf_domain(c, i);
-        puts_(&o, "DOMAIN_RNG_");
-        puts_(&o, d->id);
-        puts_(&o, "=(");
-        for (size_t k = 0; k < d->nserials; k++) {
-            puts_(&o, k % 4 == 3 ? "\n  " : " ");
-            puts_(&o, d->serials[k]);
-        }
-        puts_(&o, " )\nDOMAIN_NAME_");
-        puts_(&o, d->id);
-        puts_(&o, "=");
-        put_quoted(&o, d->name);
+        fprintf(f, "DOMAIN_RNG_%s=(", d->id);
+        for (size_t k = 0; k < d->nserials; k++)
+            fprintf(f, "%s%s", k % 4 == 3 ? "\n  " : " ", d->serials[k]);
+        fprintf(f, " )\nDOMAIN_NAME_%s=", d->id);
+        put_quoted(f, d->name);
         if (d->uri) {
-            puts_(&o, "DOMAIN_URI_");
-            puts_(&o, d->id);
-            puts_(&o, "=");
-            put_quoted(&o, d->uri);
+            fprintf(f, "DOMAIN_URI_%s=", d->id);
+            put_quoted(f, d->uri);
         }
     }
+    FUZZ_CHECK(fclose(f) == 0);
     struct vmconf *c2 = NULL;
     char err[512];
-    int r = vmconf_parse(o.s, o.n, FNAME, &c2, err, sizeof(err));
+    int r = vmconf_parse(text, len, FNAME, &c2, err, sizeof(err));
     if (r != 0)
         fprintf(stderr, "round trip failed: %s\n", err);
     FUZZ_CHECK(r == 0);
@@ -123,7 +98,7 @@ static void round_trip(const struct vmconf *c)
             FUZZ_CHECK(strcmp(a->serials[k], b->serials[k]) == 0);
     }
     vmconf_free(c2);
-    free(o.s);
+    free(text);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
