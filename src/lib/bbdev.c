@@ -642,7 +642,8 @@ int bbdev_new(struct evl *loop, struct usbenum *ue, const struct devinfo *di,
               struct bbdev **out)
 {
     int r = -ENOMEM;
-    if (p->fold > 16 || p->block_len == 0 || p->block_len & (((size_t)1 << p->fold) - 1))
+    size_t folded;
+    if (p->block_len == 0 || fold_len(p->block_len, p->fold, &folded) < 0)
         return -EINVAL;
     struct bbdev *d = calloc(1, sizeof(*d));
     if (!d)
@@ -651,7 +652,7 @@ int bbdev_new(struct evl *loop, struct usbenum *ue, const struct devinfo *di,
     d->ue = ue;
     d->info = *di;
     d->p = *p;
-    d->block_len = p->block_len >> p->fold;
+    d->block_len = folded;
     d->ops = ops;
     d->ud = ud;
     d->step = S_IDLE;

@@ -341,6 +341,18 @@ static uint64_t lag_products8(const struct ent *e, const uint8_t *p, uint64_t n)
     return sum;
 }
 
+/* Ent8's c1 = sum(prev * v) over n > 0 more samples of the block (the
+ * block's first sample starts it). */
+static void lag8(struct ent *e, const uint8_t *p, uint64_t n)
+{
+    if (e->s_c0 > e->nbins)
+        e->s_c0 = p[0];
+    else
+        e->s_c1 += (uint64_t)e->s_prev * p[0];
+    e->s_c1 += lag_products8(e, p, n);
+    e->s_prev = p[n - 1];
+}
+
 /* Exact-integer kernels: bins and c1 = sum(prev * v); c2, c3 come from the
  * bins at the end of the block. */
 static void kernel8_int(struct ent *e, const uint8_t *p, uint64_t n)
@@ -357,8 +369,7 @@ static void kernel8_int(struct ent *e, const uint8_t *p, uint64_t n)
     }
     for (; i < n; i++)
         h0[p[i]]++;
-    e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(e, p, n);
-    e->s_prev = p[n - 1];
+    lag8(e, p, n);
 }
 
 static void kernel16_int(struct ent *e, const uint8_t *p, uint64_t n)
@@ -511,20 +522,6 @@ static uint64_t bins_next(struct bins *b, size_t v)
     return x;
 }
 
-/* The bins of a data set (d->bin, or Ent16's previous block as kept). */
-static struct bins data_bins(const struct ent_data *d, bool prev16)
-{
-    struct bins b = { NULL, NULL, NULL, 0, 0 };
-    if (prev16) {
-        b.b16 = d->bin16;
-        b.wrap = d->wrap;
-        b.nwrap = d->nwrap;
-    } else {
-        b.b32 = d->bin;
-    }
-    return b;
-}
-
 static void compute_result(const struct ent *e, const struct ent_data *d, struct bins bins,
                            struct ent_result r[3])
 {
@@ -565,23 +562,21 @@ static void compute_result(const struct ent *e, const struct ent_data *d, struct
 static void normalise_bins(struct ent *e)
 {
     struct ent_data *d = &e->lng;
-    {
-        double old_samples = (double)d->samples;
-        double old_expected = old_samples / (double)e->nbins;
-        double new_expected = old_expected / 2.0;
-        d->samples = 0;
-        for (size_t i = 0; i < e->nbins; i++) {
-            double error = (double)d->bin[i] - old_expected;
-            double chisq = (error * error) / old_expected;
-            double fudge = sqrt(new_expected * chisq);
-            d->bin[i] = (uint32_t)lrint(error < 0 ? new_expected - fudge : new_expected + fudge);
-            d->samples += d->bin[i];
-        }
-        double scale = (double)d->samples / old_samples;
-        d->corr1 *= scale;
-        d->corr2 *= scale;
-        d->corr3 *= scale;
+    double old_samples = (double)d->samples;
+    double old_expected = old_samples / (double)e->nbins;
+    double new_expected = old_expected / 2.0;
+    d->samples = 0;
+    for (size_t i = 0; i < e->nbins; i++) {
+        double error = (double)d->bin[i] - old_expected;
+        double chisq = (error * error) / old_expected;
+        double fudge = sqrt(new_expected * chisq);
+        d->bin[i] = (uint32_t)lrint(error < 0 ? new_expected - fudge : new_expected + fudge);
+        d->samples += d->bin[i];
     }
+    double scale = (double)d->samples / old_samples;
+    d->corr1 *= scale;
+    d->corr2 *= scale;
+    d->corr3 *= scale;
 }
 
 static void normalise_long(struct ent *e)
@@ -612,10 +607,10 @@ void ent_flush(struct ent *e)
     /* The short block's bins: Ent8's into s->bin; Ent16's stay where they
      * are (hot16 and the wrap list, sorted), and become the previous block's
      * below, so they are walked in place. */
-    struct bins sb = { s->bin, NULL, NULL, 0, 0 };
+    struct bins sb = { .b32 = s->bin };
     if (b16) {
         qsort(e->wrap, e->nwrap, sizeof(e->wrap[0]), cmp_u16);
-        sb = (struct bins){ NULL, e->hot16, e->wrap, e->nwrap, 0 };
+        sb = (struct bins){ .b16 = e->hot16, .wrap = e->wrap, .nwrap = e->nwrap };
     } else {
         for (size_t v = 0; v < e->nbins; v++)
             s->bin[v] = (uint32_t)hot_bin(e, v);
@@ -667,7 +662,7 @@ void ent_flush(struct ent *e)
     l->samples += s->samples;
 
     compute_result(e, s, sb, e->s_result);
-    compute_result(e, l, data_bins(l, false), l->result);
+    compute_result(e, l, (struct bins){ .b32 = l->bin }, l->result);
     normalise_long(e);
     memcpy(s->result, e->s_result, sizeof(s->result));
     s->fail = e->s_fail;
@@ -769,13 +764,7 @@ void ent8_take(struct ent *e, const uint8_t *p, size_t n)
     if (!n)
         return;
     e->s_samples += n;
-    if (e->s_c0 > e->nbins) {
-        e->s_c0 = p[0];
-        e->s_c1 += lag_products8(e, p, n);
-    } else {
-        e->s_c1 += (uint64_t)e->s_prev * p[0] + lag_products8(e, p, n);
-    }
-    e->s_prev = p[n - 1];
+    lag8(e, p, n);
 }
 
 void ent8_add_hist(struct ent *e, const uint16_t add[256], const uint16_t sub[256])
@@ -1008,7 +997,7 @@ const uint32_t *ent_bins(const struct ent *e, enum ent_term t)
     const struct ent_data *d = data(e, t);
     if (!d->bin_ok) { /* Ent16's previous block: fill the copy now */
         struct ent_data *m = (struct ent_data *)d; /* a cache: e is not const */
-        struct bins b = data_bins(d, true);
+        struct bins b = { .b16 = d->bin16, .wrap = d->wrap, .nwrap = d->nwrap };
         for (size_t v = 0; v < e->nbins; v++)
             m->bin[v] = (uint32_t)bins_next(&b, v);
         m->bin_ok = true;

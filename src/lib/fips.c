@@ -238,22 +238,11 @@ void fips_feed(struct fips *f, const uint8_t *p, size_t n)
     unsigned prev = f->prev;
     f->pos += (unsigned)(n - i);
 #if defined(QA_LE)
-    /* Eight bytes per load (byte i is the low byte of w). */
+    /* Eight bytes per load. */
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        unsigned b0 = w & 255, b1 = (w >> 8) & 255, b2 = (w >> 16) & 255;
-        unsigned b3 = (w >> 24) & 255, b4 = (w >> 32) & 255, b5 = (w >> 40) & 255;
-        unsigned b6 = (w >> 48) & 255, b7 = (unsigned)(w >> 56);
-        h[prev | b0]++;
-        h[tcs[b0] | b1]++;
-        h[tcs[b1] | b2]++;
-        h[tcs[b2] | b3]++;
-        h[tcs[b3] | b4]++;
-        h[tcs[b4] | b5]++;
-        h[tcs[b5] | b6]++;
-        h[tcs[b6] | b7]++;
-        prev = tcs[b7];
+        prev = fips_pairs8(h, tcs, prev, w);
     }
 #endif
     for (; i < n; i++) {
@@ -301,28 +290,17 @@ static vec hsum8(vec a, vec b, vec c, vec d, vec e, vec f, vec g, vec h)
     return vadd(_mm_unpacklo_epi64(abcd, efgh), _mm_unpackhi_epi64(abcd, efgh));
 }
 
-static void ranges(const uint16_t *row, unsigned x, uint16_t out[8])
+/* out from the partial sums of a row: o (the bytes starting with !x), l1..l4
+ * (leading runs 1..4) and v, the 8 counters at the row's x end (0..7 or
+ * 248..255), whose bytes have leading runs 5, 6, 7 and 8 (not summed). */
+static void ranges_out(vec o, vec l1, vec l2, vec l3, vec l4, vec v, unsigned x, uint16_t out[8])
 {
-    vec o, l1, l2, l3, l4, v, m5, m6, m7;
-    if (x == 0) {
-        /* 01xxxxxx, 001xxxxx, 0001xxxx, 00001xxx; 0..7: 00000 1xx, 01x, 1 */
-        o = vsum(row + 128, 128);
-        l1 = vsum(row + 64, 64);
-        l2 = vsum(row + 32, 32);
-        l3 = vsum(row + 16, 16);
-        l4 = vload(row + 8);
-        v = vload(row);
+    vec m5, m6, m7;
+    if (x == 0) { /* 0..7: 00000 1xx, 01x, 1 */
         m5 = _mm_set_epi16(-1, -1, -1, -1, 0, 0, 0, 0);
         m6 = _mm_set_epi16(0, 0, 0, 0, -1, -1, 0, 0);
         m7 = _mm_set_epi16(0, 0, 0, 0, 0, 0, -1, 0);
-    } else {
-        /* 10xxxxxx, 110xxxxx, 1110xxxx, 11110xxx; 248..255: 111110xx, 10x, 0 */
-        o = vsum(row, 128);
-        l1 = vsum(row + 128, 64);
-        l2 = vsum(row + 192, 32);
-        l3 = vsum(row + 224, 16);
-        l4 = vload(row + 240);
-        v = vload(row + 248);
+    } else { /* 248..255: 111110xx, 10x, 0 */
         m5 = _mm_set_epi16(0, 0, 0, 0, -1, -1, -1, -1);
         m6 = _mm_set_epi16(0, 0, -1, -1, 0, 0, 0, 0);
         m7 = _mm_set_epi16(0, -1, 0, 0, 0, 0, 0, 0);
@@ -330,6 +308,16 @@ static void ranges(const uint16_t *row, unsigned x, uint16_t out[8])
     vec t = hsum8(o, l1, l2, l3, l4, _mm_and_si128(v, m5), _mm_and_si128(v, m6),
                   _mm_and_si128(v, m7));
     _mm_storeu_si128((__m128i *)(void *)out, t);
+}
+
+static void ranges(const uint16_t *row, unsigned x, uint16_t out[8])
+{
+    if (x == 0) /* 01xxxxxx, 001xxxxx, 0001xxxx, 00001xxx */
+        ranges_out(vsum(row + 128, 128), vsum(row + 64, 64), vsum(row + 32, 32),
+                   vsum(row + 16, 16), vload(row + 8), vload(row), x, out);
+    else /* 10xxxxxx, 110xxxxx, 1110xxxx, 11110xxx */
+        ranges_out(vsum(row, 128), vsum(row + 128, 64), vsum(row + 192, 32),
+                   vsum(row + 224, 16), vload(row + 240), vload(row + 248), x, out);
 }
 #else
 static void ranges(const uint16_t *row, unsigned x, uint16_t out[8])
@@ -367,33 +355,17 @@ QA_TARGET_AVX2 static __m128i vsum2(const uint16_t *p, size_t n)
 
 QA_TARGET_AVX2 static void ranges_avx2(const uint16_t *row, unsigned x, uint16_t out[8])
 {
-    __m128i o, l1, l2, l3, l4, v, m5, m6, m7;
     if (x == 0) {
         __m256i r = vload2(row);
-        o = vsum2(row + 128, 128);
-        l1 = vsum2(row + 64, 64);
-        l2 = vsum2(row + 32, 32);
-        l3 = vsum2(row + 16, 16);
-        l4 = _mm256_extracti128_si256(r, 1);
-        v = _mm256_castsi256_si128(r);
-        m5 = _mm_set_epi16(-1, -1, -1, -1, 0, 0, 0, 0);
-        m6 = _mm_set_epi16(0, 0, 0, 0, -1, -1, 0, 0);
-        m7 = _mm_set_epi16(0, 0, 0, 0, 0, 0, -1, 0);
+        ranges_out(vsum2(row + 128, 128), vsum2(row + 64, 64), vsum2(row + 32, 32),
+                   vsum2(row + 16, 16), _mm256_extracti128_si256(r, 1), _mm256_castsi256_si128(r),
+                   x, out);
     } else {
         __m256i r = vload2(row + 240);
-        o = vsum2(row, 128);
-        l1 = vsum2(row + 128, 64);
-        l2 = vsum2(row + 192, 32);
-        l3 = vsum2(row + 224, 16);
-        l4 = _mm256_castsi256_si128(r);
-        v = _mm256_extracti128_si256(r, 1);
-        m5 = _mm_set_epi16(0, 0, 0, 0, -1, -1, -1, -1);
-        m6 = _mm_set_epi16(0, 0, -1, -1, 0, 0, 0, 0);
-        m7 = _mm_set_epi16(0, -1, 0, 0, 0, 0, 0, 0);
+        ranges_out(vsum2(row, 128), vsum2(row + 128, 64), vsum2(row + 192, 32),
+                   vsum2(row + 224, 16), _mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1),
+                   x, out);
     }
-    __m128i t = hsum8(o, l1, l2, l3, l4, _mm_and_si128(v, m5), _mm_and_si128(v, m6),
-                      _mm_and_si128(v, m7));
-    _mm_storeu_si128((__m128i *)(void *)out, t);
 }
 
 QA_TARGET_AVX2 static void table_sums_avx2(struct fips *f, uint16_t R[2][8][8], uint16_t C[2][8])
@@ -578,6 +550,14 @@ static bool is_uniform(unsigned b)
     return b == 0x00 || b == 0xff;
 }
 
+/* The bits of the uniform bytes from byte k on into um (already 0 there). */
+static void uniform_from(uint64_t um[(NB + 63) / 64], const uint8_t *p, size_t k)
+{
+    for (; k < NB; k++)
+        if (is_uniform(p[k]))
+            um[k / 64] |= (uint64_t)1 << (k % 64);
+}
+
 #if defined(QA_AVX2)
 /* repetition() for words 1..624 (k: 32 bytes, 8 word pairs per step). */
 QA_TARGET_AVX2 static bool repetition_avx2(const uint8_t *p, uint64_t um[(NB + 63) / 64])
@@ -605,9 +585,7 @@ QA_TARGET_AVX2 static bool repetition_avx2(const uint8_t *p, uint64_t um[(NB + 6
     for (size_t j = k / 32; j < 2 * ((NB + 63) / 64); j++)
         m32[j] = 0;
     memcpy(um, m32, sizeof(m32));
-    for (; k < NB; k++)
-        if (p[k] == 0x00 || p[k] == 0xff)
-            um[k / 64] |= (uint64_t)1 << (k % 64);
+    uniform_from(um, p, k);
     return _mm256_movemask_epi8(acc) != 0;
 }
 #endif
@@ -648,18 +626,14 @@ static bool repetition(struct fips *f, const uint8_t *p, uint64_t um[(NB + 63) /
     for (size_t j = k / 16; j < 4 * ((NB + 63) / 64); j++)
         m16[j] = 0;
     memcpy(um, m16, sizeof(m16));
-    for (; k < NB; k++)
-        if (is_uniform(p[k]))
-            um[k / 64] |= (uint64_t)1 << (k % 64);
+    uniform_from(um, p, k);
     return fail;
 #else
     for (k = 4; k < NB; k += 4)
         fail |= load_be32(p + k) == load_be32(p + k - 4);
     if (um) {
         memset(um, 0, (NB + 63) / 64 * sizeof(um[0]));
-        for (k = 0; k < NB; k++)
-            if (is_uniform(p[k]))
-                um[k / 64] |= (uint64_t)1 << (k % 64);
+        uniform_from(um, p, 0);
     }
     return fail;
 #endif

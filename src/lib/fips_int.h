@@ -53,6 +53,29 @@ static inline void fips_feed_byte(struct fips *f, unsigned b)
     f->prev = f->tcs[b];
 }
 
+/* Eight bytes of the current block, none of them its first, into the pair
+ * histogram h: byte k is bits 8k..8k+7 of w (a little-endian load), prev the
+ * trailing code of the byte before them.  Returns the last byte's code. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline unsigned fips_pairs8(uint16_t *restrict h, const uint16_t *restrict tcs,
+                                   unsigned prev, uint64_t w)
+{
+    unsigned b0 = w & 255, b1 = (w >> 8) & 255, b2 = (w >> 16) & 255;
+    unsigned b3 = (w >> 24) & 255, b4 = (w >> 32) & 255, b5 = (w >> 40) & 255;
+    unsigned b6 = (w >> 48) & 255, b7 = (unsigned)(w >> 56);
+    h[prev | b0]++;
+    h[tcs[b0] | b1]++;
+    h[tcs[b1] | b2]++;
+    h[tcs[b2] | b3]++;
+    h[tcs[b3] | b4]++;
+    h[tcs[b4] | b5]++;
+    h[tcs[b5] | b6]++;
+    h[tcs[b6] | b7]++;
+    return tcs[b7];
+}
+
 /* n bytes of the current block (n <= FIPS_BLOCK_SIZE - f->pos). */
 void fips_feed(struct fips *f, const uint8_t *p, size_t n);
 /* The current block is complete (f->pos == FIPS_BLOCK_SIZE) and p holds all

@@ -4,19 +4,25 @@
 #include <errno.h>
 #include <string.h>
 
+int fold_len(size_t len, unsigned folds, size_t *out_len)
+{
+    if (folds > 16 || len & (((size_t)1 << folds) - 1))
+        return -EINVAL;
+    *out_len = len >> folds;
+    return 0;
+}
+
 int fold_bytes(uint8_t *buf, size_t len, unsigned folds, size_t *out_len)
 {
-    if (!out_len || folds > 16 || (len > 0 && !buf))
+    size_t n;
+    if (!out_len || (len > 0 && !buf) || fold_len(len, folds, &n) < 0)
         return -EINVAL;
-    if (len & (((size_t)1 << folds) - 1))
-        return -EINVAL;
-
-    for (unsigned f = 0; f < folds; f++) {
+    while (len > n) {
         len /= 2;
         for (size_t i = 0; i < len; i++)
             buf[i] ^= buf[len + i];
     }
-    *out_len = len;
+    *out_len = n;
     return 0;
 }
 

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The length of a block of len raw bytes folded `folds` times (len >>
+ * folds) into *out_len; -EINVAL unless folds <= 16 and 2^folds divides len. */
+int fold_len(size_t len, unsigned folds, size_t *out_len);
+
 /* Fold buf in place `folds` times: each time the second half is XORed into
  * the first half.  len must be divisible by 2^folds (folds <= 16), else
  * -EINVAL.  On success *out_len is len >> folds and the result is at buf[0]. */

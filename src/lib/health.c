@@ -139,18 +139,7 @@ static inline void fused_loop(struct fips *f, struct ent *e, const uint8_t *p, s
     for (; p < end; p += 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        unsigned b0 = w & 255, b1 = (w >> 8) & 255, b2 = (w >> 16) & 255;
-        unsigned b3 = (w >> 24) & 255, b4 = (w >> 32) & 255, b5 = (w >> 40) & 255;
-        unsigned b6 = (w >> 48) & 255, b7 = (unsigned)(w >> 56);
-        fh[fprev | b0]++;
-        fh[tcs[b0] | b1]++;
-        fh[tcs[b1] | b2]++;
-        fh[tcs[b2] | b3]++;
-        fh[tcs[b3] | b4]++;
-        fh[tcs[b4] | b5]++;
-        fh[tcs[b5] | b6]++;
-        fh[tcs[b6] | b7]++;
-        fprev = tcs[b7];
+        fprev = fips_pairs8(fh, tcs, fprev, w);
         unsigned v0 = w & 0xffff, v1 = (w >> 16) & 0xffff, v2 = (w >> 32) & 0xffff;
         unsigned v3 = (unsigned)(w >> 48);
         if (check) {

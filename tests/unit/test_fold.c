@@ -155,6 +155,17 @@ static void test_invalid(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(fold_bytes(buf, 1, 0, &n), 0);
     assert_int_equal(n, 1);
+
+    /* The rule alone (the driver checks its raw block with it). */
+    n = 77;
+    assert_int_equal(fold_len(7, 1, &n), -EINVAL);
+    assert_int_equal(fold_len(12, 3, &n), -EINVAL);
+    assert_int_equal(fold_len((size_t)1 << 20, 17, &n), -EINVAL);
+    assert_int_equal(n, 77);
+    assert_int_equal(fold_len((size_t)1 << 20, 16, &n), 0);
+    assert_int_equal(n, 16);
+    assert_int_equal(fold_len(12, 2, &n), 0);
+    assert_int_equal(n, 3);
 }
 
 static void test_max_folds(void **state)
