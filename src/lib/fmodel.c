@@ -412,6 +412,10 @@ static int standard_request(struct fmodel *m, uint8_t rt, uint8_t rq, uint16_t v
 static int vendor_request(struct fmodel *m, uint8_t rt, uint8_t rq, uint16_t val,
                           uint8_t *buf)
 {
+    if (fmodel_fault_fires(m, FMODEL_FAULT_CTRLSTALL)) {
+        fmodel_wire_event(m, "ctrlstall");
+        return -EPIPE;
+    }
     if (rt == 0x40) {
         switch (rq) {
         case 0x00:                       /* reset / purge */
@@ -460,12 +464,6 @@ int fmodel_control(struct fmodel *m, const uint8_t setup[8], uint8_t *data)
     int n;
 
     fmodel_wire_event(m, "ctrl %02x %02x %04x %04x %04x", rt, rq, val, idx, len);
-    if ((rt == 0x40 || rt == 0xc0) && m->on[FMODEL_FAULT_CTRLSTALL]) {
-        if (m->arg[FMODEL_FAULT_CTRLSTALL] > 0 && --m->arg[FMODEL_FAULT_CTRLSTALL] == 0)
-            m->on[FMODEL_FAULT_CTRLSTALL] = false;
-        fmodel_wire_event(m, "ctrlstall");
-        return -EPIPE;
-    }
     if ((rt & 0x60) == 0x00)
         n = standard_request(m, rt, rq, val, buf);
     else if (rt == 0x40 || rt == 0xc0)
@@ -527,11 +525,8 @@ static size_t mpsse_len(const uint8_t *c, size_t avail, size_t *nread, bool *bad
 
 static int queue_payload(struct fmodel *m, size_t n)
 {
-    if (m->on[FMODEL_FAULT_EXCESS]) {
+    if (fmodel_fault_fires(m, FMODEL_FAULT_EXCESS))
         n += FMODEL_EXCESS_BYTES;
-        if (m->arg[FMODEL_FAULT_EXCESS] > 0 && --m->arg[FMODEL_FAULT_EXCESS] == 0)
-            m->on[FMODEL_FAULT_EXCESS] = false;
-    }
     if (m->on[FMODEL_FAULT_TIMEOUT]) {
         uint64_t used = m->pos - m->base[FMODEL_FAULT_TIMEOUT];
         uint64_t limit = (uint64_t)m->arg[FMODEL_FAULT_TIMEOUT];
@@ -621,9 +616,7 @@ int fmodel_bulk_in(struct fmodel *m, uint8_t *buf, size_t cap, bool latency_expi
     uint8_t modem = FMODEL_MODEM_STATUS;
 
     *out_len = 0;
-    if (m->on[FMODEL_FAULT_STALL]) {
-        if (m->arg[FMODEL_FAULT_STALL] > 0 && --m->arg[FMODEL_FAULT_STALL] == 0)
-            m->on[FMODEL_FAULT_STALL] = false;
+    if (fmodel_fault_fires(m, FMODEL_FAULT_STALL)) {
         fmodel_wire_event(m, "stall");
         return -EPIPE;
     }

@@ -210,6 +210,10 @@ void fmodel_fault_set(struct fmodel *m, const struct fmodel_fault_spec *f);
 void fmodel_fault_clear(struct fmodel *m, enum fmodel_fault f);
 void fmodel_faults_clear(struct fmodel *m);
 bool fmodel_fault_active(const struct fmodel *m, enum fmodel_fault f);
+/* True for the faults the model only reports and the transport carries out
+ * on the host's side or the bus (unplug, busy, access): a transport that is
+ * a real device (bbgadget) cannot do them. */
+bool fmodel_fault_transport(enum fmodel_fault f);
 
 /* Generator bytes Gg[pos .. pos+len) for a device config, independent of
  * any model state and of faults (g 0..3; Black has only g 0).  For tests and

@@ -7,7 +7,9 @@
 
 /* ------------------------------------------------------------ faults */
 
-enum argkind { ARG_NONE, ARG_OPT, ARG_REQ };
+/* ARG_COUNT: an optional count N, the times the fault fires (default
+ * FMODEL_UNLIMITED: until cleared; 0: off at once). */
+enum argkind { ARG_NONE, ARG_OPT, ARG_REQ, ARG_COUNT };
 
 static const struct {
     const char *name;
@@ -19,14 +21,14 @@ static const struct {
     [FMODEL_FAULT_BIAS] = { "bias", ARG_OPT, 10, 60, 0, 100 },
     [FMODEL_FAULT_REPEAT] = { "repeat", ARG_OPT, 10, 100, 1, 1000000000L },
     [FMODEL_FAULT_STATUS] = { "status", ARG_OPT, 16, 0x00, 0, 0xff },
-    [FMODEL_FAULT_STALL] = { "stall", ARG_OPT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
+    [FMODEL_FAULT_STALL] = { "stall", ARG_COUNT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
     [FMODEL_FAULT_TIMEOUT] = { "timeout", ARG_OPT, 10, 0, 0, 1000000000000L },
     [FMODEL_FAULT_SHORT] = { "short", ARG_OPT, 10, 100, 1, PKT_DATA },
-    [FMODEL_FAULT_EXCESS] = { "excess", ARG_OPT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
+    [FMODEL_FAULT_EXCESS] = { "excess", ARG_COUNT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
     [FMODEL_FAULT_UNPLUG] = { "unplug", ARG_REQ, 10, 0, 0, 1000000000000L },
     [FMODEL_FAULT_BUSY] = { "busy", ARG_NONE, 10, 0, 0, 0 },
     [FMODEL_FAULT_ACCESS] = { "access", ARG_NONE, 10, 0, 0, 0 },
-    [FMODEL_FAULT_CTRLSTALL] = { "ctrlstall", ARG_OPT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
+    [FMODEL_FAULT_CTRLSTALL] = { "ctrlstall", ARG_COUNT, 10, FMODEL_UNLIMITED, 0, 1000000000L },
 };
 
 const char *fmodel_fault_name(enum fmodel_fault f)
@@ -117,10 +119,17 @@ void fmodel_fault_set(struct fmodel *m, const struct fmodel_fault_spec *f)
     m->on[f->fault] = true;
     m->arg[f->fault] = f->arg;
     m->base[f->fault] = f->fault == FMODEL_FAULT_UNPLUG ? m->sent : m->pos;
-    if (f->fault == FMODEL_FAULT_STALL && f->arg == 0)
+    if (faults[f->fault].kind == ARG_COUNT && f->arg == 0)
         m->on[f->fault] = false;
-    if ((f->fault == FMODEL_FAULT_EXCESS || f->fault == FMODEL_FAULT_CTRLSTALL) && f->arg == 0)
-        m->on[f->fault] = false;
+}
+
+bool fmodel_fault_fires(struct fmodel *m, enum fmodel_fault f)
+{
+    if (!m->on[f])
+        return false;
+    if (m->arg[f] > 0 && --m->arg[f] == 0)
+        m->on[f] = false;
+    return true;
 }
 
 void fmodel_fault_clear(struct fmodel *m, enum fmodel_fault f)
@@ -138,4 +147,9 @@ void fmodel_faults_clear(struct fmodel *m)
 bool fmodel_fault_active(const struct fmodel *m, enum fmodel_fault f)
 {
     return (unsigned)f < FMODEL_FAULT_COUNT && m->on[f];
+}
+
+bool fmodel_fault_transport(enum fmodel_fault f)
+{
+    return f == FMODEL_FAULT_UNPLUG || f == FMODEL_FAULT_BUSY || f == FMODEL_FAULT_ACCESS;
 }

@@ -61,4 +61,9 @@ void fmodel_queue_clear(struct queue *q);
  * transfer. */
 void fmodel_wire_out(struct fmodel *m, const uint8_t *buf, size_t len);
 
+/* A counted fault (stall, excess, ctrlstall) at the moment it would act
+ * (fmodel_fault.c): false if off; else true, counting down its N times and
+ * turning it off after the last. */
+bool fmodel_fault_fires(struct fmodel *m, enum fmodel_fault f);
+
 #endif
