@@ -7,7 +7,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,23 +15,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "emu.h"
 #include "log.h"
 #include "spec.h"
 
-#define EXIT_USAGE 2
 #define TMPDIR_MAX 40                    /* keep ioctl socket paths < 108 bytes */
 #define MAX_DEVICES 64
+#define CTL_LINE_MAX 65536
 
-extern char **environ;
+const char cli_prog[] = "bbemu";
 
 struct opts {
     struct spec specs[MAX_DEVICES];
     size_t nspecs;
     const char *control, *wire_dir, *user;
-    long expect_mask;                    /* -1: no --expect */
-    unsigned long long expect_count;
+    bool expect;
+    unsigned expect_mask;
+    size_t expect_count;
     char **command;                      /* NULL: interactive */
     uid_t uid;
     gid_t gid;
@@ -45,10 +46,7 @@ struct run {
     GMainLoop *loop;
     pid_t child;
     int status;
-    int ctl_fd;
-    char *ctl_path;
-    bool ctl_created;
-    GString *ctl_buf;
+    struct cli_fifo ctl;
 };
 
 static void usage(FILE *f)
@@ -63,9 +61,9 @@ static void usage(FILE *f)
           "  -v, --verbose        more messages on stderr (repeatable)\n"
           "  -h, --help           this text\n"
           "  -V, --version        version\n"
-          "  -e, --expect MASK:COUNT  write the first COUNT bytes the single --device\n"
-          "                       clocks out with enable mask MASK (hex), no faults;\n"
-          "                       start nothing\n"
+          "  -e, --expect MASK:COUNT  write the first COUNT bytes (<= 1G) the single\n"
+          "                       --device clocks out with enable mask MASK (hex), no\n"
+          "                       faults; start nothing\n"
           "\n"
           "SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,noserial]\n"
           "       [,payload=FILE][,fault=NAME[:ARG]]...\n"
@@ -82,20 +80,6 @@ static void usage(FILE *f)
           "BBEMU_CONTROL set; bbemu exits with its status.  Without COMMAND, bbemu\n"
           "prints UMOCKDEV_DIR= and BBEMU_CONTROL= lines and runs until signalled.\n"
           "See bbemu(1).\n", f);
-}
-
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stderr; returns the usage exit status. */
-static int bad(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("bbemu: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return EXIT_USAGE;
 }
 
 /* 0, or an exit status (after printing why). */
@@ -120,9 +104,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
         switch (c) {
         case 'd':
             if (o->nspecs == MAX_DEVICES)
-                return bad("--device '%s': more than %d devices", optarg, MAX_DEVICES);
+                return cli_bad("--device '%s': more than %d devices", optarg, MAX_DEVICES);
             if (spec_parse(optarg, &o->specs[o->nspecs++], err, sizeof(err)) != 0)
-                return bad("--device '%s': %s", optarg, err);
+                return cli_bad("--device '%s': %s", optarg, err);
             break;
         case 'c':
             o->control = optarg;
@@ -139,57 +123,52 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'h':
             usage(stdout);
             exit(0);
-        case 'e': {
-            char *end;
-            o->expect_mask = strtol(optarg, &end, 16);
-            if (end == optarg || *end != ':' || o->expect_mask < 0 || o->expect_mask > 15 ||
-                !end[1] || end[1] == '-')
-                return bad("--expect '%s': expected MASK:COUNT (MASK 0..f hex)", optarg);
-            o->expect_count = strtoull(end + 1, &end, 10);
-            if (*end)
-                return bad("--expect '%s': bad COUNT", optarg);
+        case 'e':
+            if (cli_parse_expect(optarg, &o->expect_mask, &o->expect_count) != 0)
+                return cli_bad("--expect '%s': expected MASK:COUNT (MASK 0..f hex, COUNT <= 1G)",
+                               optarg);
+            o->expect = true;
             break;
-        }
         case 'V':
             printf("bbemu %s\n", BB_PKG_VERSION);
             exit(0);
         default:
             fprintf(stderr, "Try 'bbemu --help'.\n");
-            return EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
     }
     log_set_verbosity(verbose);
-    if (o->expect_mask >= 0) {
+    if (o->expect) {
         if (o->nspecs != 1 || optind < argc)
-            return bad("--expect needs exactly one --device and no COMMAND");
+            return cli_bad("--expect needs exactly one --device and no COMMAND");
         return 0;
     }
     dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
     if (optind < argc)
         o->command = argv + optind;
     else if (dashdash)
-        return bad("no COMMAND after '--'");
+        return cli_bad("no COMMAND after '--'");
     if (emu_check(NULL, o->specs, o->nspecs, err, sizeof(err)) != 0)
-        return bad("%s", err);
+        return cli_bad("%s", err);
     if (o->control && *o->control == '\0')
-        return bad("--control: empty path");
+        return cli_bad("--control: empty path");
     if (o->control) {
         struct stat st;
         if (lstat(o->control, &st) == 0 && !S_ISFIFO(st.st_mode))
-            return bad("--control '%s': exists and is not a FIFO", o->control);
+            return cli_bad("--control '%s': exists and is not a FIFO", o->control);
     }
     if (o->wire_dir) {
         struct stat st;
         if (mkdir(o->wire_dir, 0755) != 0 && errno != EEXIST)
-            return bad("--wire-log '%s': %s", o->wire_dir, strerror(errno));
+            return cli_bad("--wire-log '%s': %s", o->wire_dir, strerror(errno));
         if (stat(o->wire_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
             access(o->wire_dir, W_OK | X_OK) != 0)
-            return bad("--wire-log '%s': not a writable directory", o->wire_dir);
+            return cli_bad("--wire-log '%s': not a writable directory", o->wire_dir);
     }
     if (o->user) {
         struct passwd *pw = getpwnam(o->user);
         if (!pw)
-            return bad("--user '%s': no such user", o->user);
+            return cli_bad("--user '%s': no such user", o->user);
         o->uid = pw->pw_uid;
         o->gid = pw->pw_gid;
         o->ngroups = (int)(sizeof(o->groups) / sizeof(o->groups[0]));
@@ -198,58 +177,41 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->ngroups = 1;
         }
         if (geteuid() != 0 && o->uid != geteuid())
-            return bad("--user '%s': needs root", o->user);
+            return cli_bad("--user '%s': needs root", o->user);
     }
     return 0;
 }
 
 /* ------------------------------------------------------------ control FIFO */
 
+static void control_line(char *line, void *ud)
+{
+    struct run *r = ud;
+    char err[512];
+
+    if (emu_command(r->emu, line, err, sizeof(err)) != 0)
+        fprintf(stderr, "bbemu: control: %s (ignored)\n", err);
+}
+
 static gboolean on_control(gint fd, GIOCondition cond, gpointer data)
 {
     struct run *r = data;
-    char buf[4096], err[512];
-    ssize_t n;
-
-    while ((n = read(fd, buf, sizeof(buf))) > 0)
-        g_string_append_len(r->ctl_buf, buf, n);
-    for (;;) {
-        char *nl = memchr(r->ctl_buf->str, '\n', r->ctl_buf->len);
-        if (!nl)
-            break;
-        *nl = '\0';
-        if (nl > r->ctl_buf->str && nl[-1] == '\r')
-            nl[-1] = '\0';
-        if (emu_command(r->emu, r->ctl_buf->str, err, sizeof(err)) != 0)
-            fprintf(stderr, "bbemu: control: %s (ignored)\n", err);
-        g_string_erase(r->ctl_buf, 0, nl - r->ctl_buf->str + 1);
-    }
-    if (r->ctl_buf->len > 65536) {
-        fprintf(stderr, "bbemu: control: line too long (ignored)\n");
-        g_string_truncate(r->ctl_buf, 0);
-    }
+    cli_fifo_read(&r->ctl, control_line, r);
     return G_SOURCE_CONTINUE;
 }
 
 static int open_control(struct run *r, const struct opts *o)
 {
-    if (o->control)
-        r->ctl_path = g_strdup(o->control);
-    else
-        r->ctl_path = g_strconcat(emu_root(r->emu), "/control", NULL);
-    if (mkfifo(r->ctl_path, 0600) == 0)
-        r->ctl_created = true;
-    else if (errno != EEXIST)
-        return -errno;
-    if (o->user && r->ctl_created && chown(r->ctl_path, o->uid, o->gid) != 0)
-        return -errno;
-    /* O_RDWR: we are a writer too, so the FIFO never reports EOF */
-    r->ctl_fd = open(r->ctl_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (r->ctl_fd < 0)
-        return -errno;
-    r->ctl_buf = g_string_new(NULL);
-    g_unix_fd_add(r->ctl_fd, G_IO_IN, on_control, r);
-    return 0;
+    char *path = o->control ? g_strdup(o->control)
+                            : g_strconcat(emu_root(r->emu), "/control", NULL);
+    int rc = cli_fifo_open(&r->ctl, path, CTL_LINE_MAX);
+
+    g_free(path);
+    if (rc == 0 && o->user && r->ctl.created && chown(r->ctl.path, o->uid, o->gid) != 0)
+        rc = -errno;
+    if (rc == 0)
+        g_unix_fd_add(r->ctl.fd, G_IO_IN, on_control, r);
+    return rc;
 }
 
 /* ------------------------------------------------------------ child */
@@ -290,7 +252,7 @@ static char **child_env(const struct run *r, const char *tmpdir)
                                 old ? old : "");
     env = g_environ_setenv(env, "LD_PRELOAD", pre, TRUE);
     env = g_environ_setenv(env, "UMOCKDEV_DIR", emu_root(r->emu), TRUE);
-    env = g_environ_setenv(env, "BBEMU_CONTROL", r->ctl_path, TRUE);
+    env = g_environ_setenv(env, "BBEMU_CONTROL", r->ctl.path, TRUE);
     env = tmpdir ? g_environ_setenv(env, "TMPDIR", tmpdir, TRUE)
                  : g_environ_unsetenv(env, "TMPDIR");
     /* an ASan-built COMMAND would refuse to run with the preload first */
@@ -358,58 +320,20 @@ out:
 
 /* ------------------------------------------------------------ main */
 
-/* --expect: drive a private fmodel like a host would (MPSSE, `80 00 DD`,
- * read commands) and write the payload; faults of the SPEC are ignored. */
-static int expect(const struct opts *o)
-{
-    const struct spec *s = &o->specs[0];
-    struct fmodel_config cfg = { .serial = s->serial, .no_serial = s->no_serial,
-                                 .kind = s->kind,
-                                 .payload = s->payload, .payload_len = s->payload_len };
-    static uint8_t buf[65536 + 1024];
-    uint8_t setup[8] = { 0x40, 0x0b, 0x00, 0x02, 0x01, 0x00, 0x00, 0x00 };
-    uint8_t gpio[3] = { 0x80, 0x00, (uint8_t)(0x0b | ((~o->expect_mask << 4) & 0xf0)) };
-    struct fmodel *m = NULL;
-    int rc = 1;
-
-    if (fmodel_new(&cfg, &m) != 0 || fmodel_control(m, setup, NULL) != 0 ||
-        fmodel_bulk_out(m, gpio, sizeof(gpio)) != 0)
-        goto out;
-    for (unsigned long long left = o->expect_count; left;) {
-        size_t n = left > 65536 ? 65536 : (size_t)left, len = 0;
-        uint8_t cmd[3] = { 0x20, (uint8_t)((n - 1) & 0xff), (uint8_t)((n - 1) >> 8) };
-        if (fmodel_bulk_out(m, cmd, sizeof(cmd)) != 0 ||
-            fmodel_bulk_in(m, buf, sizeof(buf), false, &len) != 0)
-            goto out;
-        for (size_t off = 0; off < len; off += FMODEL_MAXPACKET) {
-            size_t pkt = len - off < FMODEL_MAXPACKET ? len - off : FMODEL_MAXPACKET;
-            if (fwrite(buf + off + 2, 1, pkt - 2, stdout) != pkt - 2)
-                goto out;
-        }
-        left -= n;
-    }
-    rc = fflush(stdout) == 0 ? 0 : 1;
-out:
-    if (rc)
-        fprintf(stderr, "bbemu: --expect failed\n");
-    fmodel_free(m);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     static struct opts o;
-    struct run r = { .ctl_fd = -1, .status = 1 };
+    struct run r = { .ctl = { .fd = -1 }, .status = 1 };
     char err[512], *saved_tmpdir = NULL;
     const char *tmpdir = getenv("TMPDIR");
     int rc;
 
-    o.expect_mask = -1;
     rc = parse_args(argc, argv, &o);
     if (rc)
         goto done;
-    if (o.expect_mask >= 0) {
-        rc = expect(&o);
+    if (o.expect) {                      /* the SPEC's faults are ignored */
+        struct fmodel_config cfg = spec_model_config(&o.specs[0]);
+        rc = cli_expect(&cfg, o.expect_mask, o.expect_count);
         goto done;
     }
     rc = 1;
@@ -440,9 +364,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bbemu: %s\n", err);
         goto done;
     }
-    if (open_control(&r, &o) != 0) {
-        fprintf(stderr, "bbemu: control FIFO '%s': %s\n", r.ctl_path, strerror(errno));
-        rc = EXIT_USAGE;
+    if ((rc = open_control(&r, &o)) != 0) {
+        fprintf(stderr, "bbemu: control FIFO '%s': %s\n", r.ctl.path, strerror(-rc));
+        rc = CLI_EXIT_USAGE;
         goto done;
     }
     if (o.command) {
@@ -451,7 +375,7 @@ int main(int argc, char **argv)
             goto done;
         }
     } else {
-        printf("UMOCKDEV_DIR=%s\nBBEMU_CONTROL=%s\n", emu_root(r.emu), r.ctl_path);
+        printf("UMOCKDEV_DIR=%s\nBBEMU_CONTROL=%s\n", emu_root(r.emu), r.ctl.path);
         fflush(stdout);
     }
     g_main_loop_run(r.loop);
@@ -461,13 +385,7 @@ done:
         kill(r.child, SIGTERM);
         waitpid(r.child, NULL, 0);
     }
-    if (r.ctl_fd >= 0)
-        close(r.ctl_fd);
-    if (r.ctl_created)
-        unlink(r.ctl_path);
-    g_free(r.ctl_path);
-    if (r.ctl_buf)
-        g_string_free(r.ctl_buf, TRUE);
+    cli_fifo_close(&r.ctl);
     emu_free(r.emu);
     if (r.loop)
         g_main_loop_unref(r.loop);

@@ -214,9 +214,7 @@ static void on_model_unplug(struct usbdev *ud, void *user)
 /* A device for spec s, not plugged yet. */
 static int make_dev(struct emu *e, struct spec *s, struct edev **out)
 {
-    struct fmodel_config cfg = { .serial = s->serial, .no_serial = s->no_serial,
-                                 .kind = s->kind,
-                                 .payload = s->payload, .payload_len = s->payload_len };
+    struct fmodel_config cfg = spec_model_config(s);
     struct edev *d = calloc(1, sizeof(*d));
     struct fmodel *m = NULL;
     int rc;

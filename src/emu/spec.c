@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAYLOAD_MAX ((size_t)1 << 30)
+#include "cli.h"
 
 static int is_alnum(char c)
 {
@@ -73,49 +73,15 @@ int spec_port_valid(const char *s, char *err, size_t err_len)
 
 static int read_payload(const char *path, struct spec *out, char *err, size_t err_len)
 {
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = 0;
+    int rc = cli_read_payload(path, &out->payload, &out->payload_len);
 
-    if (!f) {
-        snprintf(err, err_len, "cannot read payload file '%s': %s", path, strerror(errno));
-        return -EINVAL;
-    }
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *nbuf = ncap <= PAYLOAD_MAX ? realloc(buf, ncap) : NULL;
-            if (!nbuf) {
-                snprintf(err, err_len, "payload file '%s' too large", path);
-                rc = -EINVAL;
-                goto out;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        snprintf(err, err_len, "cannot read payload file '%s': %s", path, strerror(errno));
-        rc = -EINVAL;
-        goto out;
-    }
-    if (len == 0) {
+    if (rc == -EFBIG)
+        snprintf(err, err_len, "payload file '%s' too large", path);
+    else if (rc == -ENODATA)
         snprintf(err, err_len, "payload file '%s' is empty", path);
-        rc = -EINVAL;
-        goto out;
-    }
-    out->payload = buf;
-    out->payload_len = len;
-    buf = NULL;
-out:
-    free(buf);
-    fclose(f);
-    return rc;
+    else if (rc)
+        snprintf(err, err_len, "cannot read payload file '%s': %s", path, strerror(-rc));
+    return rc ? -EINVAL : 0;
 }
 
 static int parse_location(const char *loc, struct spec *out, char *err, size_t err_len)
@@ -240,4 +206,11 @@ void spec_clear(struct spec *s)
     free(s->payload);
     s->payload = NULL;
     s->payload_len = 0;
+}
+
+struct fmodel_config spec_model_config(const struct spec *s)
+{
+    return (struct fmodel_config){ .serial = s->serial, .no_serial = s->no_serial,
+                                   .kind = s->kind, .payload = s->payload,
+                                   .payload_len = s->payload_len };
 }

@@ -42,6 +42,9 @@ struct spec {
 int spec_parse(const char *text, struct spec *out, char *err, size_t err_len);
 void spec_clear(struct spec *s);
 
+/* The fmodel configuration of the device s describes (pointing into s). */
+struct fmodel_config spec_model_config(const struct spec *s);
+
 /* 1 if s is a valid serial / port path (see above), else 0. */
 int spec_serial_valid(const char *s);
 int spec_port_valid(const char *s, char *err, size_t err_len);

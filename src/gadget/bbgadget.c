@@ -4,48 +4,41 @@
  * not installed.  See docs/design.md. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "../emu/cli.h"
 #include "config.h"
 #include "configfs.h"
 #include "evl.h"
 #include "fmodel.h"
 #include "gadget.h"
 #include "log.h"
-#include "num.h"
 
-#define EXIT_USAGE 2
 #define MAX_FAULTS 16
-#define PAYLOAD_MAX ((size_t)1 << 30)
-#define EXPECT_MAX ((uint64_t)1 << 30)
 #define CTL_LINE_MAX 4096
 
+const char cli_prog[] = "bbgadget";
+
 struct opts {
-    const char *serial, *name, *udc, *mount, *payload_path, *control, *wire_log;
+    const char *name, *udc, *mount, *payload_path, *control, *wire_log;
     struct fmodel_config cfg;
     struct fmodel_fault_spec faults[MAX_FAULTS];
     size_t nfaults;
-    long expect_mask;                    /* -1: no --expect */
-    uint64_t expect_count;
+    bool expect;
+    unsigned expect_mask;
+    size_t expect_count;
     char mount_buf[64], udc_buf[128];
 };
 
 struct run {
     struct evl *loop;
     struct gadget *g;
-    int ctl_fd;
-    bool ctl_created;
-    char ctl_buf[CTL_LINE_MAX];
-    size_t ctl_len;
+    struct cli_fifo ctl;
     FILE *wire;
 };
 
@@ -73,72 +66,6 @@ static void usage(FILE *f)
           "  -h, --help             this text\n"
           "  -V, --version          version\n",
           f);
-}
-
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int bad(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("bbgadget: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return EXIT_USAGE;
-}
-
-static int read_payload(const char *path, struct fmodel_config *cfg)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL, *nbuf;
-    size_t len = 0, cap = 0, n;
-    int rc = -EIO;
-
-    if (!f)
-        return -errno;
-    do {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            if (cap > PAYLOAD_MAX || !(nbuf = realloc(buf, cap))) {
-                rc = -EFBIG;
-                goto out;
-            }
-            buf = nbuf;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    if (ferror(f) || len == 0) {
-        rc = len == 0 && !ferror(f) ? -ENODATA : -EIO;
-        goto out;
-    }
-    cfg->payload = buf;
-    cfg->payload_len = len;
-    buf = NULL;
-    rc = 0;
-out:
-    free(buf);
-    fclose(f);
-    return rc;
-}
-
-static int parse_expect(const char *s, struct opts *o)
-{
-    const char *colon = strchr(s, ':');
-    char mask[8];
-    uint64_t v;
-
-    if (!colon || colon == s || (size_t)(colon - s) >= sizeof(mask))
-        return -EINVAL;
-    memcpy(mask, s, (size_t)(colon - s));
-    mask[colon - s] = '\0';
-    if (num_parse_u64(mask, 16, &v) != 0 || v > 15 ||
-        num_parse_scaled_u64(colon + 1, 1024, &o->expect_count) != 0 ||
-        o->expect_count > EXPECT_MAX)
-        return -EINVAL;
-    o->expect_mask = (long)v;
-    return 0;
 }
 
 /* The first entry of /sys/class/udc in name order, or NULL. */
@@ -183,8 +110,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         switch (c) {
         case 'g':
             if (!cfs_name_valid(optarg))
-                return bad("--gadget '%s': 1 to %d of A-Z a-z 0-9 _ . -", optarg,
-                           CFS_NAME_MAX);
+                return cli_bad("--gadget '%s': 1 to %d of A-Z a-z 0-9 _ . -", optarg,
+                               CFS_NAME_MAX);
             o->name = optarg;
             break;
         case 'u':
@@ -202,13 +129,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'F': {
             struct fmodel_fault_spec *f = &o->faults[o->nfaults];
             if (o->nfaults == MAX_FAULTS)
-                return bad("--fault '%s': more than %d faults", optarg, MAX_FAULTS);
+                return cli_bad("--fault '%s': more than %d faults", optarg, MAX_FAULTS);
             if (fmodel_fault_parse(optarg, f, err, sizeof(err)) != 0)
-                return bad("--fault '%s': %s", optarg, err);
-            if (f->fault == FMODEL_FAULT_BUSY || f->fault == FMODEL_FAULT_ACCESS ||
-                f->fault == FMODEL_FAULT_UNPLUG)
-                return bad("--fault '%s': not a device fault (the gadget cannot do it)",
-                           optarg);
+                return cli_bad("--fault '%s': %s", optarg, err);
+            if (fmodel_fault_transport(f->fault))
+                return cli_bad("--fault '%s': not a device fault (the gadget cannot do it)",
+                               optarg);
             o->nfaults++;
             break;
         }
@@ -219,9 +145,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->wire_log = optarg;
             break;
         case 'e':
-            if (parse_expect(optarg, o) != 0)
-                return bad("--expect '%s': expected MASK:COUNT (MASK 0..f hex, COUNT <= 1G)",
-                           optarg);
+            if (cli_parse_expect(optarg, &o->expect_mask, &o->expect_count) != 0)
+                return cli_bad("--expect '%s': expected MASK:COUNT (MASK 0..f hex, COUNT <= 1G)",
+                               optarg);
+            o->expect = true;
             break;
         case 'v':
             verbose++;
@@ -234,25 +161,27 @@ static int parse_args(int argc, char **argv, struct opts *o)
             exit(0);
         default:
             fprintf(stderr, "Try 'bbgadget --help'.\n");
-            return EXIT_USAGE;
+            return CLI_EXIT_USAGE;
         }
     }
     log_set_verbosity(verbose);
     if (optind != argc - 1)
-        return bad(optind < argc ? "one SERIAL only" : "no SERIAL");
-    o->serial = o->cfg.serial = argv[optind];
-    if (o->payload_path) {
-        int rc = read_payload(o->payload_path, &o->cfg);
-        if (rc)
-            return bad("--payload '%s': %s", o->payload_path,
-                       rc == -ENODATA ? "empty" : rc == -EFBIG ? "too large" : strerror(-rc));
-    }
-    struct fmodel *probe = NULL;
+        return cli_bad(optind < argc ? "one SERIAL only" : "no SERIAL");
+    o->cfg.serial = argv[optind];
+    struct fmodel *probe = NULL;         /* before the payload: nothing to copy */
     if (fmodel_new(&o->cfg, &probe) != 0)
-        return bad("bad SERIAL '%s' (1..%d printable ASCII characters, no space or '\\')",
-                   o->serial, FMODEL_SERIAL_MAX);
+        return cli_bad("bad SERIAL '%s' (1..%d printable ASCII characters, no space or '\\')",
+                       o->cfg.serial, FMODEL_SERIAL_MAX);
     fmodel_free(probe);
-    if (o->expect_mask >= 0)
+    if (o->payload_path) {
+        uint8_t *p = NULL;
+        int rc = cli_read_payload(o->payload_path, &p, &o->cfg.payload_len);
+        if (rc)
+            return cli_bad("--payload '%s': %s", o->payload_path,
+                           rc == -ENODATA ? "empty" : rc == -EFBIG ? "too large" : strerror(-rc));
+        o->cfg.payload = p;
+    }
+    if (o->expect)
         return 0;
     if (!o->name)
         o->name = "bb";
@@ -261,31 +190,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
         o->mount = o->mount_buf;
     }
     if (!o->udc && !(o->udc = first_udc(o->udc_buf, sizeof(o->udc_buf))))
-        return bad("no USB device controller in /sys/class/udc (load dummy_hcd?)");
+        return cli_bad("no USB device controller in /sys/class/udc (load dummy_hcd?)");
     return 0;
-}
-
-/* ------------------------------------------------------------ --expect */
-
-static int expect(const struct opts *o)
-{
-    size_t n = (size_t)o->expect_count;
-    uint8_t *buf = malloc(n ? n : 1);
-    int rc = 1;
-
-    if (buf && fmodel_output(&o->cfg, (unsigned)o->expect_mask, 0, buf, n) == 0 &&
-        fwrite(buf, 1, n, stdout) == n && fflush(stdout) == 0)
-        rc = 0;
-    else
-        fprintf(stderr, "bbgadget: --expect failed\n");
-    free(buf);
-    return rc;
 }
 
 /* ------------------------------------------------------------ control FIFO */
 
-static void control_line(struct run *r, char *line)
+static void control_line(char *line, void *ud)
 {
+    struct run *r = ud;
     struct fmodel_fault_spec f;
     char err[256];
 
@@ -312,38 +225,7 @@ static void control_line(struct run *r, char *line)
 static void on_control(struct evl *loop, int fd, uint32_t events, void *ud)
 {
     struct run *r = ud;
-    ssize_t n;
-
-    while ((n = read(fd, r->ctl_buf + r->ctl_len, sizeof(r->ctl_buf) - 1 - r->ctl_len)) > 0) {
-        r->ctl_len += (size_t)n;
-        char *start = r->ctl_buf, *nl;
-        while ((nl = memchr(start, '\n', r->ctl_len - (size_t)(start - r->ctl_buf)))) {
-            *nl = '\0';
-            if (nl > start && nl[-1] == '\r')
-                nl[-1] = '\0';
-            control_line(r, start);
-            start = nl + 1;
-        }
-        r->ctl_len -= (size_t)(start - r->ctl_buf);
-        memmove(r->ctl_buf, start, r->ctl_len);
-        if (r->ctl_len == sizeof(r->ctl_buf) - 1) {
-            fprintf(stderr, "bbgadget: control: line too long (ignored)\n");
-            r->ctl_len = 0;
-        }
-    }
-}
-
-static int open_control(struct run *r, const char *path)
-{
-    if (mkfifo(path, 0600) == 0)
-        r->ctl_created = true;
-    else if (errno != EEXIST)
-        return -errno;
-    /* O_RDWR: we are a writer too, so the FIFO never reports EOF */
-    r->ctl_fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (r->ctl_fd < 0)
-        return -errno;
-    return evl_add_fd(r->loop, r->ctl_fd, EPOLLIN, on_control, r);
+    cli_fifo_read(&r->ctl, control_line, r);
 }
 
 /* ------------------------------------------------------------ main */
@@ -362,16 +244,16 @@ static void on_signal(struct evl *loop, int signo, void *ud)
 
 int main(int argc, char **argv)
 {
-    static struct opts o = { .expect_mask = -1, .cfg = { .kind = FMODEL_WHITE } };
-    struct run r = { .ctl_fd = -1 };
+    static struct opts o = { .cfg = { .kind = FMODEL_WHITE } };
+    struct run r = { .ctl = { .fd = -1 } };
     struct fmodel *m = NULL;
     struct cfs *cfs = NULL;
-    int rc = parse_args(argc, argv, &o);
+    int rc = parse_args(argc, argv, &o), err;
 
     if (rc)
         goto done;
-    if (o.expect_mask >= 0) {
-        rc = expect(&o);
+    if (o.expect) {
+        rc = cli_expect(&o.cfg, o.expect_mask, o.expect_count);
         goto done;
     }
     rc = 1;
@@ -390,7 +272,7 @@ int main(int argc, char **argv)
         r.wire = fopen(o.wire_log, "w");
         if (!r.wire) {
             fprintf(stderr, "bbgadget: --wire-log '%s': %s\n", o.wire_log, strerror(errno));
-            rc = EXIT_USAGE;
+            rc = CLI_EXIT_USAGE;
             goto done;
         }
         setvbuf(r.wire, NULL, _IOLBF, 0);
@@ -400,22 +282,23 @@ int main(int argc, char **argv)
         fmodel_fault_set(m, &o.faults[i]);
     if (cfs_new(o.name, m, o.mount, &cfs) != 0)
         goto done;
-    rc = gadget_new(r.loop, m, o.mount, &r.g);
+    err = gadget_new(r.loop, m, o.mount, &r.g);
     m = NULL;                            /* the gadget's now */
-    if (rc) {
-        rc = 1;
+    if (err)
         goto done;
-    }
-    rc = 1;
-    if (o.control && (rc = open_control(&r, o.control)) != 0) {
-        fprintf(stderr, "bbgadget: --control '%s': %s\n", o.control, strerror(-rc));
-        rc = EXIT_USAGE;
-        goto done;
+    if (o.control) {
+        if ((err = cli_fifo_open(&r.ctl, o.control, CTL_LINE_MAX)) == 0)
+            err = evl_add_fd(r.loop, r.ctl.fd, EPOLLIN, on_control, &r);
+        if (err) {
+            fprintf(stderr, "bbgadget: --control '%s': %s\n", o.control, strerror(-err));
+            rc = CLI_EXIT_USAGE;
+            goto done;
+        }
     }
     if (cfs_bind(cfs, o.udc) != 0)
         goto done;
     log_msg(0, "bbgadget: %s '%s' plugged into %s (%s)", fmodel_product(gadget_model(r.g)),
-            o.serial, o.udc, cfs_dir(cfs));
+            o.cfg.serial, o.udc, cfs_dir(cfs));
     rc = evl_run(r.loop);
     if (rc < 0) {
         fprintf(stderr, "bbgadget: event loop: %s\n", strerror(-rc));
@@ -427,10 +310,7 @@ done:
     gadget_free(r.g);
     cfs_free(cfs);
     fmodel_free(m);
-    if (r.ctl_fd >= 0)
-        close(r.ctl_fd);
-    if (r.ctl_created)
-        unlink(o.control);
+    cli_fifo_close(&r.ctl);
     if (r.wire)
         fclose(r.wire);
     evl_free(r.loop);

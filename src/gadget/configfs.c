@@ -118,7 +118,6 @@ static int make_tree(struct cfs *c, const struct fmodel *m)
     if ((rc = make_dir(c, s, &c->made_function)))
         return rc;
     char target[PATH_LEN], link[PATH_LEN];
-    snprintf(s, sizeof(s), "functions/ffs.%s", c->name);
     if ((rc = path(target, c, s)))
         return rc;
     snprintf(s, sizeof(s), "configs/c.1/ffs.%s", c->name);

@@ -144,19 +144,19 @@ static void host_activity(struct gadget *g)
 
 static void out_done(struct gadget *g, long res)
 {
-    bool current = g->op_out.tag == g->gen;
+    int rc;
 
-    if (res < 0) {
-        if (current) {
-            log_msg(LOG_EVENT, "bbgadget: OUT read ended: %s", strerror((int)-res));
-            return;
-        }
-    } else if (current) {
-        int rc = fmodel_bulk_out(g->m, g->outbuf, (size_t)res);
-        if (rc)
-            log_msg(0, "bbgadget: model: bulk OUT: %s", strerror(-rc));
-        host_activity(g);
+    if (g->op_out.tag != g->gen) {       /* from before a disable: read again */
+        out_submit(g);
+        return;
     }
+    if (res < 0) {
+        log_msg(LOG_EVENT, "bbgadget: OUT read ended: %s", strerror((int)-res));
+        return;
+    }
+    if ((rc = fmodel_bulk_out(g->m, g->outbuf, (size_t)res)))
+        log_msg(0, "bbgadget: model: bulk OUT: %s", strerror(-rc));
+    host_activity(g);
     out_submit(g);
 }
 
@@ -384,8 +384,7 @@ struct fmodel *gadget_model(struct gadget *g)
 
 int gadget_fault(struct gadget *g, const struct fmodel_fault_spec *f)
 {
-    if (f->fault == FMODEL_FAULT_BUSY || f->fault == FMODEL_FAULT_ACCESS ||
-        f->fault == FMODEL_FAULT_UNPLUG)
+    if (fmodel_fault_transport(f->fault))
         return -ENOTSUP;
     fmodel_fault_set(g->m, f);
     in_kick(g, false);                   /* e.g. a stall for a waiting transfer */
