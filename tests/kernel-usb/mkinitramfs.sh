@@ -6,7 +6,8 @@
 # udevadm as systemd-udevd (udev), the kernel modules in MODDIR (flat, loaded
 # by path), the PROGRAMs in /bin with every shared library ldd lists for
 # them (and for udevadm and busybox), /init and /scenarios.sh from this
-# folder.  Nothing needs root: the guest mounts devtmpfs itself.
+# folder and /tap.sh (tests/lib/tap.sh, which scenarios.sh sources).
+# Nothing needs root: the guest mounts devtmpfs itself.
 set -eu
 [ $# -ge 3 ] || { echo "usage: mkinitramfs.sh ROOTDIR MODDIR OUT PROGRAM..." >&2; exit 2; }
 R=$1
@@ -42,5 +43,6 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
 cp "$HERE/init.sh" "$R/init"
 cp "$HERE/scenarios.sh" "$R/scenarios.sh"
+cp "$HERE/../lib/tap.sh" "$R/tap.sh"
 chmod 755 "$R/init"
 (cd "$R" && find . | cpio -o -H newc --quiet) >"$OUT"

@@ -5,31 +5,15 @@
 # Gadget A: serial KUSB01, default generators, on dummy_udc.0 (bus 1).
 # Gadget B: serial KUSB02, a random payload file, on dummy_udc.1 (bus 2).
 
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-check() {
-    desc=$1
-    shift
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+# ok, not_ok, check, wait_for (tests/lib/tap.sh); waits of up to 15 s
+# shellcheck source=../lib/tap.sh
+. /tap.sh
+WAIT_TRIES=300
 note() { echo "# $*"; }
 stamp() { note "t=$(cut -d' ' -f1 /proc/uptime) s: $*"; }
 
 G=/sys/kernel/config/usb_gadget
 BLOCK=65536                              # -f 0: one 64 KiB block per chunk
-
-# wait_for COMMAND...: poll a condition for up to 15 s (the test's own
-# synchronisation with asynchronous programs; none of them sleeps).
-wait_for() {
-    n=0
-    until "$@"; do
-        n=$((n + 1))
-        [ $n -ge 300 ] && return 1
-        sleep 0.05
-    done
-}
 
 size_of() { if [ -e "$1" ]; then stat -c %s "$1"; else echo 0; fi; }
 grown() { [ "$(size_of "$1")" -ge "$2" ]; }
@@ -38,7 +22,6 @@ lines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 count_since() { tail -n +$(($2 + 1)) "$1" | grep -c -- "$3"; }
 logged() { grep -q -- "$2" "$1"; }
 is() { [ "$1" = "$2" ]; }
-not_hung() { [ "$1" != 124 ] && [ "$1" != 137 ] && [ "$1" != 143 ]; }
 
 # The sysfs directory of the USB device with serial $1 (empty if none).
 sysdev() {

@@ -38,7 +38,7 @@ check() { # check DESCRIPTION COMMAND...
     d=$1; shift
     if "$@"; then pass "$d"; else fail "$d"; fi
 }
-# wait_for COMMAND...: up to 10 s for a condition driven through the FIFO
+# wait_for COMMAND...: up to 30 s for a condition driven through the FIFO
 wait_for() {
     i=0
     while ! "$@" >/dev/null 2>&1; do
@@ -138,7 +138,7 @@ wait_for gone CTL1 || r=12
 echo "plug CTL1" > "$C"
 i=0; while [ $i -lt 130 ]; do echo "replug CTL1"; i=$((i + 1)); done > "$C"
 # (each replug rewrites the test bed: ~0.1-0.2 s on a loaded machine, so
-# the 130 get a minute rather than wait_for's 10 s)
+# the 130 get a minute rather than wait_for's 30 s)
 echo "dump CTL1 $W/dump2.txt" > "$C"
 i=0; while [ ! -f "$W/dump2.txt" ] && [ $i -lt 1200 ]; do i=$((i+1)); sleep 0.05; done
 test -f "$W/dump2.txt" || r=13

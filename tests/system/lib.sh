@@ -21,17 +21,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-
-# check DESCRIPTION COMMAND...: one assertion.
-check() {
-    desc=$1
-    shift
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+# ok, not_ok, check, wait_for
+# shellcheck source=../lib/tap.sh
+. "$SRC/tests/lib/tap.sh"
 
 finish() {
     echo "$PASS passed, $FAIL failed"

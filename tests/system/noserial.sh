@@ -55,17 +55,9 @@ timeout -k 3 60 "$BBEMU" --control "$T/ctl" --wire-log "$T/w" \
     >"$T/out" 2>"$T/err" &
 pid=$!
 BG_PIDS="$BG_PIDS $pid"
-n=0
-while ! grep -q 'GK9VZF: streaming' "$T/err" && [ $n -lt 200 ]; do
-    sleep 0.05
-    n=$((n + 1))
-done
+wait_for grep -q 'GK9VZF: streaming' "$T/err"
 echo "add NOSER2@1-3,noserial" >"$T/ctl"
-n=0
-while ! grep -q "('') added, not selected" "$T/err" && [ $n -lt 200 ]; do
-    sleep 0.05
-    n=$((n + 1))
-done
+wait_for grep -q "('') added, not selected" "$T/err"
 check "hotplugged: seedd saw it and did not select it" contains "$T/err" "('') added, not selected"
 kill -TERM $pid
 wait $pid
