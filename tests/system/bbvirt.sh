@@ -230,7 +230,8 @@ check "libvirt down: one message naming the URI" \
     sh -c "[ \$(wc -l <'$T/down.err') = 1 ] && grep -q 'cannot connect to libvirt at qemu+unix' '$T/down.err'"
 "$HANGSOCK" "$T/hang.sock" >"$T/hang.ready" &
 BG_PIDS="$BG_PIDS $!"
-n=0; until grep -q ready "$T/hang.ready" 2>/dev/null; do n=$((n + 1)); [ $n -gt 600 ] && break; sleep 0.05; done
+hang_ready() { grep -q ready "$T/hang.ready" 2>/dev/null; }
+wait_for hang_ready
 t0=$(date +%s)
 emu $DEVS -- "$BBVIRT" -C "$T/a.conf" -t 2 -c "qemu+unix:///system?socket=$T/hang.sock" attach GK9VZF \
     >"$T/hang.out" 2>"$T/hang.err"

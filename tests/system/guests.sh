@@ -63,7 +63,6 @@ timeout -k 3 60 "$BBEMU" --control "$T/ctl" --wire-log "$T/w" \
 PID=$!
 BG_PIDS="$BG_PIDS $PID"
 logged() { grep -q -- "$1" "$T/err"; }
-wait_for() { n=0; until "$@"; do n=$((n + 1)); [ $n -ge 600 ] && return 1; sleep 0.05; done; }
 check "hotplug: streaming from the host device" wait_for logged "GTH4R8: streaming from"
 echo "add GK9VZF@3-2" >"$T/ctl"
 check "hotplug: the guest's device is noticed and left alone" \

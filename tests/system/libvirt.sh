@@ -78,10 +78,8 @@ trap 'stop_libvirt; rm -rf "$T"' EXIT
 "$BBEMU" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 --device GTH4R8@5-2.3,dev=7 \
     >"$T/emu.env" 2>"$T/emu.err" &
 echo $! >"$LV/bbemu.pid"
-n=0
-until grep -q '^BBEMU_CONTROL=' "$T/emu.env" 2>/dev/null; do
-    n=$((n + 1)); [ $n -gt 600 ] && { echo "not ok - bbemu did not start"; exit 1; }; sleep 0.05
-done
+emu_up() { grep -q '^BBEMU_CONTROL=' "$T/emu.env" 2>/dev/null; }
+wait_for emu_up || { echo "not ok - bbemu did not start"; exit 1; }
 UMOCKDEV_DIR=$(sed -n 's/^UMOCKDEV_DIR=//p' "$T/emu.env")
 CTL=$(sed -n 's/^BBEMU_CONTROL=//p' "$T/emu.env")
 export UMOCKDEV_DIR
@@ -134,12 +132,8 @@ chmod +x /etc/libvirt/hooks/qemu
 # libvirtd looks for hooks when it starts.
 virtlogd -d -p "$LV/virtlogd.pid"
 libvirtd -d -p "$LV/libvirtd.pid"
-n=0
-until virsh -c qemu:///system version >/dev/null 2>&1; do
-    n=$((n + 1))
-    [ $n -gt 120 ] && { echo "not ok - libvirtd did not come up"; exit 1; }
-    sleep 0.5
-done
+libvirt_up() { virsh -c qemu:///system version >/dev/null 2>&1; }
+WAIT_TRIES=1200 wait_for libvirt_up || { echo "not ok - libvirtd did not come up"; exit 1; }
 ok "libvirtd up"
 
 
@@ -149,11 +143,8 @@ check "bbtest defined" equals $? 0
 virsh -c qemu:///system start bbtest >"$T/start.out" 2>&1
 check "bbtest starts (with the hook installed)" equals $? 0
 check "libvirtd ran the hook for 'started'" grep -q "^bbtest started begin" "$T/hook.calls"
-n=0
-until grep -q "qemu hook: done for 'bbtest'" "$T/hook.log" 2>/dev/null; do
-    n=$((n + 1)); [ $n -gt 300 ] && break; sleep 0.1
-done
-check "the hook's worker finished" grep -q "qemu hook: done for 'bbtest'" "$T/hook.log"
+hook_done() { grep -q "qemu hook: done for 'bbtest'" "$T/hook.log" 2>/dev/null; }
+check "the hook's worker finished" wait_for hook_done
 check "hook: attach of GK9VZF at its current address was tried" \
     grep -q "attach Serial 'GK9VZF' (Bus:Device 003:006) to 'bbtest'" "$T/hook.log"
 check "hook: attach of GDYXTH too" grep -q "attach Serial 'GDYXTH' (Bus:Device 005:002) to 'bbtest'" "$T/hook.log"
@@ -208,8 +199,8 @@ LD_PRELOAD=$PRELOAD udevadm test --action=remove /sys/bus/usb/devices/3-2 >"$T/u
 rmcmd=$(sed -n "s|^run: '.*/bbvirt \(.* detach .*\)'$|\1|p" "$T/udev-rm.out")
 check "udev's remove rule gives a detach command" test -n "$rmcmd"
 echo "unplug GK9VZF" >"$CTL"
-n=0
-while LD_PRELOAD=$PRELOAD "$SEEDD" -s | grep -q GK9VZF; do n=$((n + 1)); [ $n -gt 600 ] && break; sleep 0.05; done
+unplugged() { ! LD_PRELOAD=$PRELOAD "$SEEDD" -s | grep -q GK9VZF; }
+wait_for unplugged
 check "the remove rule logs to syslog" sh -c "echo '$rmcmd' | grep -q -- '^--syslog '"
 # Run it as udev would, logging to a file instead of syslog.
 # shellcheck disable=SC2086
@@ -250,8 +241,8 @@ check "attach to an unknown domain: exit 2" rc_is unknown 2
 check "unknown domain named" grep -q "no libvirt domain 'nosuchdomain'" "$T/unknown.err"
 
 kill "$(cat "$LV/libvirtd.pid")"
-n=0; while [ -S /run/libvirt/libvirt-sock ] && kill -0 "$(cat "$LV/libvirtd.pid")" 2>/dev/null; do
-    n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.1; done
+libvirt_gone() { ! kill -0 "$(cat "$LV/libvirtd.pid")" 2>/dev/null; }
+wait_for libvirt_gone
 t0=$(date +%s)
 bbv down -t 3 attach GDYXTH
 t1=$(date +%s)
