@@ -1,8 +1,8 @@
-/* ent_int.h: the Ent tester's internals, shared with the health monitor's
- * one-pass engine (health.c), which computes Monte Carlo once for Ent8 and
- * Ent16, takes the Ent16 samples in the same loop as the FIPS tester's
- * histogram, and gives Ent8 its bins from the FIPS byte histograms.  Not for
- * other users. */
+/* ent_int.h: the Ent tester's internals, shared by its two files (ent.c,
+ * ent_vec.c) and with the health monitor's one-pass engine (health.c), which
+ * computes Monte Carlo once for Ent8 and Ent16, takes the Ent16 samples in
+ * the same loop as the FIPS tester's histogram, and gives Ent8 its bins from
+ * the FIPS byte histograms.  Not for other users. */
 #ifndef BB_ENT_INT_H
 #define BB_ENT_INT_H
 
@@ -132,6 +132,23 @@ static inline void ent16_sample(struct ent *e, unsigned v)
     e->s_prev = v;
     e->d3 += x * x;
     e->s_samples++;
+}
+
+/* ---- the per-sample work (ent_vec.c), for ent.c ---- */
+
+/* Monte Carlo's tables (mc_lo, mc_wid). */
+void ent_mc_tables(struct ent *e);
+/* n samples of one piece into the short block (which has room for them):
+ * its bins and autocorrelation sums. */
+void ent_accumulate(struct ent *e, const uint8_t *p, uint64_t n);
+
+/* Bin v of the short block so far, merged from Ent8's sub-tables (Ent16:
+ * plus 65536 per entry v in wrap). */
+static inline uint64_t ent_hot_bin(const struct ent *e, size_t v)
+{
+    if (e->bits == 8)
+        return (uint64_t)e->hot[v] + e->hot[256 + v] + e->hot[512 + v] + e->hot[768 + v];
+    return e->hot16[v];
 }
 
 #endif

@@ -1,7 +1,8 @@
-/* fips_int.h: the FIPS tester's internals, shared with the health monitor's
- * one-pass engine (health.c), which feeds a block's bytes into the pair
- * histogram as they arrive, in the same loop as the Ent16 samples, and
- * takes its byte histogram for Ent8.  Not for other users. */
+/* fips_int.h: the FIPS tester's internals, shared by its two files (fips.c,
+ * fips_vec.c) and with the health monitor's one-pass engine (health.c),
+ * which feeds a block's bytes into the pair histogram as they arrive, in the
+ * same loop as the Ent16 samples, and takes its byte histogram for Ent8.
+ * Not for other users. */
 #ifndef BB_FIPS_INT_H
 #define BB_FIPS_INT_H
 
@@ -86,5 +87,34 @@ unsigned fips_finish(struct fips *f, const uint8_t *p);
 void fips_account(struct fips *f, unsigned result);
 /* The byte histogram of the bytes fed so far into the current block. */
 void fips_partial_hist(const struct fips *f, uint16_t out[256]);
+
+/* ---- the per-block sums (fips_vec.c), for fips.c ---- */
+
+#define FIPS_UM_WORDS ((FIPS_BLOCK_SIZE + 63) / 64) /* a mask of a block's bytes */
+
+static inline bool fips_is_uniform(unsigned b)
+{
+    return b == 0x00 || b == 0xff;
+}
+
+/* The range sums of rows (x, tl), tl = 1..7 (R[x][tl]), and of the column
+ * sums of the rows of bit !x (C[x]); the byte histogram into f->hs.  Then
+ * the histogram is cleared for the next block. */
+void fips_table_sums(struct fips *f, uint16_t R[2][8][8], uint16_t C[2][8]);
+/* out[k] = sum over bytes b of hs[b] * wt[k][b]. */
+void fips_weights(const struct fips *f, uint32_t out[7]);
+/* Poker: sum of the squared frequencies of the nibble values, high nibbles
+ * (row sums of hs as a 16 x 16 matrix) plus low nibbles (column sums). */
+uint64_t fips_poker_sum(const uint16_t *hs);
+/* The runs counted by the pair histogram, by length: ex[L], L = 1..14, sums
+ * R[tl][ld] over tl + ld = L (lane ld of R[tl]; lane 0, the trailing run
+ * alone, lands on L = tl), plus C[L] for L = 1..7; ex[0] = ex[15] = 0. */
+void fips_diag_sums(const uint16_t R[8][8], const uint16_t C[8], uint16_t ex[16]);
+/* Repetition (any big-endian word equal to the one before it, the first
+ * compared with f->prev_word, which becomes the last) and, if um is not
+ * NULL, the mask of uniform bytes (bit i of um: byte i is 0x00 or 0xff). */
+bool fips_repetition(struct fips *f, const uint8_t *p, uint64_t um[FIPS_UM_WORDS]);
+/* The bytes equal to v among p[0..n). */
+size_t fips_count_eq(const struct fips *f, const uint8_t *p, size_t n, unsigned v);
 
 #endif
