@@ -20,6 +20,8 @@ fault_run() {
 
 not_hung() { [ "$RC" != 124 ] && [ "$RC" != 137 ]; }
 count() { grep -c -- "$1" "$T/w/GK9VZF.wire"; }
+# one_line TEXT: stderr is one line, and it says TEXT (a grep pattern).
+one_line() { [ "$(lines_in "$T/err")" = 1 ] && grep -q -- "$1" "$T/err"; }
 
 # --- data faults pass through with --no-qa --------------------------------
 fault_run stuck:0x5a -b 1M
@@ -40,7 +42,7 @@ check "bad status bytes: no hang" not_hung
 check "bad status bytes: exit 1" equals $RC 1
 check "bad status bytes: nothing on stdout" equals "$(size_of "$T/out")" 0
 check "bad status bytes: one line, giving up after 3 recoveries" \
-    sh -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'giving up after 3 recoveries: invalid' '$T/err'"
+    one_line 'giving up after 3 recoveries: invalid'
 check "bad status bytes: re-claimed 3 times" equals "$(count '^claim')" 4
 
 fault_run stall -b 1M
@@ -69,13 +71,12 @@ check "no data: exactly 20 SIO resets (init sequences)" equals "$(count '^ctrl 4
 check "no data: exactly 20 syncs (one attempt each)" equals "$(count '^out aa 87$')" 20
 check "no data: exactly 20 MPSSE setups" equals "$(count '^out 8a 97 8d ')" 20
 check "no data: exactly 20 read commands (one per init)" equals "$(count '^out 20 ')" 20
-check "no data: claimed once, never USB-reset" \
-    sh -c "[ \$(grep -c '^claim\$' '$T/w/GK9VZF.wire') = 1 ] && ! grep -q '^reset\$' '$T/w/GK9VZF.wire'"
+check "no data: claimed once, never USB-reset" equals "$(count '^claim$') $(count '^reset$')" "1 0"
 check "no data: nothing on stdout" equals "$(size_of "$T/out")" 0
 
 fault_run busy -b 1M
 check "busy: exit 1" equals $RC 1
-check "busy: one line naming it" sh -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'device busy' '$T/err'"
+check "busy: one line naming it" one_line 'device busy'
 check "busy: nothing on stdout" equals "$(size_of "$T/out")" 0
 
 rm -rf "$T/w" && mkdir "$T/w"
@@ -83,8 +84,7 @@ emu --user nobody --device "$DEV,fault=access" -- "$SEEDD" -b 1M --no-qa \
     >"$T/out" 2>"$T/err"
 RC=$?
 check "no permission: exit 1" equals $RC 1
-check "no permission: one line naming it" \
-    sh -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'permission denied' '$T/err'"
+check "no permission: one line naming it" one_line 'permission denied'
 
 # --- unplugged mid-read --------------------------------------------------------
 fault_run unplug:3000000 -b 4M
@@ -105,7 +105,7 @@ sz=$(size_of "$T/out")
 check "unplug, 16 KiB chunks: the device read 16 KiB chunks" contains "$T/w/GK9VZF.wire" '^out 20 ff 3f 87$'
 check "unplug, 16 KiB chunks: exit 1" equals $RC 1
 check "unplug, 16 KiB chunks: one line saying so" \
-    sh -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'GK9VZF: device gone; wrote $sz of 4194304 bytes' '$T/err'"
+    one_line "GK9VZF: device gone; wrote $sz of 4194304 bytes"
 check "unplug, 16 KiB chunks: exactly the 45 whole blocks before it ($sz bytes)" equals "$sz" 2949120
 head -c "$sz" "$T/payload" >"$T/prefix"
 check "unplug, 16 KiB chunks: what was written is the payload" same_file "$T/out" "$T/prefix"
@@ -115,27 +115,25 @@ check "unplug, 16 KiB chunks: what was written is the payload" same_file "$T/out
 fault_run unplug:3000000 -b 4M -f 1
 sz=$(size_of "$T/out")
 check "unplug, fold 1: exit 1" equals $RC 1
-check "unplug, fold 1: one line saying so" \
-    sh -c "[ \$(wc -l <'$T/err') = 1 ] && grep -q 'device gone; wrote $sz of' '$T/err'"
+check "unplug, fold 1: one line saying so" one_line "device gone; wrote $sz of"
 check "unplug, fold 1: exactly the 22 whole folded blocks ($sz bytes)" equals "$sz" 1441792
 head -c $((22 * 131072)) "$T/payload" | "$FOLDREF" 131072 1 >"$T/prefix"
 check "unplug, fold 1: what was written is the folded payload" same_file "$T/out" "$T/prefix"
 
 # --- transient faults mid-stream: recover and carry on ------------------------
 # The fault is injected through the control FIFO once data is flowing.
+has_mib() { [ "$(size_of "$T/out" 2>/dev/null || echo 0)" -ge 1048576 ]; }
 midstream() {
     f=$1
-    rm -rf "$T/w" "$T/ctl"
+    # (The last run's output must not pass for this one's, nor the fault be
+    # written before bbemu made its FIFO.)
+    rm -rf "$T/w" "$T/ctl" "$T/out"
     mkdir "$T/w"
     emu --control "$T/ctl" --wire-log "$T/w" --device "$DEV" -- \
         "$SEEDD" --no-qa -f 0 -b 32M -v >"$T/out" 2>"$T/err" &
     pid=$!
     BG_PIDS="$BG_PIDS $pid"
-    n=0
-    while [ "$(size_of "$T/out" 2>/dev/null || echo 0)" -lt 1048576 ] && [ $n -lt 200 ]; do
-        sleep 0.05
-        n=$((n + 1))
-    done
+    wait_for has_mib
     echo "fault GK9VZF $f" >"$T/ctl"
     wait $pid
     RC=$?

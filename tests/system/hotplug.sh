@@ -9,17 +9,6 @@
 head -c 4M /dev/urandom >"$T/payload"
 mkdir "$T/w"
 
-# wait_for COMMAND...: poll a condition for up to 30 s (the test's own
-# synchronisation with an asynchronous daemon; the daemon never sleeps; a
-# loaded CI machine can take many seconds).
-wait_for() {
-    n=0
-    until "$@"; do
-        n=$((n + 1))
-        [ $n -ge 600 ] && return 1
-        sleep 0.05
-    done
-}
 grown() { [ "$(size_of "$T/out")" -gt "$1" ]; }
 logged() { grep -q -- "$1" "$T/err"; }
 

@@ -15,6 +15,8 @@ IDLE_MAX=$((HZ * WINDOW / 20))
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo -1; }
 reads() { cat "$T/w/$1.wire" 2>/dev/null | grep -c '^out 20 '; }
+read_at_least() { [ "$(reads "$1")" -ge "$2" ]; }
+exited() { ! kill -0 "$1" 2>/dev/null; }
 
 # cpu_over_window PID...: sets CPU_<n> (n = 1, 2, ...) to each PID's ticks
 # used during the window.
@@ -61,31 +63,14 @@ start() {
         sh -c 'echo $$ >"$0"; exec "$@"' "$T/seedd.pid" "$SEEDD" -o "$@" \
         >"$T/fifo" 2>"$T/err" &
     BG_PIDS="$BG_PIDS $!"
-    n=0
-    while { [ ! -s "$T/bbemu.pid" ] || [ ! -s "$T/seedd.pid" ]; } && [ $n -lt 200 ]; do
-        sleep 0.05
-        n=$((n + 1))
-    done
+    wait_for test -s "$T/bbemu.pid" -a -s "$T/seedd.pid"
     EMU_PID=$(cat "$T/bbemu.pid" 2>/dev/null)
     SEEDD_PID=$(cat "$T/seedd.pid" 2>/dev/null)
 }
 
 stop() {
     kill -TERM "$EMU_PID" 2>/dev/null
-    n=0
-    while kill -0 "$EMU_PID" 2>/dev/null && [ $n -lt 100 ]; do
-        sleep 0.05
-        n=$((n + 1))
-    done
-}
-
-# wait_reads SERIAL N: until the device got N read commands (10 s at most).
-wait_reads() {
-    n=0
-    while [ "$(reads "$1")" -lt "$2" ] && [ $n -lt 200 ]; do
-        sleep 0.05
-        n=$((n + 1))
-    done
+    wait_for exited "$EMU_PID"
 }
 
 # idle_case NAME SERIAL-OR-EMPTY DEVS SEEDD-ARGS...
@@ -96,8 +81,7 @@ idle_case() {
     check "$name: seedd and bbemu started" test -n "$EMU_PID" -a -n "$SEEDD_PID"
     if [ -n "$serial" ]; then
         # 64 KiB fill the pipe, 64 KiB the pool: then the back-off starts.
-        wait_reads "$serial" 3
-        check "$name: the device was read before going idle" test "$(reads "$serial")" -ge 3
+        check "$name: the device was read before going idle" wait_for read_at_least "$serial" 3
     fi
     sleep 2
     cpu_over_window "$SEEDD_PID" "$EMU_PID"

@@ -7,12 +7,9 @@ set -u
 T=$(mktemp -d /tmp/bbinst.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 trap 'exit 130' INT TERM
-PASS=0 FAIL=0
-check() {
-    d=$1
-    shift
-    if "$@"; then PASS=$((PASS + 1)); echo "ok - $d"; else FAIL=$((FAIL + 1)); echo "not ok - $d"; fi
-}
+# PASS, FAIL, check (not lib.sh: this test needs no bbemu)
+# shellcheck source=../lib/tap.sh
+. "$SRC/tests/lib/tap.sh"
 
 # The real PREFIX must stay untouched (only DESTDIR/PREFIX is written).
 real_prefix() { find /opt/bb 2>/dev/null | sort; }

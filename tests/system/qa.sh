@@ -18,6 +18,7 @@ run_for() {
 # reads SERIAL: read commands (64 KiB of raw data each) the device received,
 # so that "no output" is only judged once the device was really read.
 reads() { cat "$T/w/$1.wire" 2>/dev/null | grep -c '^out 20 '; }
+read_at_least() { [ "$(reads "$1")" -ge "$2" ]; }
 
 # --- -b with QA on ---------------------------------------------------------
 emu --device GOOD01@1-1 -- "$SEEDD" -b 300k >"$T/b" 2>"$T/err"
@@ -42,20 +43,10 @@ timeout -k 3 60 "$BBEMU" --control "$T/ctl" --wire-log "$T/w" \
     --device "FLAKY1@1-1,fault=repeat:64" -- "$SEEDD" -o -v >"$T/rec" 2>"$T/err" &
 pid=$!
 BG_PIDS="$BG_PIDS $pid"
-n=0
-while [ "$(reads FLAKY1)" -lt 100 ] && [ $n -lt 400 ]; do
-    sleep 0.05
-    n=$((n + 1))
-done
-check "while faulty: the device was read (>= 100 x 64 KiB)" test "$(reads FLAKY1)" -ge 100
+check "while faulty: the device was read (>= 100 x 64 KiB)" wait_for read_at_least FLAKY1 100
 check "while faulty: nothing on stdout" equals "$(size_of "$T/rec")" 0
 echo "clear FLAKY1" >"$T/ctl"
-n=0
-while [ "$(size_of "$T/rec")" -eq 0 ] && [ $n -lt 400 ]; do
-    sleep 0.05
-    n=$((n + 1))
-done
-check "after the fault clears, the device rejoins" test "$(size_of "$T/rec")" -gt 0
+check "after the fault clears, the device rejoins" wait_for test -s "$T/rec"
 kill -TERM $pid
 wait $pid
 check "stopped cleanly" equals $? 0
