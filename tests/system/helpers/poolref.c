@@ -4,15 +4,16 @@
  *   poolref POOL GROUP LIMIT ORDER STREAM... > expected
  *
  * STREAM i is the sequence of GROUP-byte folded blocks member i delivers, in
- * its order (cycled at its end, as bbemu cycles a payload file); ORDER has one member index per line: the order in which the
- * members' blocks reached the group (from seedd's log).  With one STREAM the
- * group passes blocks straight to the pool (group 0 or a one-member group);
- * with more, a block is copied into the group buffer if no member has
- * contributed yet, else XORed in, and once every member has, the buffer
- * goes to the pool.  The pool (POOL bytes) fills, then XOR-mixes the rest
- * cyclically from a persistent cursor.  After every addition, the stdout
- * reader takes min(LIMIT left, 65536) bytes while the pool holds at least
- * min(that, POOL): the top of the filled region.  Stops after LIMIT bytes. */
+ * its order (cycled at its end, as bbemu cycles a payload file); ORDER has
+ * one member index per line: the order in which the members' blocks reached
+ * the group (from seedd's log).  With one STREAM the group passes blocks
+ * straight to the pool (group 0 or a one-member group); with more, a block
+ * is copied into the group buffer if no member has contributed yet, else
+ * XORed in, and once every member has, the buffer goes to the pool.  The
+ * pool (POOL bytes) fills, then XOR-mixes the rest cyclically from a
+ * persistent cursor.  After every addition, the stdout reader takes
+ * min(LIMIT left, 65536) bytes while the pool holds at least min(that,
+ * POOL): the top of the filled region.  Stops after LIMIT bytes. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
