@@ -6,6 +6,8 @@
 #ifndef BB_ENT_INT_H
 #define BB_ENT_INT_H
 
+#include <string.h>
+
 #include "ent.h"
 
 #define ENT_SPLIT_STACK 128
@@ -68,6 +70,14 @@ struct ent {
     uint64_t conv_entropy, conv_mean, conv_pi, conv_corr, conv_minentropy;
     uint64_t ok_wait; /* 1: not in recovery */
 };
+
+/* The Ent16 sample at p (a native-endian byte pair). */
+static inline unsigned ent16_load(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
 
 /* One Ent16 sample into the 16-bit counters. */
 #define INC16(h, wrap, nwrap, v)                                                                   \

@@ -117,13 +117,6 @@ void ent_mc2(struct ent *a, struct ent *b, const uint8_t *p, size_t len)
     b->s_pisamples += groups;
 }
 
-static unsigned load16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-
 /* sum of p[i-1] * p[i], 0 < i < n */
 #if defined(QA_AVX2)
 /* sum of p[i] * p[i + 1] for i < 16 * steps, steps <= 8192 */
@@ -220,7 +213,7 @@ static void kernel16_int(struct ent *e, const uint8_t *p, uint64_t n)
     uint64_t s0 = 0, s1 = 0;
     uint64_t i = 0;
     for (; i + 2 <= n; i += 2) {
-        unsigned v0 = load16(p + 2 * i), v1 = load16(p + 2 * i + 2);
+        unsigned v0 = ent16_load(p + 2 * i), v1 = ent16_load(p + 2 * i + 2);
         INC16(h, wrap, nwrap, v0);
         INC16(h, wrap, nwrap, v1);
         s0 += prev * v0;
@@ -228,7 +221,7 @@ static void kernel16_int(struct ent *e, const uint8_t *p, uint64_t n)
         prev = v1;
     }
     for (; i < n; i++) {
-        unsigned v = load16(p + 2 * i);
+        unsigned v = ent16_load(p + 2 * i);
         INC16(h, wrap, nwrap, v);
         s0 += prev * v;
         prev = v;
@@ -252,7 +245,7 @@ static void kernel_double(struct ent *e, const uint8_t *p, uint64_t n)
             v = p[i];
             e->hot[v]++;
         } else {
-            v = load16(p + 2 * i);
+            v = ent16_load(p + 2 * i);
             INC16(h, wrap, nwrap, v);
         }
         d1 += (double)(prev * v);
@@ -270,7 +263,7 @@ void ent_accumulate(struct ent *e, const uint8_t *p, uint64_t n)
     if (!n)
         return;
     if (e->s_c0 > e->nbins) {
-        unsigned v = e->ss == 1 ? p[0] : load16(p);
+        unsigned v = e->ss == 1 ? p[0] : ent16_load(p);
         e->s_c0 = v;
         e->s_prev = v;
         if (e->ss == 1)

@@ -98,20 +98,13 @@ void health_free(struct health *h)
 
 /* ---- the one-pass engine ---- */
 
-static unsigned load16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-
 /* Byte i into FIPS; the Ent16 sample at i if one starts there (pe: samples
  * start at even offsets below pe). */
 static void step(struct fips *f, struct ent *e, const uint8_t *p, size_t i, size_t pe)
 {
     fips_feed_byte(f, p[i]);
     if (!(i & 1) && i < pe)
-        ent16_sample(e, load16(p + i));
+        ent16_sample(e, ent16_load(p + i));
 }
 
 #if defined(QA_SSE2) && defined(QA_LE)
