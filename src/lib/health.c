@@ -45,6 +45,13 @@ struct health {
     bool att_any;
     uint16_t att[256];
     uint8_t carrybuf[FIPS_BLOCK_SIZE];
+    /* The exact gate: the carry's bytes arrived in buffers the monitor
+     * passed; the ends (buffer offsets) of the FIPS blocks that failed in
+     * the current call, recorded while `recording`. */
+    bool carry_ok;
+    bool recording, rec_lost;
+    size_t *fails, nfails, capfails;
+    struct health_verdict call;
 };
 
 int health_new_ex(const char *id, bool ent8_ok_initially, uint64_t ent8_short_len,
@@ -71,6 +78,7 @@ int health_new_ex(const char *id, bool ent8_ok_initially, uint64_t ent8_short_le
     if (rc < 0)
         goto fail;
     h->fips_ok = false;
+    h->carry_ok = true;
     h->ent8_ok = ent8_ok_initially;
     h->ent16_ok = true;
     *out = h;
@@ -92,6 +100,7 @@ void health_free(struct health *h)
     ent_free(h->ent16);
     ent_free(h->ent8);
     fips_free(h->fips);
+    free(h->fails);
     free(h->id);
     free(h);
 }
@@ -219,7 +228,33 @@ static uint64_t min64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-bool health_check(struct health *h, const uint8_t *buf, size_t len)
+/* A FIPS block ended at buffer offset `end` with result res. */
+static void note_block(struct health *h, size_t end, unsigned res)
+{
+    h->call.fips_blocks++;
+    if (!res)
+        return;
+    h->call.fips_failed++;
+    h->call.fips_tests |= res;
+    if (!h->recording)
+        return;
+    if (h->nfails == h->capfails) {
+        size_t cap = h->capfails ? 2 * h->capfails : 16;
+        size_t *n = cap <= SIZE_MAX / sizeof(*n) ? realloc(h->fails, cap * sizeof(*n)) : NULL;
+        if (!n) { /* cannot tell which failed: the gate passes nothing */
+            h->rec_lost = true;
+            return;
+        }
+        h->fails = n;
+        h->capfails = cap;
+    }
+    h->fails[h->nfails++] = end;
+}
+
+/* Every tester over buf; the bytes of an unfinished FIPS block are not
+ * saved yet (keep_tail()), so that the gate can still emit the previous
+ * carry from carrybuf. */
+static void analyse(struct health *h, const uint8_t *buf, size_t len)
 {
     struct fips *f = h->fips;
     struct ent *e8 = h->ent8, *e16 = h->ent16;
@@ -254,7 +289,9 @@ bool health_check(struct health *h, const uint8_t *buf, size_t len)
                 memcpy(h->carrybuf + carried, buf, b);
                 blk = h->carrybuf;
             }
-            fips_account(f, fips_finish(f, blk));
+            unsigned res = fips_finish(f, blk);
+            fips_account(f, res);
+            note_block(h, b, res);
             h->fips_ok = fips_is_ok(f, h->fips_ok);
             ent8_add_hist(e8, f->hs, h->att_any ? h->att : NULL);
             h->att_any = false;
@@ -284,25 +321,118 @@ bool health_check(struct health *h, const uint8_t *buf, size_t len)
         mc_until(e8, &s8, buf, &mc8, SIZE_MAX);
         mc_until(e16, &s16, buf, &mc16, SIZE_MAX);
     }
-    /* Keep the bytes of an unfinished FIPS block. */
-    if (f->pos) {
-        if (fips_end <= FIPS_BLOCK_SIZE) /* the same block as at the start */
-            memcpy(h->carrybuf + carried, buf, len);
-        else
-            memcpy(h->carrybuf, buf + (fips_end - FIPS_BLOCK_SIZE), f->pos);
-    }
 
     if (ent_have_results(e8))
         h->ent8_ok = ent_is_ok(e8, h->ent8_ok);
     if (ent_have_results(e16))
         h->ent16_ok = ent_is_ok(e16, h->ent16_ok);
-
     h->analysed += len;
-    if (h->ent8_ok && h->ent16_ok && h->fips_ok) {
+    h->call.ok = h->ent8_ok && h->ent16_ok && h->fips_ok;
+}
+
+/* Keeps the bytes of an unfinished FIPS block: carried bytes were there
+ * before the call (still in carrybuf). */
+static void keep_tail(struct health *h, const uint8_t *buf, size_t len, size_t carried)
+{
+    size_t pos = h->fips->pos;
+    if (!pos)
+        return;
+    if (carried + len < FIPS_BLOCK_SIZE) /* the same block as at the start */
+        memcpy(h->carrybuf + carried, buf, len);
+    else
+        memcpy(h->carrybuf, buf + len - pos, pos);
+}
+
+static void begin(struct health *h, bool recording)
+{
+    h->call = (struct health_verdict){ 0 };
+    h->recording = recording;
+    h->rec_lost = false;
+    h->nfails = 0;
+}
+
+bool health_check(struct health *h, const uint8_t *buf, size_t len)
+{
+    size_t carried = h->fips->pos;
+    begin(h, false);
+    analyse(h, buf, len);
+    keep_tail(h, buf, len, carried);
+    if (h->call.ok)
         h->passed += len;
-        return true;
+    return h->call.ok;
+}
+
+/* ---- the exact gate ---- */
+
+struct emitter {
+    health_emit_fn fn;
+    void *ud;
+    struct health_verdict *v;
+};
+
+static void out(struct emitter *e, const uint8_t *p, size_t n)
+{
+    if (!n)
+        return;
+    e->fn(e->ud, p, n);
+    e->v->passed += n;
+}
+
+/* Emits what the call decided: the carried block (ending at first_end)
+ * and every whole block after it; see health.h for the rule. */
+static void gate_exact(struct health *h, const uint8_t *buf, size_t len, size_t carried,
+                       struct emitter *e)
+{
+    const bool ok = h->call.ok && !h->rec_lost;
+    size_t fi = 0, a = 0, end = FIPS_BLOCK_SIZE - carried;
+
+    if (end > len) { /* no block ended: all of buf joins the carry */
+        h->carry_ok = (carried ? h->carry_ok : true) && ok;
+        return;
     }
-    return false;
+    if (carried) {
+        bool failed = fi < h->nfails && h->fails[fi] == end;
+        fi += failed;
+        if (ok && h->carry_ok && !failed)
+            out(e, h->carrybuf, FIPS_BLOCK_SIZE);
+        else
+            e->v->dropped += FIPS_BLOCK_SIZE;
+        a = end;
+    }
+    size_t run = a; /* start of the current run of passing blocks */
+    for (; a + FIPS_BLOCK_SIZE <= len; a += FIPS_BLOCK_SIZE) {
+        bool failed = fi < h->nfails && h->fails[fi] == a + FIPS_BLOCK_SIZE;
+        fi += failed;
+        if (ok && !failed)
+            continue;
+        out(e, buf + run, a - run);
+        e->v->dropped += FIPS_BLOCK_SIZE;
+        run = a + FIPS_BLOCK_SIZE;
+    }
+    out(e, buf + run, a - run);
+    h->carry_ok = ok; /* the new carry, buf[a, len), arrived now */
+}
+
+bool health_gate(struct health *h, enum health_gate_mode mode, const uint8_t *buf, size_t len,
+                 health_emit_fn emit, void *ud, struct health_verdict *v)
+{
+    struct health_verdict dummy;
+    struct emitter e = { emit, ud, &h->call };
+    size_t carried = h->fips->pos;
+
+    begin(h, mode == HEALTH_GATE_EXACT);
+    analyse(h, buf, len);
+    if (mode == HEALTH_GATE_EXACT) {
+        gate_exact(h, buf, len, carried, &e);
+    } else if (h->call.ok) {
+        out(&e, buf, len);
+    } else {
+        h->call.dropped = len;
+    }
+    keep_tail(h, buf, len, carried);
+    h->passed += h->call.passed;
+    *(v ? v : &dummy) = h->call;
+    return h->call.ok;
 }
 
 const char *health_id(const struct health *h)

@@ -33,6 +33,44 @@ void health_free(struct health *h);
 
 bool health_check(struct health *h, const uint8_t *buf, size_t len);
 
+/* The gate a device source puts its data through.
+ *
+ * HEALTH_GATE_UPSTREAM is upstream 0.9's, byte for byte: the whole buffer
+ * passes if the monitor is ok after analysing it (health_check()).  Bytes
+ * carried into the next FIPS block have then passed before being tested,
+ * and a FIPS block that fails outright inside a good buffer passes too.
+ *
+ * HEALTH_GATE_EXACT (the default) passes whole 2500-byte FIPS blocks: a
+ * block passes only if it passed every FIPS test and the monitor was ok
+ * after every buffer that held a byte of it.  The bytes of an unfinished
+ * FIPS block (the carry) are held back in the monitor and emitted, or
+ * dropped, when their block is decided.  Passing bytes are
+ * emitted in stream order, in as few pieces as the failing blocks allow;
+ * BytesPassed counts exactly the emitted bytes. */
+enum health_gate_mode {
+    HEALTH_GATE_EXACT = 0,
+    HEALTH_GATE_UPSTREAM = 1,
+};
+
+/* What one health_gate() call saw, for the caller's reports. */
+struct health_verdict {
+    bool ok;              /* the monitor's verdict after the buffer */
+    unsigned fips_blocks; /* FIPS blocks that ended in this buffer */
+    unsigned fips_failed; /* ... of which failed a test */
+    unsigned fips_tests;  /* OR of their result masks (bit i: test i) */
+    uint64_t passed;      /* bytes emitted */
+    uint64_t dropped;     /* bytes decided and not emitted */
+};
+
+typedef void (*health_emit_fn)(void *ud, const uint8_t *p, size_t len);
+
+/* Analyses buf exactly as health_check() does (same statistics and
+ * verdicts) and calls emit for the bytes that pass under mode.  v may be
+ * NULL.  Returns the verdict.  One monitor must always be used with the
+ * same mode (and not mixed with health_check()). */
+bool health_gate(struct health *h, enum health_gate_mode mode, const uint8_t *buf, size_t len,
+                 health_emit_fn emit, void *ud, struct health_verdict *v);
+
 const char *health_id(const struct health *h);
 uint64_t health_bytes_analysed(const struct health *h);
 uint64_t health_bytes_passed(const struct health *h);

@@ -20,6 +20,13 @@ struct pool_group {
     uint32_t mask;      /* current members */
     uint32_t filled;    /* members that contributed since the last pass */
     uint8_t *buf;
+    /* pool_group_feed(): bytes gathered in buf (a straight group), or in
+     * each member's own buffer (an XOR group). */
+    size_t have;
+    struct gather {
+        uint8_t *buf;
+        size_t have;
+    } member[POOL_GROUP_MAX_MEMBERS];
     struct pool_group *next;
 };
 
@@ -65,6 +72,8 @@ void pool_free(struct pool *p)
     while (p->groups) {
         struct pool_group *g = p->groups;
         p->groups = g->next;
+        for (unsigned i = 0; i < POOL_GROUP_MAX_MEMBERS; i++)
+            free(g->member[i].buf);
         free(g->buf);
         free(g);
     }
@@ -218,6 +227,26 @@ unsigned pool_group_id(const struct pool_group *g)
     return g->id;
 }
 
+static bool passes_straight(const struct pool_group *g)
+{
+    return g->id == 0 || (g->mask & (g->mask - 1)) == 0;
+}
+
+static struct gather *gather_of(struct pool_group *g, uint32_t member)
+{
+    return &g->member[__builtin_ctz(member)];
+}
+
+/* Bytes gathered for a way of passing the group no longer has go on as
+ * they are (they passed QA; only the block boundary is lost). */
+static void strand(struct pool_group *g)
+{
+    if (!passes_straight(g) && g->have) {
+        pool_add(g->pool, g->buf, g->have);
+        g->have = 0;
+    }
+}
+
 int pool_group_join(struct pool_group *g, uint32_t *member)
 {
     for (unsigned i = 0; i < POOL_GROUP_MAX_MEMBERS; i++) {
@@ -231,6 +260,7 @@ int pool_group_join(struct pool_group *g, uint32_t *member)
         }
         g->used = true;
         g->mask |= bit;
+        strand(g);
         *member = bit;
         return 0;
     }
@@ -242,11 +272,11 @@ void pool_group_leave(struct pool_group *g, uint32_t member)
     /* As upstream: the group passes on at the next member's block. */
     g->mask &= ~member;
     g->filled &= ~member;
-}
-
-static bool passes_straight(const struct pool_group *g)
-{
-    return g->id == 0 || (g->mask & (g->mask - 1)) == 0;
+    if (member && !(member & (member - 1))) {
+        struct gather *m = gather_of(g, member);
+        free(m->buf);
+        *m = (struct gather){ NULL, 0 };
+    }
 }
 
 int pool_group_add(struct pool_group *g, uint32_t member, const uint8_t *block, size_t len)
@@ -268,5 +298,52 @@ int pool_group_add(struct pool_group *g, uint32_t member, const uint8_t *block, 
         g->filled = 0;
         pool_add(g->pool, g->buf, g->size);
     }
+    return 0;
+}
+
+/* Gathers data into buf (*have bytes there already) and passes each whole
+ * block of size bytes to pass(); whole blocks that need no gathering go
+ * without a copy. */
+static void gather(struct pool_group *g, uint32_t member, uint8_t *buf, size_t *have,
+                   const uint8_t *data, size_t len)
+{
+    while (len) {
+        const uint8_t *block = data;
+        size_t n = g->size;
+        if (*have || len < g->size) {
+            n = g->size - *have < len ? g->size - *have : len;
+            memcpy(buf + *have, data, n);
+            *have += n;
+            block = *have == g->size ? buf : NULL;
+        }
+        data += n;
+        len -= n;
+        if (!block)
+            continue;
+        *have = 0;
+        if (passes_straight(g))
+            pool_add(g->pool, block, g->size);
+        else
+            pool_group_add(g, member, block, g->size);
+    }
+}
+
+int pool_group_feed(struct pool_group *g, uint32_t member, const uint8_t *data, size_t len)
+{
+    if (!(g->mask & member) || (member & (member - 1)))
+        return -EINVAL;
+    struct gather *m = gather_of(g, member);
+    if (passes_straight(g)) {
+        if (m->have) { /* gathered while the group was an XOR group */
+            pool_add(g->pool, m->buf, m->have);
+            m->have = 0;
+        }
+        g->filled = 0; /* the buffer gathers now, not XORs */
+        gather(g, member, g->buf, &g->have, data, len);
+        return 0;
+    }
+    if (!m->buf && len && !(m->buf = malloc(g->size)))
+        return -ENOMEM;
+    gather(g, member, m->buf, &m->have, data, len);
     return 0;
 }

@@ -70,4 +70,14 @@ void pool_group_leave(struct pool_group *g, uint32_t member);
 /* One block of exactly the group size from a member (-EINVAL otherwise). */
 int pool_group_add(struct pool_group *g, uint32_t member, const uint8_t *block, size_t len);
 
+/* Bytes from a member in pieces of any length (what the exact QA gate
+ * passes): gathered into whole blocks of the group size, each of which then
+ * goes on as pool_group_add() would take it, so the pool still only sees
+ * whole blocks.  A group that passes straight gathers its members' pieces in
+ * its own buffer, in arrival order; an XOR group gathers each member's in a
+ * buffer of that member's (allocated when first needed, freed when it
+ * leaves).  Gathered bytes a membership change leaves stranded are passed
+ * on as they are.  -EINVAL for a non-member, -ENOMEM. */
+int pool_group_feed(struct pool_group *g, uint32_t member, const uint8_t *data, size_t len);
+
 #endif

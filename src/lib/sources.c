@@ -30,7 +30,12 @@ struct src {
     struct backoff bo;
     struct evl_timer *wake;   /* end of a timed idle wait */
     struct evl_timer *rel;    /* release the device (outside callbacks) */
+    struct evl_timer *warn;   /* the repeated "still failing QA" warning */
     bool waiting;
+    /* QA reports: failing since the verdict last went bad, and the bytes
+     * dropped since (or since the last warning). */
+    bool failing, ever_ok, said_bringup;
+    uint64_t dropped, dropped_total, fail_start_ms;
     struct src *next;
 };
 
@@ -74,6 +79,7 @@ static void src_free(struct src *x)
     health_free(x->qa);
     evl_timer_free(x->wake);
     evl_timer_free(x->rel);
+    evl_timer_free(x->warn);
     free(x);
 }
 
@@ -140,6 +146,111 @@ static void start_wait(struct src *x, enum backoff_wait w, uint64_t ms, bool rel
 
 /* ---- one block --------------------------------------------------------- */
 
+/* ---- QA reports ----------------------------------------------------------- */
+
+/* Why the monitor rejects data, for the log: "FIPS (Runs, Poker: 3 of 26
+ * blocks failed)", "Ent8", ... */
+static void qa_reasons(const struct health *qa, const struct health_verdict *v, char *buf,
+                       size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    if (!health_fips_ok(qa)) {
+        n += (size_t)snprintf(buf + n, len - n, "FIPS");
+        if (v->fips_failed) {
+            const char *sep = " (";
+            for (unsigned t = 0; t < FIPS_RESULT && n < len; t++) {
+                if (v->fips_tests & (1u << t)) {
+                    n += (size_t)snprintf(buf + n, len - n, "%s%s", sep, fips_test_name(t));
+                    sep = ", ";
+                }
+            }
+            if (n < len)
+                n += (size_t)snprintf(buf + n, len - n, ": %u of %u blocks failed)",
+                                      v->fips_failed, v->fips_blocks);
+        } else if (n < len) {
+            n += (size_t)snprintf(buf + n, len - n, " (fail rates too high, or a pass run "
+                                                    "too long, over recent blocks)");
+        }
+    }
+    if (!health_ent8_ok(qa) && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%sEnt8 (results out of bounds)", n ? ", " : "");
+    if (!health_ent16_ok(qa) && n < len)
+        snprintf(buf + n, len - n, "%sEnt16 (results out of bounds)", n ? ", " : "");
+}
+
+/* Bring-up, not failure: the monitor has not been ok yet and nothing has
+ * failed, it only waits for its first 20 passing FIPS blocks or (at >= 5
+ * Mbit/s) its first Ent8 result. */
+static bool qa_bringing_up(const struct src *x, const struct health_verdict *v)
+{
+    const struct health *qa = x->qa;
+    return !x->ever_ok && !v->fips_failed && health_ent16_ok(qa) &&
+           (health_ent8_ok(qa) || !ent_have_results(health_ent8(qa)));
+}
+
+static void on_warn(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    struct src *x = ud;
+    log_msg(0, "%s: still failing QA: %llu bytes dropped in the last %u s (%llu since it "
+               "started failing)", x->info.serial, (unsigned long long)x->dropped,
+            SOURCES_QA_WARN_MS / 1000, (unsigned long long)x->dropped_total);
+    x->dropped = 0;
+    evl_timer_arm(t, SOURCES_QA_WARN_MS);
+}
+
+/* Says once when the device starts failing QA and once when it passes
+ * again; in between on_warn repeats. */
+static void qa_report(struct src *x, const struct health_verdict *v)
+{
+    if (!v->ok && !x->failing) {
+        char why[256];
+        if (qa_bringing_up(x, v)) {
+            if (!x->said_bringup)
+                log_msg(2, "%s: no output until QA passes the first time (20 FIPS blocks "
+                           "in a row%s)", x->info.serial,
+                        health_ent8_ok(x->qa) ? "" : " and the first Ent8 result");
+            x->said_bringup = true;
+            return;
+        }
+        qa_reasons(x->qa, v, why, sizeof(why));
+        log_msg(0, "%s: failing QA: %s; its data is dropped until it passes again",
+                x->info.serial, why);
+        x->failing = true;
+        x->dropped = x->dropped_total = 0;
+        x->fail_start_ms = evl_now_ms();
+        evl_timer_arm(x->warn, SOURCES_QA_WARN_MS);
+    }
+    if (x->failing) {
+        x->dropped += v->dropped;
+        x->dropped_total += v->dropped;
+    }
+    x->ever_ok |= v->ok;
+    if (v->ok && x->failing) {
+        uint64_t ms = evl_now_ms() - x->fail_start_ms;
+        log_msg(0, "%s: passing QA again after %llu.%llu s; %llu bytes were dropped",
+                x->info.serial, (unsigned long long)(ms / 1000),
+                (unsigned long long)(ms % 1000 / 100), (unsigned long long)x->dropped_total);
+        x->failing = false;
+        evl_timer_disarm(x->warn);
+    } else if (v->ok && v->fips_failed) {
+        log_msg(3, "%s: %u of %u FIPS blocks failed, %llu bytes dropped", x->info.serial,
+                v->fips_failed, v->fips_blocks, (unsigned long long)v->dropped);
+    }
+}
+
+/* ---- one block --------------------------------------------------------- */
+
+/* Bytes the gate passed. */
+static void on_pass(void *ud, const uint8_t *p, size_t n)
+{
+    struct src *x = ud;
+    int r = pool_group_feed(x->group, x->member, p, n);
+    if (r < 0)
+        log_msg(0, "%s: %zu bytes lost on their way to group %u: %s", x->info.serial, n,
+                pool_group_id(x->group), strerror(-r));
+}
+
 /* A block of group-size bytes, folded by the driver as it arrived. */
 static void on_block(void *ud, struct bbdev *d, const uint8_t *block, size_t out)
 {
@@ -148,14 +259,20 @@ static void on_block(void *ud, struct bbdev *d, const uint8_t *block, size_t out
 
     bool was_full = pool_full(pool);
     backoff_after_block(&x->bo, was_full);
-    bool passed = health_check(x->qa, block, out);
-    if (passed || x->cfg->no_qa) {
+    if (x->cfg->no_qa) {
+        bool passed = health_check(x->qa, block, out);
         pool_group_add(x->group, x->member, block, out);
         log_msg(5, "%s: %zu bytes to group %u%s", x->info.serial, out, pool_group_id(x->group),
                 passed ? "" : " (QA failed, --no-qa)");
     } else {
-        backoff_reset(&x->bo);
-        log_msg(5, "%s: block failed QA, dropped", x->info.serial);
+        struct health_verdict v;
+        health_gate(x->qa, x->set->cfg.gate, block, out, on_pass, x, &v);
+        qa_report(x, &v);
+        if (!v.ok)
+            backoff_reset(&x->bo);
+        log_msg(5, "%s: block %s QA, %llu bytes to group %u, %llu dropped", x->info.serial,
+                v.ok ? "passed" : "failed", (unsigned long long)v.passed,
+                pool_group_id(x->group), (unsigned long long)v.dropped);
     }
 
     uint64_t ms;
@@ -301,7 +418,8 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
         goto fail;
     }
     if ((r = evl_timer_new(s->loop, on_wake, x, &x->wake)) < 0 ||
-        (r = evl_timer_new(s->loop, on_release, x, &x->rel)) < 0) {
+        (r = evl_timer_new(s->loop, on_release, x, &x->rel)) < 0 ||
+        (r = evl_timer_new(s->loop, on_warn, x, &x->warn)) < 0) {
         what = "creating its timers";
         goto fail;
     }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "devcfg.h"
+#include "health.h"
 
 struct evl;
 struct usbenum;
@@ -50,7 +51,13 @@ struct sources_cfg {
     /* Devices vm.conf gives to libvirt guests: never taken unless an ID
      * names them (then with a warning).  NULL: none. */
     const struct vmconf *guests;
+    /* How a device's health monitor gates its data (health.h). */
+    enum health_gate_mode gate;
 };
+
+/* While a device fails QA, a warning with the bytes dropped so far repeats
+ * at this interval (the first one comes when it starts failing). */
+#define SOURCES_QA_WARN_MS 10000
 
 /* Scans and starts the devices.  Without hotplug, no matching device, an ID
  * that matches nothing, or a device that cannot be started is an error

@@ -41,6 +41,7 @@ enum {
     OPT_LOW_POWER,
     OPT_WATCH,
     OPT_VM_CONF,
+    OPT_QA_GATE,
 };
 
 static const struct option long_opts[] = {
@@ -63,6 +64,7 @@ static const struct option long_opts[] = {
     { "group-size", required_argument, NULL, 'G' },
     { "watch", required_argument, NULL, OPT_WATCH },
     { "vm-conf", required_argument, NULL, OPT_VM_CONF },
+    { "qa-gate", required_argument, NULL, OPT_QA_GATE },
     { "verbose", no_argument, NULL, 'v' },
     { "progress", no_argument, NULL, OPT_PROGRESS },
     { "help", no_argument, NULL, '?' },
@@ -92,6 +94,9 @@ static void usage(void)
            "      --watch=PATH[:DELAY[:BLOCK[:MAX]]]\n"
            "                         Run the QA checks on the data of any readable file\n"
            "                         or device (delay ms, k = x1000; sizes k/M = x1024)\n"
+           "      --qa-gate=MODE     'exact' (default): no byte of a failing FIPS block\n"
+           "                         or of a rejected block is output; 'upstream': whole\n"
+           "                         blocks as upstream 0.9 gates them (compatibility)\n"
            "  -v, --verbose          More messages (repeatable)\n"
            "      --progress         Show progress on stderr (default: when it is a\n"
            "                         terminal and stdout is not)\n"
@@ -389,6 +394,13 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             }
             o->vm_conf = strcmp(optarg, "none") == 0 ? NULL : optarg;
             o->vm_conf_explicit = true;
+            break;
+        case OPT_QA_GATE:
+            if (strcmp(optarg, "exact") && strcmp(optarg, "upstream")) {
+                bad_value("--qa-gate", optarg, "expected 'exact' or 'upstream'");
+                goto out;
+            }
+            o->qa_gate_upstream = strcmp(optarg, "upstream") == 0;
             break;
         case 'b': {
             uint64_t v;

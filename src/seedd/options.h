@@ -32,6 +32,7 @@ struct seedd_opts {
     size_t n_watches;
     const char *vm_conf;   /* --vm-conf; NULL: none */
     bool vm_conf_explicit; /* given: it must exist */
+    bool qa_gate_upstream; /* --qa-gate=upstream */
 };
 
 /* Returns 1 to go on, 0 to exit successfully (--help, --version), -1 on an

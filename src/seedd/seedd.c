@@ -275,6 +275,7 @@ static int setup(struct daemon *d, const struct seedd_opts *o)
         /* -b N is a bounded job: it fails rather than waits for replugs. */
         .hotplug = o->bytes == 0,
         .guests = d->guests,
+        .gate = o->qa_gate_upstream ? HEALTH_GATE_UPSTREAM : HEALTH_GATE_EXACT,
     };
     /* Only watches: no devices needed. */
     if (use_devices) {

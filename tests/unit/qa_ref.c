@@ -539,3 +539,43 @@ bool ref_health_check(struct ref_health *h, const uint8_t *buf, size_t len)
     }
     return false;
 }
+
+/* ---------------- The device gate ---------------- */
+
+size_t ref_gate(const uint8_t *stream, size_t len, size_t block, bool exact, bool ent8_ok,
+                uint8_t *out)
+{
+    size_t nbuf = len / block, nfips = nbuf * block / 2500, n = 0;
+    bool *verdict = calloc(nbuf ? nbuf : 1, sizeof(bool));
+    unsigned *result = calloc(nfips ? nfips : 1, sizeof(unsigned));
+    struct ref_health h;
+    struct ref_fips f;
+
+    if (!verdict || !result || ref_health_init(&h, ent8_ok, 0, 0) < 0)
+        abort();
+    for (size_t k = 0; k < nbuf; k++)
+        verdict[k] = ref_health_check(&h, stream + k * block, block);
+    ref_health_destroy(&h);
+    /* Each FIPS block's own result, from a tester of its own (the
+     * repetition and proportion state runs on across blocks). */
+    ref_fips_init(&f);
+    for (size_t j = 0; j < nfips; j++)
+        result[j] = ref_fips_check(&f, stream + j * 2500);
+
+    for (size_t i = 0; i < nbuf * block; i++) {
+        size_t j = i / 2500;
+        bool pass = true;
+        if (!exact)
+            pass = verdict[i / block];
+        else if (j >= nfips || result[j])
+            pass = false;
+        else
+            for (size_t k = j * 2500 / block; pass && k <= ((j + 1) * 2500 - 1) / block; k++)
+                pass = verdict[k];
+        if (pass)
+            out[n++] = stream[i];
+    }
+    free(verdict);
+    free(result);
+    return n;
+}

@@ -94,4 +94,14 @@ int ref_health_init(struct ref_health *h, bool ent8_ok, uint64_t e8_len, uint64_
 void ref_health_destroy(struct ref_health *h);
 bool ref_health_check(struct ref_health *h, const uint8_t *buf, size_t len);
 
+/* ---- The device gate (health.h's two modes), byte by byte ----
+ * The bytes of stream (len bytes, checked in whole buffers of `block` bytes
+ * by one monitor, Ent8 ok at the start as given) that the gate passes, in
+ * order, into out (len bytes of room); returns their number.  Upstream: the
+ * bytes of every buffer after which the monitor is ok.  Exact: byte i
+ * passes iff its FIPS block j = i / 2500 is complete and passed every test,
+ * and the monitor was ok after every buffer that holds a byte of block j. */
+size_t ref_gate(const uint8_t *stream, size_t len, size_t block, bool exact, bool ent8_ok,
+                uint8_t *out);
+
 #endif

@@ -199,6 +199,94 @@ static void test_bad_args(void **state)
     pool_free(NULL);
 }
 
+/* pool_group_feed: pieces of any length reach the pool only as whole
+ * group-size blocks, in order (straight groups) or XORed once every member
+ * gathered a whole block (XOR groups). */
+static void test_feed_straight(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct pool_group *g;
+    uint32_t m;
+    uint8_t in[40], out[16];
+    seq(in, sizeof(in), 1);
+    assert_int_equal(pool_new(16, &p), 0);
+    assert_int_equal(pool_group_configure(p, 0, 8), 0);
+    assert_int_equal(pool_group_get(p, 0, &g), 0);
+    assert_int_equal(pool_group_join(g, &m), 0);
+    assert_int_equal(pool_group_feed(g, m, in, 3), 0);
+    assert_int_equal(pool_fill(p), 0); /* 3 of 8 gathered */
+    assert_int_equal(pool_group_feed(g, m, in + 3, 4), 0);
+    assert_int_equal(pool_fill(p), 0);
+    assert_int_equal(pool_group_feed(g, m, in + 7, 10), 0); /* 8 + 8 + 1 */
+    assert_int_equal(pool_fill(p), 16);
+    assert_int_equal(pool_read(p, out, 16), 16);
+    assert_memory_equal(out, in, 16); /* whole blocks, in order */
+    assert_int_equal(pool_group_feed(g, m, in + 17, 0), 0);
+    assert_int_equal(pool_group_feed(g, m << 1, in, 1), -EINVAL);
+    assert_int_equal(pool_group_feed(g, m | (m << 1), in, 1), -EINVAL);
+    pool_free(p);
+}
+
+static void test_feed_xor(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct pool_group *g;
+    uint32_t a, b;
+    uint8_t x[8], y[8], out[8];
+    seq(x, 8, 1);
+    seq(y, 8, 100);
+    assert_int_equal(pool_new(8, &p), 0);
+    assert_int_equal(pool_group_configure(p, 1, 8), 0);
+    assert_int_equal(pool_group_get(p, 1, &g), 0);
+    assert_int_equal(pool_group_join(g, &a), 0);
+    assert_int_equal(pool_group_join(g, &b), 0);
+    assert_int_equal(pool_group_feed(g, a, x, 5), 0);
+    assert_int_equal(pool_group_feed(g, b, y, 8), 0); /* b whole, a not yet */
+    assert_int_equal(pool_fill(p), 0);
+    assert_int_equal(pool_group_feed(g, a, x + 5, 3), 0);
+    assert_int_equal(pool_read(p, out, 8), 8);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(out[i], x[i] ^ y[i]);
+    /* b leaves with 4 bytes gathered: they are dropped, and a's next block
+     * passes straight. */
+    assert_int_equal(pool_group_feed(g, b, y, 4), 0);
+    pool_group_leave(g, b);
+    assert_int_equal(pool_group_feed(g, a, x, 8), 0);
+    assert_int_equal(pool_read(p, out, 8), 8);
+    assert_memory_equal(out, x, 8);
+    pool_free(p);
+}
+
+/* A straight group that becomes an XOR group passes on what it gathered
+ * (never XORs new blocks into it). */
+static void test_feed_becomes_xor(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct pool_group *g;
+    uint32_t a, b;
+    uint8_t x[8], y[8], out[8];
+    seq(x, 8, 1);
+    seq(y, 8, 50);
+    assert_int_equal(pool_new(8, &p), 0);
+    assert_int_equal(pool_group_configure(p, 2, 8), 0);
+    assert_int_equal(pool_group_get(p, 2, &g), 0);
+    assert_int_equal(pool_group_join(g, &a), 0);
+    assert_int_equal(pool_group_feed(g, a, x, 3), 0);
+    assert_int_equal(pool_group_join(g, &b), 0);
+    assert_int_equal(pool_fill(p), 3);
+    assert_int_equal(pool_read(p, out, 3), 3);
+    assert_memory_equal(out, x, 3);
+    assert_int_equal(pool_group_feed(g, a, x, 8), 0);
+    assert_int_equal(pool_group_feed(g, b, y, 8), 0);
+    assert_int_equal(pool_read(p, out, 8), 8);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(out[i], x[i] ^ y[i]);
+    pool_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +298,9 @@ int main(void)
         cmocka_unit_test(test_group0_always_straight),
         cmocka_unit_test(test_group_full),
         cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_feed_straight),
+        cmocka_unit_test(test_feed_xor),
+        cmocka_unit_test(test_feed_becomes_xor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
