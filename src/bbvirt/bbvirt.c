@@ -123,7 +123,7 @@ static int parse_addr(const char *opt, const char *arg, unsigned *out)
     uint64_t v;
     int r = num_parse_u64(arg, 10, &v);
     if (r == -EINVAL)
-        return bad(opt, arg, "not a number");
+        return bad(opt, arg, num_strerror(r));
     if (r == -ERANGE || v > 127)
         return bad(opt, arg, "too large (1 to 127)");
     if (r < 0 || v < 1)

@@ -152,7 +152,7 @@ static int bad_value(const char *opt, const char *arg, const char *why)
 static int bad_number(const char *opt, const char *arg, int r, bool too_large, const char *why)
 {
     if (r == -ERANGE || too_large)
-        say("%s '%s': too large; %s", opt, arg, why);
+        say("%s '%s': %s; %s", opt, arg, num_strerror(-ERANGE), why);
     else
         say("%s '%s': %s", opt, arg, why);
     return -1;
