@@ -273,12 +273,14 @@ static int resolve(struct ctx *x, char **args, int nargs, struct devinfo **out, 
             free(v);
             return say_error(-EINVAL, err);
         }
-        const struct devinfo *d = vmctl_find(&x->ctl, &id);
-        if (!d) {
-            free(v);
+        const struct devinfo *d = NULL;
+        int r = vmctl_find(&x->ctl, &id, &d, err, sizeof(err));
+        if (r == -ENODEV)
             snprintf(err, sizeof(err), "no BitBabbler with %s is present",
                      devid_format(&id, what, sizeof(what)));
-            return say_error(-ENODEV, err);
+        if (r) {
+            free(v);
+            return say_error(r, err);
         }
         v[i] = *d;
     }
