@@ -120,15 +120,15 @@ static void usage(void)
            BB_SYSCONFDIR, DEVCFG_MAX_FOLD);
 }
 
-/* The longest message line; longer ones lose the middle, keeping the end
- * (the reason). */
+/* The longest message line, "seedd: " and newline included; longer ones
+ * lose the middle, keeping the end (the reason). */
 #define MSG_MAX 600
 
 /* One line on stderr, "seedd: " and the message with anything that came
  * from an argument made printable (climsg_escape). */
 static void say(const char *fmt, ...)
 {
-    char *msg = NULL, shown[MSG_MAX];
+    char *msg = NULL, shown[MSG_MAX - sizeof("seedd: ")];
     va_list ap;
     va_start(ap, fmt);
     int n = vasprintf(&msg, fmt, ap);
