@@ -5,13 +5,16 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "climsg.h"
 #include "config.h"
 #include "log.h"
 #include "num.h"
+#include "stdfd.h"
 
 enum {
     OPT_SYSLOG = 256,
@@ -91,10 +94,26 @@ static void usage(void)
            BBVIRT_HOOK_TIMEOUT_MS / 1000);
 }
 
+/* One line on stderr, with anything that came from an argument made
+ * printable; returns EXIT_USAGE. */
+static int say(const char *fmt, ...)
+{
+    char *msg = NULL, shown[600];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        fprintf(stderr, "bbvirt: out of memory\n");
+    else
+        fprintf(stderr, "bbvirt: %s\n", climsg_escape(msg, shown, sizeof(shown)));
+    free(msg);
+    return EXIT_USAGE;
+}
+
 static int bad(const char *opt, const char *arg, const char *why)
 {
-    fprintf(stderr, "bbvirt: %s '%s': %s\n", opt, arg, why);
-    return EXIT_USAGE;
+    return say("%s '%s': %s", opt, arg, why);
 }
 
 /* Bus 1..127 / device 1..127, decimal (leading zeros allowed, as udev's
@@ -104,8 +123,10 @@ static int parse_addr(const char *opt, const char *arg, unsigned *out)
     uint64_t v;
     int r = num_parse_u64(arg, 10, &v);
     if (r == -EINVAL)
-        return bad(opt, arg, "not a number");
-    if (r < 0 || v < 1 || v > 127)
+        return bad(opt, arg, num_strerror(r));
+    if (r == -ERANGE || v > 127)
+        return bad(opt, arg, "too large (1 to 127)");
+    if (r < 0 || v < 1)
         return bad(opt, arg, "out of range (1 to 127)");
     *out = (unsigned)v;
     return 0;
@@ -170,7 +191,10 @@ static int parse(int argc, char **argv, struct bbvirt_opts *o)
             o->verbose++;
             break;
         case 't':
-            if (num_parse_scaled_double(optarg, &secs) < 0)
+            r = num_parse_scaled_double(optarg, &secs);
+            if (r == -ERANGE || (r == 0 && secs > 600))
+                return bad("--timeout", optarg, "too large (0.1 to 600 seconds)");
+            if (r < 0)
                 return bad("--timeout", optarg, "not a number of seconds");
             if (!(secs >= 0.1 && secs <= 600))
                 return bad("--timeout", optarg, "out of range (0.1 to 600 seconds)");
@@ -196,25 +220,13 @@ static int parse(int argc, char **argv, struct bbvirt_opts *o)
             printf("bbvirt %s (bit-babbler-c %s)\n", BB_VERSION, BB_PKG_VERSION);
             return -1;
         case '?':
-            if (optopt == 0 && strcmp(argv[optind - 1], "-?") != 0 &&
-                strcmp(argv[optind - 1], "--help") != 0) {
-                fprintf(stderr, "bbvirt: unrecognized option '%s', try --help\n",
-                        argv[optind - 1]);
-                return EXIT_USAGE;
-            }
-            if (optopt && optopt != '?') {
-                fprintf(stderr, "bbvirt: invalid option -- '%c', try --help\n", optopt);
-                return EXIT_USAGE;
-            }
+        case ':': {
+            char msg[400];
+            if (climsg_getopt_error(c, optopt, argv[optind - 1], long_opts, msg, sizeof(msg)))
+                return say("%s, try --help", msg);
             usage();
             return -1;
-        case ':':
-            if (!strncmp(argv[optind - 1], "--", 2))
-                fprintf(stderr, "bbvirt: missing argument for '%s', try --help\n",
-                        argv[optind - 1]);
-            else
-                fprintf(stderr, "bbvirt: missing argument for '-%c', try --help\n", optopt);
-            return EXIT_USAGE;
+        }
         default:
             return EXIT_USAGE;
         }
@@ -236,6 +248,10 @@ int main(int argc, char **argv)
         .timeout_ms = BBVIRT_DEFAULT_TIMEOUT_MS,
     };
     char *hookargv[8];
+
+    /* Before anything opens a descriptor that could become stdout. */
+    if (stdfd_ensure() < 0)
+        return EXIT_USAGE;
 
     /* Installed (or linked) as /etc/libvirt/hooks/qemu: libvirt runs us as
      * "qemu DOMAIN OPERATION SUBOP EXTRA". */
@@ -267,8 +283,7 @@ int main(int argc, char **argv)
     if (o.log_file) {
         lf = fopen(o.log_file, "ae");
         if (!lf) {
-            fprintf(stderr, "bbvirt: --log-file '%s': %s\n", o.log_file, strerror(errno));
-            return EXIT_USAGE;
+            return say("--log-file '%s': %s", o.log_file, strerror(errno));
         }
         log_use_file(lf);
     } else if (o.syslog) {

@@ -3,6 +3,7 @@
  * it needs, so a failure never leaves half an answer behind. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "bbvirt.h"
+#include "climsg.h"
 #include "devid.h"
 #include "log.h"
 #include "usbenum.h"
@@ -53,12 +55,26 @@ int bbvirt_exit_code(int rc)
  * well as to stderr (udev and the hook worker have no useful stderr). */
 static bool log_elsewhere;
 
+/* Arguments in msg are made printable (climsg_escape). */
 static int say_error(int rc, const char *msg)
 {
-    fprintf(stderr, "bbvirt: %s\n", msg);
+    char shown[600];
+    fprintf(stderr, "bbvirt: %s\n", climsg_escape(msg, shown, sizeof(shown)));
     if (log_elsewhere)
         log_msg(0, "%s", msg);
     return bbvirt_exit_code(rc);
+}
+
+/* say_error() with a format; returns the exit status given. */
+static int complain(int status, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    say_error(0, msg);
+    return status;
 }
 
 static int load_conf(struct ctx *x)
@@ -257,12 +273,14 @@ static int resolve(struct ctx *x, char **args, int nargs, struct devinfo **out, 
             free(v);
             return say_error(-EINVAL, err);
         }
-        const struct devinfo *d = vmctl_find(&x->ctl, &id);
-        if (!d) {
-            free(v);
+        const struct devinfo *d = NULL;
+        int r = vmctl_find(&x->ctl, &id, &d, err, sizeof(err));
+        if (r == -ENODEV)
             snprintf(err, sizeof(err), "no BitBabbler with %s is present",
                      devid_format(&id, what, sizeof(what)));
-            return say_error(-ENODEV, err);
+        if (r) {
+            free(v);
+            return say_error(r, err);
         }
         v[i] = *d;
     }
@@ -347,10 +365,9 @@ static int pick_serials(struct ctx *x, const char ***out, size_t *n)
             return say_error(-ENOMEM, "out of memory");
         for (int i = 0; i < x->o->nargs; i++) {
             if (!vmconf_valid_serial(x->o->args[i])) {
-                fprintf(stderr, "bbvirt: '%s' is not a serial number (4 to 127 letters and "
-                        "digits)\n", x->o->args[i]);
                 free(v);
-                return EXIT_USAGE;
+                return complain(EXIT_USAGE, "'%.200s' is not a serial number (4 to 127 letters "
+                                "and digits)", x->o->args[i]);
             }
             v[cnt++] = x->o->args[i];
         }
@@ -412,8 +429,8 @@ static int cmd_check(struct ctx *x)
     struct virt_err ve = { 0 };
     r = x->ctl.ops->get_xml(x->ctl.ops_ctx, uri, name, true, &xml, &ve);
     if (r == -ENOENT) {
-        fprintf(stderr, "bbvirt: no libvirt domain '%s' at %s\n", name, virt_uri_name(uri));
-        return EXIT_NOTFOUND;
+        return complain(EXIT_NOTFOUND, "no libvirt domain '%.200s' at %.200s", name,
+                        virt_uri_name(uri));
     }
     if (r)
         return say_error(r, ve.msg);
@@ -544,8 +561,7 @@ int bbvirt_run(const struct bbvirt_opts *o)
     else if (hook)
         r = cmd_qemu_hook(&x);
     else {
-        fprintf(stderr, "bbvirt: unknown command '%s' (see 'bbvirt --help')\n", cmd);
-        r = EXIT_USAGE;
+        r = complain(EXIT_USAGE, "unknown command '%.200s' (see 'bbvirt --help')", cmd);
     }
 out:
     vmconf_free(x.conf);

@@ -708,6 +708,12 @@ int bbdev_start(struct bbdev *d)
                 d->p.block_len);
         d->chunk = d->p.block_len;
     }
+    if (d->p.block_len < d->maxpacket) {
+        log_msg(0, "%s: raw block of %zu bytes (group size %zu << fold %u) is smaller than "
+                   "one USB packet (%u bytes); use a larger --pool-size, --group-size or --fold",
+                d->name, d->p.block_len, d->p.block_len >> d->p.fold, d->p.fold, d->maxpacket);
+        return -EINVAL;
+    }
     if (d->p.block_len < d->chunk || d->p.block_len % d->chunk) {
         log_msg(0, "%s: raw block size %zu is not a multiple of the chunk size %zu", d->name,
                 d->p.block_len, d->chunk);

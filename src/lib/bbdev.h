@@ -40,6 +40,11 @@ struct evl;
 struct usbenum;
 struct bbdev;
 
+/* The smallest raw block (params.block_len) a device can read: one USB
+ * packet at high speed (a BitBabbler's FT232H), the smallest chunk it can
+ * be asked for.  (At full speed, 64 bytes would do.) */
+#define BBDEV_MIN_RAW_BLOCK 512
+
 struct bbdev_params {
     unsigned bitrate;      /* requested; 0 = default 2.5 MHz */
     unsigned latency_ms;   /* 0 = computed from the bitrate */

@@ -8,6 +8,9 @@
 
 #define DEVCFG_FOLD_DEFAULT (-1) /* from the product string */
 #define DEVCFG_MAX_FOLD 10
+/* The smallest fold a known product has by default (White RNG: 1; Black
+ * RNG: 3): what seedd checks a pool size against when no --fold is given. */
+#define DEVCFG_MIN_PRODUCT_FOLD 1
 
 struct devcfg {
     struct devid id;      /* kind DEVID_NONE for the defaults */

@@ -1,6 +1,8 @@
 /* log: levelled logging to stderr or syslog.  See log.h. */
 #include "log.h"
 
+#include "climsg.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/time.h>
@@ -52,15 +54,18 @@ static int syslog_priority(int level)
 
 void log_msg(int level, const char *fmt, ...)
 {
-    char msg[1024];
+    char raw[1024], msg[1024];
     va_list ap;
 
     if (!log_enabled(level))
         return;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    /* Names and IDs in messages may come from arguments or devices: no
+     * control characters reach a terminal or a log. */
+    climsg_escape(raw, msg, sizeof(msg));
 
     if (to_syslog) {
         /* syslog stamps the time itself: no duplicate prefix (upstream bug). */

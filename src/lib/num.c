@@ -182,3 +182,13 @@ int num_parse_scaled_double(const char *s, double *out)
     *out = v;
     return 0;
 }
+
+const char *num_strerror(int r)
+{
+    switch (r) {
+    case -ERANGE: return "too large";
+    case -EINVAL: return "not a number";
+    case -ENOMEM: return "out of memory";
+    default: return "invalid";
+    }
+}

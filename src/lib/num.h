@@ -24,4 +24,8 @@ int num_parse_scaled_u64(const char *s, unsigned scale, uint64_t *out);
  * an 'i' after the suffix selects 1024.  Result must be finite and >= 0. */
 int num_parse_scaled_double(const char *s, double *out);
 
+/* What a num_parse_* error means, for messages: "too large" (-ERANGE),
+ * "not a number" (-EINVAL), "out of memory" (-ENOMEM), else "invalid". */
+const char *num_strerror(int r);
+
 #endif

@@ -88,12 +88,46 @@ static const struct devinfo *find_serial(const struct vmctl *c, const char *seri
     return NULL;
 }
 
-const struct devinfo *vmctl_find(const struct vmctl *c, const struct devid *id)
+/* ", 003:006 (Serial 'GK9VZF')" for each device id matches, after the
+ * first, into err. */
+static void list_matches(const struct vmctl *c, const struct devid *id, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < c->ndevs; i++)
-        if (c->devs[i].serial[0] && devid_match(id, &c->devs[i]))
-            return &c->devs[i];
-    return NULL;
+    size_t used = strlen(err);
+    const char *sep = "";
+    for (size_t i = 0; i < c->ndevs && used + 1 < errlen; i++) {
+        const struct devinfo *d = &c->devs[i];
+        if (!d->serial[0] || !devid_match(id, d))
+            continue;
+        snprintf(err + used, errlen - used, "%s%03u:%03u (Serial '%s')", sep, d->bus, d->dev,
+                 d->serial);
+        used += strlen(err + used);
+        sep = " and ";
+    }
+    if (used + 1 < errlen)
+        snprintf(err + used, errlen - used, "; name one by BUS:DEV or serial number");
+}
+
+int vmctl_find(const struct vmctl *c, const struct devid *id, const struct devinfo **out,
+               char *err, size_t errlen)
+{
+    const struct devinfo *found = NULL;
+    char what[DEVINFO_STR_MAX + 64];
+    for (size_t i = 0; i < c->ndevs; i++) {
+        if (!c->devs[i].serial[0] || !devid_match(id, &c->devs[i]))
+            continue;
+        if (found) {
+            devid_format(id, what, sizeof(what));
+            fail(-EINVAL, err, errlen, "%s matches more than one BitBabbler: ", what);
+            if (err && errlen > 0)
+                list_matches(c, id, err, errlen);
+            return -EINVAL;
+        }
+        found = &c->devs[i];
+    }
+    if (!found)
+        return -ENODEV;
+    *out = found;
+    return 0;
 }
 
 int vmctl_plan_one(const struct vmctl *c, enum vmctl_action a, const char *device,
@@ -107,7 +141,10 @@ int vmctl_plan_one(const struct vmctl *c, enum vmctl_action a, const char *devic
     devid_format(&id, what, sizeof(what));
     memset(out, 0, sizeof(*out));
 
-    const struct devinfo *d = vmctl_find(c, &id);
+    const struct devinfo *d = NULL;
+    r = vmctl_find(c, &id, &d, err, errlen);
+    if (r == -EINVAL)
+        return r;
     const char *serial;
     unsigned bus, dev;
     if (d) {

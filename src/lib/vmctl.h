@@ -64,8 +64,12 @@ struct devid;
 
 void vmctl_plan_free(struct vmctl_plan *p);
 
-/* The first device of the scan (with a serial) that id matches, or NULL. */
-const struct devinfo *vmctl_find(const struct vmctl *c, const struct devid *id);
+/* The one device of the scan (with a serial) that id matches: 0 and *out.
+ * -ENODEV when none does; -EINVAL when more than one does (a bare device
+ * number on two buses; or one serial twice): err names them all, never
+ * picking one. */
+int vmctl_find(const struct vmctl *c, const struct devid *id, const struct devinfo **out,
+               char *err, size_t errlen);
 
 /* One device (serial, [bus:]dev, bus-port).  A serial that is assigned to
  * no domain (and no -D) gives an empty plan and returns 0.  Errors: -EINVAL

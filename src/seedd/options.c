@@ -3,11 +3,14 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backoff.h"
+#include "bbdev.h"
+#include "climsg.h"
 #include "config.h"
 #include "ftdi.h"
 #include "num.h"
@@ -122,9 +125,41 @@ static void usage(void)
            BB_SYSCONFDIR, DEVCFG_MAX_FOLD);
 }
 
+/* The longest message line, "seedd: " and newline included; longer ones
+ * lose the middle, keeping the end (the reason). */
+#define MSG_MAX 600
+
+/* One line on stderr, "seedd: " and the message with anything that came
+ * from an argument made printable (climsg_escape). */
+static void say(const char *fmt, ...)
+{
+    char *msg = NULL, shown[MSG_MAX - sizeof("seedd: ")];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        fprintf(stderr, "seedd: out of memory\n");
+        return;
+    }
+    fprintf(stderr, "seedd: %s\n", climsg_escape(msg, shown, sizeof(shown)));
+    free(msg);
+}
+
 static int bad_value(const char *opt, const char *arg, const char *why)
 {
-    fprintf(stderr, "seedd: %s '%s': %s\n", opt, arg, why);
+    say("%s '%s': %s", opt, arg, why);
+    return -1;
+}
+
+/* An out-of-range number: "too large; " before why when it overflowed
+ * (num_* gave -ERANGE) or is above the range. */
+static int bad_number(const char *opt, const char *arg, int r, bool too_large, const char *why)
+{
+    if (r == -ERANGE || too_large)
+        say("%s '%s': %s; %s", opt, arg, num_strerror(-ERANGE), why);
+    else
+        say("%s '%s': %s", opt, arg, why);
     return -1;
 }
 
@@ -143,33 +178,36 @@ static struct devcfg *current(struct seedd_opts *o, unsigned **setp, unsigned *s
 static int parse_device_opt(struct seedd_opts *o, int c, const char *arg, struct devcfg *g,
                             unsigned *set)
 {
-    uint64_t v;
+    uint64_t v = 0;
     double d;
+    int r;
 
     switch (c) {
     case 'r':
-        if (num_parse_scaled_double(arg, &d) < 0)
+        r = num_parse_scaled_double(arg, &d);
+        if (r == -EINVAL)
             return bad_value("--bitrate", arg, "not a number");
-        if (d < FTDI_MIN_BITRATE || d > FTDI_MASTER_CLOCK)
-            return bad_value("--bitrate", arg, "must be between 458 and 30M");
+        if (r < 0 || d < FTDI_MIN_BITRATE || d > FTDI_MASTER_CLOCK)
+            return bad_number("--bitrate", arg, r, r == 0 && d > FTDI_MASTER_CLOCK,
+                              "must be between 458 and 30M");
         g->bitrate = (unsigned)d;
         *set |= SET_BITRATE;
         return 0;
     case OPT_LATENCY:
-        if (num_parse_u64(arg, 10, &v) < 0 || v < 1 || v > 255)
-            return bad_value("--latency", arg, "must be 1 to 255 (ms)");
+        if ((r = num_parse_u64(arg, 10, &v)) < 0 || v < 1 || v > 255)
+            return bad_number("--latency", arg, r, v > 255, "must be 1 to 255 (ms)");
         g->latency_ms = (unsigned)v;
         *set |= SET_LATENCY;
         return 0;
     case 'f':
-        if (num_parse_u64(arg, 10, &v) < 0 || v > DEVCFG_MAX_FOLD)
-            return bad_value("--fold", arg, "must be 0 to 10");
+        if ((r = num_parse_u64(arg, 10, &v)) < 0 || v > DEVCFG_MAX_FOLD)
+            return bad_number("--fold", arg, r, v > DEVCFG_MAX_FOLD, "must be 0 to 10");
         g->fold = (int)v;
         *set |= SET_FOLD;
         return 0;
     case OPT_ENABLE_MASK:
-        if (num_parse_u64(arg, 0, &v) < 0 || v < 1 || v > 0x0F)
-            return bad_value("--enable-mask", arg, "must be 0x01 to 0x0F");
+        if ((r = num_parse_u64(arg, 0, &v)) < 0 || v < 1 || v > 0x0F)
+            return bad_number("--enable-mask", arg, r, v > 0x0F, "must be 0x01 to 0x0F");
         g->enable_mask = (unsigned)v;
         *set |= SET_MASK;
         return 0;
@@ -182,23 +220,25 @@ static int parse_device_opt(struct seedd_opts *o, int c, const char *arg, struct
         *set |= SET_NOQA;
         return 0;
     case 'g':
-        if (num_parse_u64(arg, 10, &v) < 0 || v > 0xFFFFFFFFu)
-            return bad_value("--group", arg, "must be a group number");
+        if ((r = num_parse_u64(arg, 10, &v)) < 0 || v > 0xFFFFFFFFu)
+            return bad_number("--group", arg, r, v > 0xFFFFFFFFu,
+                              "must be a group number, 0 to 4294967295");
         g->group = (unsigned)v;
         *set |= SET_GROUP;
         return 0;
     case OPT_IDLE_SLEEP: {
         char err[200];
         if (backoff_parse_idle_sleep(arg, &g->idle_initial, &g->idle_max, err, sizeof(err)) < 0) {
-            fprintf(stderr, "seedd: --idle-sleep %s\n", err);
+            say("--idle-sleep %s", err);
             return -1;
         }
         *set |= SET_IDLE;
         return 0;
     }
     case OPT_SUSPEND_AFTER:
-        if (num_parse_scaled_u64(arg, 1000, &v) < 0 || v > 0xFFFFFFFFu)
-            return bad_value("--suspend-after", arg, "must be a time in ms (k = x1000)");
+        if ((r = num_parse_scaled_u64(arg, 1000, &v)) < 0 || v > 0xFFFFFFFFu)
+            return bad_number("--suspend-after", arg, r, v > 0xFFFFFFFFu,
+                              "must be a time in ms up to 4294967295 (k = x1000)");
         g->suspend_after = (unsigned)v;
         *set |= SET_SUSPEND;
         return 0;
@@ -266,26 +306,45 @@ static uint64_t group_size_of(const struct seedd_opts *o, unsigned id)
     return pool_size_pow2(size);
 }
 
-/* An explicit fold with its group's size must give a raw block (group size
- * << fold) of at most SOURCES_MAX_RAW_BLOCK.  (A product's default fold is
- * checked when the device starts.) */
+/* The smallest pool size whose group (the size rounded up to a power of
+ * two) makes a raw block of at least BBDEV_MIN_RAW_BLOCK with fold. */
+static uint64_t min_pool_size(int fold)
+{
+    uint64_t need = (uint64_t)BBDEV_MIN_RAW_BLOCK >> fold; /* a power of two */
+    return need <= 1 ? 1 : need / 2 + 1;
+}
+
+/* A raw block (group size << fold) must hold one USB packet, and must not
+ * be larger than SOURCES_MAX_RAW_BLOCK.  Without --fold the smallest
+ * default fold of a product counts for the lower bound (a pool that only
+ * the Black RNG's fold 3 could use is refused), and a product default that
+ * gives too large a block is refused when the device starts. */
 static int check_raw_block(const struct seedd_opts *o, const struct devcfg *g)
 {
-    if (g->fold == DEVCFG_FOLD_DEFAULT)
-        return 0;
+    bool dflt = g->fold == DEVCFG_FOLD_DEFAULT;
+    int fold = dflt ? DEVCFG_MIN_PRODUCT_FOLD : g->fold;
     uint64_t size = group_size_of(o, g->group);
-    uint64_t raw = size << g->fold;
-    if (raw <= SOURCES_MAX_RAW_BLOCK)
+    uint64_t raw = size << fold;
+    if (raw >= BBDEV_MIN_RAW_BLOCK && (dflt || raw <= SOURCES_MAX_RAW_BLOCK))
         return 0;
     char id[DEVINFO_STR_MAX + 32] = "";
     if (g->id.kind != DEVID_NONE) {
         char buf[DEVINFO_STR_MAX + 32];
         snprintf(id, sizeof(id), " for %s", devid_format(&g->id, buf, sizeof(buf)));
     }
-    fprintf(stderr,
-            "seedd: --fold %d with group %u of %llu bytes%s needs a raw block of %llu bytes, "
-            "over the limit of 1G (group size << fold must be at most 1G)\n",
+    if (raw > SOURCES_MAX_RAW_BLOCK) {
+        say("--fold %d with group %u of %llu bytes%s needs a raw block of %llu bytes, "
+            "over the limit of 1G (group size << fold must be at most 1G)",
             g->fold, g->group, (unsigned long long)size, id, (unsigned long long)raw);
+        return -1;
+    }
+    /* -G sizes are 512 or more: this group has the pool size. */
+    say("--pool-size %zu is too small for fold %d%s%s: pool group %u of %llu bytes gives raw "
+        "blocks of %llu bytes, less than one USB packet (%d bytes); the smallest pool size "
+        "for fold %d is %llu",
+        o->pool_size, fold, dflt ? " (the smallest product default)" : "", id, g->group,
+        (unsigned long long)size, (unsigned long long)raw, BBDEV_MIN_RAW_BLOCK, fold,
+        (unsigned long long)min_pool_size(fold));
     return -1;
 }
 
@@ -293,15 +352,22 @@ static int add_group_size(struct seedd_opts *o, const char *arg)
 {
     const char *colon = strchr(arg, ':');
     char id[16];
-    uint64_t gid, size;
-    if (!colon || (size_t)(colon - arg) >= sizeof(id))
+    uint64_t gid = 0, size = 0;
+    int r;
+    if (!colon)
         return bad_value("--group-size", arg, "expected GROUP:SIZE");
+    if ((size_t)(colon - arg) >= sizeof(id))
+        return bad_number("--group-size", arg, -ERANGE, true,
+                          "the group must be a number, 0 to 4294967295");
     memcpy(id, arg, (size_t)(colon - arg));
     id[colon - arg] = 0;
-    if (num_parse_u64(id, 10, &gid) < 0 || gid > 0xFFFFFFFFu)
-        return bad_value("--group-size", arg, "the group must be a number");
-    if (num_parse_scaled_u64(colon + 1, 1024, &size) < 0 || size < 512 || size > POOL_MAX_SIZE)
-        return bad_value("--group-size", arg, "the size must be 512 to 256M (k, M: x1024)");
+    if ((r = num_parse_u64(id, 10, &gid)) < 0 || gid > 0xFFFFFFFFu)
+        return bad_number("--group-size", arg, r, gid > 0xFFFFFFFFu,
+                          "the group must be a number, 0 to 4294967295");
+    r = num_parse_scaled_u64(colon + 1, 1024, &size);
+    if (r < 0 || size < 512 || size > POOL_MAX_SIZE)
+        return bad_number("--group-size", arg, r, size > POOL_MAX_SIZE,
+                          "the size must be 512 to 256M (k, M: x1024)");
     if (size & (size - 1))
         return bad_value("--group-size", arg, "the size must be a power of two");
     struct groupsize *n = realloc(o->groups, (o->n_groups + 1) * sizeof(*n));
@@ -319,7 +385,7 @@ static int add_watch(struct seedd_opts *o, const char *arg)
     char err[300];
     struct watchspec w;
     if (watchspec_parse(arg, &w, err, sizeof(err)) < 0) {
-        fprintf(stderr, "seedd: --watch %s\n", err);
+        say("--watch %s", err);
         return -1;
     }
     struct watchspec *n = realloc(o->watches, (o->n_watches + 1) * sizeof(*n));
@@ -330,6 +396,27 @@ static int add_watch(struct seedd_opts *o, const char *arg)
     o->watches = n;
     o->watches[o->n_watches++] = w;
     return 0;
+}
+
+/* -i ID: a new per-device settings group.  The error buffer holds the
+ * whole ID, so that a long one does not cut off the reason. */
+static int add_id(struct seedd_opts *o, const char *arg)
+{
+    struct devcfg *n = &o->ids[o->n_ids];
+    size_t len = strlen(arg) + 200;
+    char *err = malloc(len);
+    if (!err) {
+        say("out of memory");
+        return -1;
+    }
+    devcfg_init(n);
+    int r = devid_parse(arg, &n->id, err, len);
+    if (r < 0)
+        say("--device-id: %s", err);
+    else
+        o->n_ids++;
+    free(err);
+    return r < 0 ? -1 : 0;
 }
 
 static const char *optname(int c, const char *fallback)
@@ -371,9 +458,11 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             o->progress = true;
             break;
         case 'P': {
-            uint64_t v;
-            if (num_parse_scaled_u64(optarg, 1024, &v) < 0 || v == 0 || v > POOL_MAX_SIZE) {
-                bad_value("--pool-size", optarg, "must be 1 to 256M bytes (k, M: x1024)");
+            uint64_t v = 0;
+            int r = num_parse_scaled_u64(optarg, 1024, &v);
+            if (r < 0 || v == 0 || v > POOL_MAX_SIZE) {
+                bad_number("--pool-size", optarg, r, v > POOL_MAX_SIZE,
+                           "must be 1 to 256M bytes (k, M: x1024)");
                 goto out;
             }
             o->pool_size = (size_t)v;
@@ -404,15 +493,16 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             break;
         case 'b': {
             uint64_t v;
-            if (num_parse_scaled_u64(optarg, 1024, &v) < 0 || v == 0) {
-                bad_value("--bytes", optarg, "must be a positive size (k, M, G: x1024)");
+            int r = num_parse_scaled_u64(optarg, 1024, &v);
+            if (r < 0 || v == 0) {
+                bad_number("--bytes", optarg, r, false,
+                           "must be a positive size (k, M, G: x1024)");
                 goto out;
             }
             o->bytes = v;
             break;
         }
         case 'i': {
-            char err[256];
             struct devcfg *n = realloc(o->ids, (o->n_ids + 1) * sizeof(*n));
             unsigned *ns = realloc(set, (o->n_ids + 1) * sizeof(*ns));
             if (ns)
@@ -424,35 +514,22 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
                 goto out;
             }
             o->ids = n;
-            devcfg_init(&o->ids[o->n_ids]);
             set[o->n_ids] = 0;
-            if (devid_parse(optarg, &o->ids[o->n_ids].id, err, sizeof(err)) < 0) {
-                fprintf(stderr, "seedd: --device-id: %s\n", err);
+            if (add_id(o, optarg) < 0)
                 goto out;
-            }
-            o->n_ids++;
             break;
         }
         case '?':
-            if (optopt == 0 && strcmp(argv[optind - 1], "-?") != 0 &&
-                strcmp(argv[optind - 1], "--help") != 0) {
-                fprintf(stderr, "seedd: unrecognized option '%s', try --help\n", argv[optind - 1]);
-                goto out;
-            }
-            if (optopt && optopt != '?') {
-                fprintf(stderr, "seedd: invalid option -- '%c', try --help\n", optopt);
+        case ':': {
+            char msg[400];
+            if (climsg_getopt_error(c, optopt, argv[optind - 1], long_opts, msg, sizeof(msg))) {
+                say("%s, try --help", msg);
                 goto out;
             }
             usage();
             ret = 0;
             goto out;
-        case ':':
-            if (!strncmp(argv[optind - 1], "--", 2))
-                fprintf(stderr, "seedd: missing argument for '%s', try --help\n",
-                        argv[optind - 1]);
-            else
-                fprintf(stderr, "seedd: missing argument for '-%c', try --help\n", optopt);
-            goto out;
+        }
         case OPT_VERSION:
             printf("seedd %s\n", BB_VERSION);
             ret = 0;
@@ -471,7 +548,7 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "seedd: unexpected argument '%s', try --help\n", argv[optind]);
+        say("unexpected argument '%s', try --help", argv[optind]);
         goto out;
     }
     resolve(o, set, dflt_set);

@@ -22,6 +22,7 @@
 #include "outfd.h"
 #include "pool.h"
 #include "scan.h"
+#include "stdfd.h"
 #include "usbenum.h"
 #include "vmconf.h"
 #include "watch.h"
@@ -318,6 +319,9 @@ static int run_daemon(const struct seedd_opts *o)
 int main(int argc, char **argv)
 {
     struct seedd_opts o;
+    /* Before anything opens a descriptor that could become stdout. */
+    if (stdfd_ensure() < 0)
+        return 1;
     int r = seedd_parse_args(argc, argv, &o);
     if (r <= 0) {
         seedd_opts_clear(&o);

@@ -109,6 +109,62 @@ bad "no devices at all" "No devices found" -b 1M --no-qa
 DEVS="$DEV,fault=busy"
 bad "device busy" "device busy" -b 1M --no-qa
 
+# Pool sizes whose raw block (group size << fold) is smaller than one USB
+# packet can never work: refused up front, naming the smallest that does.
+DEVS=$DEV
+bad "pool size 1 (default fold: the smallest product default, 1)" \
+    "--pool-size 1 is too small for fold 1 (the smallest product default): pool group 0 of 1 bytes gives raw blocks of 2 bytes, less than one USB packet (512 bytes); the smallest pool size for fold 1 is 129" \
+    -b 1k -P 1
+bad "pool size 100 with -o" "--pool-size 100 is too small for fold 1 .*the smallest pool size for fold 1 is 129" -o -P 100
+bad "pool size 128 with the default fold" "the smallest pool size for fold 1 is 129" -b 1k -P 128
+bad "pool size 32 with fold 3" "--pool-size 32 is too small for fold 3: .* raw blocks of 256 bytes.* is 33" -b 1k --no-qa -P 32 -f 3
+bad "pool size 256 with fold 0" "the smallest pool size for fold 0 is 257" -b 1k --no-qa -P 256 -f 0
+bad "pool size too small for one device's fold, naming it" \
+    "--pool-size 200 is too small for fold 0 for Serial 'GK9VZF': .* is 257" -b 1k --no-qa -P 200 -i GK9VZF -f 0
+bad "pool size too small for a group without -G" "pool group 2 of 64 bytes" -b 1k --no-qa -P 64 -G 0:512 -g 2
+bad "pool size too small, also with -s" "the smallest pool size for fold 1 is 129" -s -P 100
+# ... and the smallest ones work.
+for args in "-P 129" "-P 33 -f 3" "-P 257 -f 0" "-P 1 -G 0:512" "-P 2 -f 8"; do
+    # shellcheck disable=SC2086
+    emu $DEV -- "$SEEDD" -b 4k --no-qa $args >"$T/out" 2>"$T/err"
+    check "seedd -b 4k $args: exit 0, 4 KiB, nothing on stderr" \
+        equals "$? $(size_of "$T/out") $(size_of "$T/err")" "0 4096 0"
+done
+
+# Option messages say what is wrong.
+bad "--no-qa=1" "seedd: option '--no-qa' takes no argument, try --help" -b 1M --no-qa=1
+bad "--scan=1" "option '--scan' takes no argument" --scan=1
+bad "--low-power=yes (abbreviated)" "option '--low-power' takes no argument" -b 1M --low=yes
+bad "ambiguous abbreviation" "option '--s' is ambiguous (--scan, --shell-mr, --stdout, --suspend-after)" --s
+bad "ambiguous abbreviation with a value" "option '--gr' is ambiguous (--group, --group-size)" -b 1M --gr=2
+bad "bad letter after a long option" "invalid option -- 'x'" --no-qa -xv
+bad "overflowing size" "--bytes '99999999999999999999999': too large" -b 99999999999999999999999
+bad "overflowing size with a suffix" "--bytes '18446744073709551615k': too large" -b 18446744073709551615k
+bad "pool size over 256M" "--pool-size '300M': too large" -b 1M -P 300M
+bad "overflowing fold" "--fold '99999999999999999999999': too large" -b 1M -f 99999999999999999999999
+bad "overflowing bitrate" "--bitrate '1e999': too large" -b 1M -r 1e999
+# Control characters from arguments are escaped, wherever the message
+# comes from (options, the device ID parser, the log).
+ESC=$(printf '\033')
+noctl() { ! tr -d '\n' <"$T/err" | LC_ALL=C grep -q '[[:cntrl:]]'; }
+bad "escape in an unknown option" "unrecognized option '--\\\\x1b\[31m'" "--$ESC[31m"
+check "  ... with no raw control character" noctl
+bad "control character as a short option" "invalid option -- '\\\\x07'" "-$(printf '\007')"
+check "  ... with no raw control character" noctl
+bad "escape in a bad number" "--bytes '1\\\\x1b\[2J': must be" -b "1$ESC[2J"
+check "  ... with no raw control character" noctl
+bad "escape in a device ID (log message)" "No device matching Serial '\\\\x1b\[31m'" -b 1M --no-qa -i "$ESC[31m"
+check "  ... with no raw control character" noctl
+bad "escape in a watch path" "cannot open '/nonexistent/\\\\x1b\[31m'" --watch "/nonexistent/$ESC[31m"
+check "  ... with no raw control character" noctl
+# A long -i keeps its reason (the middle of the message gives way).
+LONG=$(printf '%0400d' 0 | tr 0 a)
+bad "overlong device ID keeps its reason" "invalid device ID 'aaaa.*': serial number longer than 127 characters" -b 1M -i "$LONG"
+LONG=$(printf '%05000d' 0 | tr 0 a)
+bad "very long device ID: shortened in the middle, reason kept" \
+    "invalid device ID 'aaaa*\.\.\.a*': serial number longer than 127 characters" -b 1M -i "$LONG"
+check "  ... in at most 600 characters" sh -c "[ \$(wc -c <'$T/err') -le 600 ]"
+
 # --help and --version are not errors.
 emu -- "$SEEDD" --help >"$T/out" 2>"$T/err"
 check "--help: exit 0, usage on stdout" sh -c "[ $? = 0 ] && grep -q '^Usage: seedd' '$T/out'"

@@ -243,6 +243,24 @@ static void test_scaled_double_locale(void **state)
     setlocale(LC_NUMERIC, "C");
 }
 
+/* Messages say what an error code means; overflow is "too large". */
+static void test_strerror(void **state)
+{
+    (void)state;
+    uint64_t v;
+    double d;
+    assert_string_equal(num_strerror(num_parse_u64("99999999999999999999999", 10, &v)),
+                        "too large");
+    assert_string_equal(num_strerror(num_parse_scaled_u64("18446744073709551616", 1024, &v)),
+                        "too large");
+    assert_string_equal(num_strerror(num_parse_scaled_u64("16777216T", 1024, &v)), "too large");
+    assert_string_equal(num_strerror(num_parse_scaled_double("1e400", &d)), "too large");
+    assert_string_equal(num_strerror(num_parse_u64("x", 10, &v)), "not a number");
+    assert_string_equal(num_strerror(num_parse_scaled_u64("1kB", 1024, &v)), "not a number");
+    assert_string_equal(num_strerror(-ENOMEM), "out of memory");
+    assert_string_equal(num_strerror(-EIO), "invalid");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +271,7 @@ int main(void)
         cmocka_unit_test(test_scaled_double_valid),
         cmocka_unit_test(test_scaled_double_invalid),
         cmocka_unit_test(test_scaled_double_locale),
+        cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devid.h"
 #include "virt.h"
 #include "virtxml.h"
 #include "vmconf.h"
@@ -294,6 +295,54 @@ static void test_plan_one_errors(void **state)
     assert_non_null(strstr(x->err, "003:006"));
 }
 
+/* A bare device number on two buses names both and picks neither; with
+ * its bus, or by serial, each is found. */
+static void test_plan_one_ambiguous_devnum(void **state)
+{
+    struct fx *x = *state;
+    struct vmctl_plan p;
+    static const struct devinfo two_buses[] = {
+        { .bus = 3, .dev = 6, .vid = 0x0403, .pid = 0x7840, .serial = "GK9VZF", .port = "2" },
+        { .bus = 5, .dev = 2, .vid = 0x0403, .pid = 0x7840, .serial = "GDYXTH", .port = "4" },
+        { .bus = 1, .dev = 6, .vid = 0x0403, .pid = 0x7840, .serial = "GTH4R8", .port = "1" },
+    };
+    x->ctl.devs = two_buses;
+    const char *ids[] = { "6", ":6", "006" };
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        memset(&p, 0xA5, sizeof(p));
+        x->err[0] = 0;
+        assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_ATTACH, ids[i], &p, x->err,
+                                        sizeof(x->err)),
+                         -EINVAL);
+        assert_string_equal(x->err, "Bus:Device *:006 matches more than one BitBabbler: "
+                                    "003:006 (Serial 'GK9VZF') and 001:006 (Serial 'GTH4R8'); "
+                                    "name one by BUS:DEV or serial number");
+    }
+    const struct devinfo *d = NULL;
+    struct devid id;
+    assert_int_equal(devid_parse("6", &id, NULL, 0), 0);
+    assert_int_equal(vmctl_find(&x->ctl, &id, &d, x->err, sizeof(x->err)), -EINVAL);
+    assert_null(d);
+    assert_int_equal(devid_parse("1:6", &id, NULL, 0), 0);
+    assert_int_equal(vmctl_find(&x->ctl, &id, &d, x->err, sizeof(x->err)), 0);
+    assert_string_equal(d->serial, "GTH4R8");
+    assert_int_equal(devid_parse("2", &id, NULL, 0), 0); /* on one bus only */
+    assert_int_equal(vmctl_find(&x->ctl, &id, &d, x->err, sizeof(x->err)), 0);
+    assert_string_equal(d->serial, "GDYXTH");
+    assert_int_equal(devid_parse("9", &id, NULL, 0), 0);
+    assert_int_equal(vmctl_find(&x->ctl, &id, &d, x->err, sizeof(x->err)), -ENODEV);
+    /* By serial: the plan is for the device on bus 1. */
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_ATTACH, "1:6", &p, x->err, sizeof(x->err)),
+                     0);
+    assert_int_equal(p.n, 0); /* GTH4R8 is assigned nowhere */
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_DETACH, "3:6", &p, x->err, sizeof(x->err)),
+                     0);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.items[0].serial, "GK9VZF");
+    vmctl_plan_free(&p);
+    assert_int_equal(x->fake.calls, 0);
+}
+
 static void test_plan_one_gone_device(void **state)
 {
     struct fx *x = *state;
@@ -477,6 +526,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plan_one_by_serial_and_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_one_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_one_ambiguous_devnum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_one_gone_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_errors_change_nothing, setup, teardown),
