@@ -35,6 +35,7 @@ bad "device ID with a bad port path" "invalid device ID '3-2..1'" -b 1M --no-qa 
 bad "device ID with a sign" "invalid device ID '+3:4'" -b 1M --no-qa -i +3:4
 bad "unknown long option" "unrecognized option '--bogus'" --bogus
 bad "unknown short option" "invalid option -- 'x'" -x
+bad "unknown QA gate mode" "--qa-gate 'strict': expected 'exact' or 'upstream'" -b 1M --qa-gate=strict
 bad "missing argument" "missing argument for '-b'" -b
 bad "missing argument (long)" "missing argument for '--bitrate'" -s --bitrate
 bad "stray argument" "unexpected argument 'extra'" -s extra
