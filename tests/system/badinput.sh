@@ -76,7 +76,7 @@ printf 'ulimit -v "$1" && shift && exec "$@"\n' >"$T/ulimit-v"
 # A raw block of 1 GiB is allowed, and is folded as it arrives: only the
 # folded block (256 MiB here) is ever buffered, so it streams under a 1 GiB
 # address-space limit.
-emu $DEV -- sh "$T/ulimit-v" 1048576 "$SEEDD" -b 64k --no-qa -G 0:256M -f 2 >"$T/out" 2>"$T/err"
+EMU_TIMEOUT=240 emu $DEV -- sh "$T/ulimit-v" 1048576 "$SEEDD" -b 64k --no-qa -G 0:256M -f 2 >"$T/out" 2>"$T/err"
 rc=$?
 check "raw block of 1 GiB (fold 2) streams under a 1 GiB address-space limit" \
     equals "$rc $(size_of "$T/out") $(size_of "$T/err")" "0 65536 0"
