@@ -1,11 +1,6 @@
 /* Unit tests for devcfg: defaults, the per-product fold, and whether output
  * may start before the first Ent8 result. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 
@@ -69,5 +64,5 @@ int main(void)
         cmocka_unit_test(test_fold_by_product),
         cmocka_unit_test(test_ent8_ok_initially),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

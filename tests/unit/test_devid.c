@@ -1,10 +1,5 @@
 /* Unit tests for devid (spec §1.6). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -302,5 +297,5 @@ int main(void)
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_format),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

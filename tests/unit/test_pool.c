@@ -1,11 +1,6 @@
 /* Unit tests for pool: fill, XOR mixing with a persistent cursor, LIFO
  * reads, notifications, groups (spec §5.1, §5.2). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -272,5 +267,5 @@ int main(void)
         cmocka_unit_test(test_group_full),
         cmocka_unit_test(test_bad_args),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }
