@@ -1,8 +1,8 @@
 #!/bin/sh
 # Closing lines for `make check`, from the given build directories' meson
 # test logs (meson-logs/testlog.json):
-#   "N passed, N failed, N skipped" (test programs), then one line for every
-#   skip by name:
+#   "N passed, N failed, N skipped" (test programs; "; skipped by name:" when
+#   anything was skipped), then one line for every skip by name:
 #   "skipped: BUILD: SUITE / TEST: CASE: REASON" for each case a program
 #   reported skipped (a line "ok - CASE # SKIP REASON": tests/lib/tap.sh's
 #   skip_check in the shell tests, tests/unit/unit.h in the cmocka ones),
@@ -41,7 +41,8 @@ for d in sys.argv[1:]:
             if result == 'SKIP' and not cases:
                 whys = [m.group(1) for m in map(WHOLE.match, out.splitlines()) if m]
                 lines.append('skipped: %s: %s: %s' % (d, name, whys[0] if whys else 'no reason given'))
-print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
+print('%d passed, %d failed, %d skipped' % (passed, failed, skipped)
+      + ('; skipped by name:' if lines else ''))
 for line in lines:
     print(line)
 sys.exit(1 if failed else 0)
