@@ -17,14 +17,13 @@
 #ifndef BB_TEST_UNIT_H
 #define BB_TEST_UNIT_H
 
-/* clang-format off: cmocka needs these before it. */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
-/* clang-format on */
 
 #include <errno.h>
 #include <signal.h>
