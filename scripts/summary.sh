@@ -1,16 +1,49 @@
 #!/bin/sh
-# Print one closing line for `make check`, counting test programs over the
-# given build directories' meson test logs: "N passed, N failed, N skipped".
-pass=0 fail=0 skip=0
-for d in "$@"; do
-    log=$d/meson-logs/testlog.json
-    [ -f "$log" ] || continue
-    p=$(grep -o '"result": "[A-Z]*"' "$log" | grep -c '"OK"')
-    s=$(grep -o '"result": "[A-Z]*"' "$log" | grep -c '"SKIP"')
-    a=$(grep -c '"result":' "$log")
-    pass=$((pass + p))
-    skip=$((skip + s))
-    fail=$((fail + a - p - s))
-done
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+# Closing lines for `make check`, from the given build directories' meson
+# test logs (meson-logs/testlog.json):
+#   "N passed, N failed, N skipped" (test programs; "; skipped by name:" when
+#   anything was skipped), then one line for every skip by name:
+#   "skipped: BUILD: SUITE / TEST: CASE: REASON" for each case a program
+#   reported skipped (a line "ok - CASE # SKIP REASON": tests/lib/tap.sh's
+#   skip_check in the shell tests, tests/unit/unit.h in the cmocka ones),
+#   and "skipped: BUILD: SUITE / TEST: REASON" for a program that skipped
+#   as a whole (exit 77) without naming cases (its "SKIP: REASON" line).
+# Exit status 1 when any program failed (or timed out).
+exec python3 - "$@" <<'PY'
+import json, os, re, sys
+
+CASE = re.compile(r'^ok - (.*?) # SKIP ?(.*)$')
+WHOLE = re.compile(r'^SKIP: ?(.*)$')
+passed = failed = skipped = 0
+lines = []
+for d in sys.argv[1:]:
+    log = os.path.join(d, 'meson-logs', 'testlog.json')
+    if not os.path.isfile(log):
+        continue
+    with open(log, encoding='utf-8', errors='replace') as f:
+        for row in f:
+            row = row.strip()
+            if not row:
+                continue
+            t = json.loads(row)
+            name = t.get('name', '?').split(':', 1)[-1]
+            result = t.get('result', '?')
+            if result == 'OK':
+                passed += 1
+            elif result == 'SKIP':
+                skipped += 1
+            else:
+                failed += 1
+            out = (t.get('stdout') or '') + (t.get('stderr') or '')
+            cases = [m.groups() for m in map(CASE.match, out.splitlines()) if m]
+            for case, why in cases:
+                lines.append('skipped: %s: %s: %s: %s' % (d, name, case, why or 'no reason given'))
+            if result == 'SKIP' and not cases:
+                whys = [m.group(1) for m in map(WHOLE.match, out.splitlines()) if m]
+                lines.append('skipped: %s: %s: %s' % (d, name, whys[0] if whys else 'no reason given'))
+print('%d passed, %d failed, %d skipped' % (passed, failed, skipped)
+      + ('; skipped by name:' if lines else ''))
+for line in lines:
+    print(line)
+sys.exit(1 if failed else 0)
+PY

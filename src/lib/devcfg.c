@@ -26,3 +26,8 @@ int devcfg_fold_for(const struct devcfg *c, const char *product)
         return 3;
     return -EINVAL;
 }
+
+bool devcfg_ent8_ok_initially(unsigned real_bitrate)
+{
+    return real_bitrate < DEVCFG_ENT8_WAIT_BITRATE;
+}

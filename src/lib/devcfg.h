@@ -37,4 +37,14 @@ void devcfg_init(struct devcfg *c);
  * for "Black RNG"; -EINVAL for any other product without a configured fold. */
 int devcfg_fold_for(const struct devcfg *c, const char *product);
 
+/* Real bit rates (ftdi_real_bitrate) from this one up start their health
+ * monitor with Ent8 not ok: no output until the first Ent8 result (500000
+ * bytes analysed) has passed (spec §4.1: ent8_ok starts as bitrate < 5 000 000). */
+#define DEVCFG_ENT8_WAIT_BITRATE 5000000u
+
+/* Whether a device read at the real bit rate REAL_BITRATE (as realised by
+ * ftdi_real_bitrate, not as requested) may pass output before its first Ent8
+ * result: true below DEVCFG_ENT8_WAIT_BITRATE. */
+bool devcfg_ent8_ok_initially(unsigned real_bitrate);
+
 #endif

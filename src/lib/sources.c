@@ -406,7 +406,7 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
     /* At 5 Mbit/s and more the first Ent8 result must pass before any
      * output (spec §4.1). */
     unsigned rate = ftdi_real_bitrate(c->bitrate);
-    if ((r = health_new(di->serial, rate < 5000000, &x->qa)) < 0) {
+    if ((r = health_new(di->serial, devcfg_ent8_ok_initially(rate), &x->qa)) < 0) {
         what = "creating its health monitor";
         goto fail;
     }

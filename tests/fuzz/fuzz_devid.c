@@ -75,6 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case DEVID_PORT:
         FUZZ_CHECK(id.has_bus && id.bus <= 127);
         FUZZ_CHECK(id.str[0] != '\0' && strlen(id.str) < DEVINFO_PORT_MAX);
+        /* The kernel's port paths have no leading zero at any level. */
+        FUZZ_CHECK(id.str[0] != '0' && !strstr(id.str, ".0"));
         snprintf(canon, sizeof(canon), "%u-%s", id.bus, id.str);
         snprintf(want, sizeof(want), "Port %u-%s", id.bus, id.str);
         d.bus = id.bus;

@@ -1,10 +1,5 @@
 /* Unit tests for backoff: the spec §5.3 sequences and idle-sleep parsing. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -123,5 +118,5 @@ int main(void)
         cmocka_unit_test(test_suspend_threshold),
         cmocka_unit_test(test_parse),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,12 +1,7 @@
 /* Unit tests for bitruns: merging of pairs, the pending run, long runs,
  * byte input across calls, the bulk block form, and the statistics against
  * the plain reference (qa_ref). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -237,5 +232,5 @@ int main(void)
         cmocka_unit_test(test_chisq_past_max),
         cmocka_unit_test(test_block_form),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

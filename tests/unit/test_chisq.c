@@ -1,12 +1,7 @@
 /* Unit tests for chisq: poz and pochisq against an independent regularized
  * incomplete gamma computation, the exact special cases, and the identities
  * the algorithms are built on. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <math.h>
 
@@ -109,5 +104,5 @@ int main(void)
         cmocka_unit_test(test_pochisq_special),
         cmocka_unit_test(test_pochisq_accuracy),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,10 +1,5 @@
 /* Unit tests for devid (spec §1.6). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,6 +89,10 @@ static void test_parse_port(void **state)
     expect_port("0-1", 0, "1");
     expect_port("127-255", 127, "255");
     expect_port("005-2.3", 5, "2.3");
+    expect_port("3-10.20.100", 3, "10.20.100"); /* zeros, none leading */
+    assert_true(devid_valid_port("2.10"));
+    assert_false(devid_valid_port("2.02"));
+    assert_false(devid_valid_port("2.0"));
     expect_port("1-1.2.3.4.5.6.7", 1, "1.2.3.4.5.6.7");
     expect_port("1-255.255.255.255.255.255.255", 1, "255.255.255.255.255.255.255");
     /* '-' takes precedence over ':'. */
@@ -156,6 +155,13 @@ static void test_parse_errors(void **state)
     expect_err("3-0", PORT_ERR);
     expect_err("3-256", PORT_ERR);
     expect_err("3-02", PORT_ERR);
+    /* No leading zero, and no zero, at any level: the kernel's path has none. */
+    expect_err("3-2.02", PORT_ERR);
+    expect_err("3-2.3.04", PORT_ERR);
+    expect_err("1-1.2.3.4.5.6.07", PORT_ERR);
+    expect_err("3-2.00", PORT_ERR);
+    expect_err("3-2.0", PORT_ERR);
+    expect_err("3-2.0.1", PORT_ERR);
     expect_err("3-2-3", PORT_ERR);
     expect_err("3-2:3", PORT_ERR);
     expect_err("3-a", PORT_ERR);
@@ -291,5 +297,5 @@ int main(void)
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_format),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

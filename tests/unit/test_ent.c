@@ -3,12 +3,7 @@
  * block end, and Ent16 blocks past 2^21 samples where the sums are doubles),
  * agreement with the `ent` program, IsOk bounds, gating, hysteresis and the
  * "no new results" rule, and the long-term normalisation. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <float.h>
@@ -333,10 +328,8 @@ static void compare_with_ent(const uint8_t *buf, size_t len)
 static void test_ent_program(void **state)
 {
     (void)state;
-    if (!have_ent()) {
-        print_message("SKIP: the `ent` program is not installed (apt-get install ent)\n");
-        skip();
-    }
+    if (!have_ent())
+        skip_because("the `ent` program is not installed (apt-get install ent)");
     /* ENT counts every complete 6-byte Monte Carlo group, upstream skips one
      * that ends exactly at the end of the data: lengths that are not a
      * multiple of 6 make them agree.  ENT wraps the serial correlation pair
@@ -692,5 +685,5 @@ int main(void)
         cmocka_unit_test(test_long_gate_ent8),
         cmocka_unit_test(test_normalise),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

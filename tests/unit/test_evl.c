@@ -1,11 +1,6 @@
 /* Unit tests for evl: fd watches, timers, signals, quit, removal during
  * dispatch. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -213,5 +208,5 @@ int main(void)
         cmocka_unit_test(test_prepare_runs_every_iteration),
         cmocka_unit_test(test_free_null),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,11 +1,6 @@
 /* Unit tests for ffsdesc: bbgadget's FunctionFS descriptor and string blobs
  * carry fmodel's interface and endpoints (src/gadget). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -83,5 +78,5 @@ int main(void)
         cmocka_unit_test(test_descriptors),
         cmocka_unit_test(test_strings),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

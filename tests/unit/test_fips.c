@@ -3,12 +3,7 @@
  * FailRate/PassRuns fixed-point arithmetic, the IsOk hysteresis, and
  * identity with the bit-by-bit reference (qa_ref) on random, biased, stuck
  * and crafted data. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -704,5 +699,5 @@ int main(void)
         cmocka_unit_test(test_too_good),
         BASELINE_TOO(test_vs_reference),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

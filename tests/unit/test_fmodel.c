@@ -1,10 +1,5 @@
 /* Unit tests for fmodel, the transport-independent BitBabbler device model. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -793,5 +788,5 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof(file_data); i++)
         file_data[i] = (uint8_t)(i * 131 + (i >> 8) * 7 + 1);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,10 +1,5 @@
 /* Unit tests for fold (spec §3). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -192,5 +187,5 @@ int main(void)
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_max_folds),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

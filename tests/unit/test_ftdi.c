@@ -1,10 +1,5 @@
 /* Unit tests for ftdi (spec §2.4-2.6). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -422,5 +417,5 @@ int main(void)
         cmocka_unit_test(test_strip_capacity),
         cmocka_unit_test(test_strip_args),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,12 +1,7 @@
 /* Unit tests for gaio, bbgadget's Linux AIO wrapper (src/gadget): a write
  * and a read on a regular file complete through the eventfd, one op slot
  * at a time. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -86,5 +81,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_read),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

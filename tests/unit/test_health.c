@@ -5,12 +5,7 @@
  * call: buffers of any size and parity, short blocks ending anywhere
  * relative to FIPS blocks and buffers, long runs, Ent16 counters wrapping,
  * and a whole default Ent16 block. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -351,5 +346,5 @@ int main(void)
         BASELINE_TOO(test_vs_reference),
         cmocka_unit_test(test_full_ent16_block),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

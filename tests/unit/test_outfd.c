@@ -1,12 +1,7 @@
 /* Unit tests for outfd: pool data reaches the fd in order, exactly up to
  * the limit, across a pipe that fills up (EAGAIN + EPOLLOUT), and a write
  * error is reported. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,5 +136,5 @@ int main(void)
         cmocka_unit_test(test_pipe_backpressure_and_limit),
         cmocka_unit_test(test_write_error_reported),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,11 +1,6 @@
 /* Unit tests for pool: fill, XOR mixing with a persistent cursor, LIFO
  * reads, notifications, groups (spec §5.1, §5.2). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -154,6 +149,66 @@ static void test_group_xor_and_stall(void **state)
     pool_free(p);
 }
 
+/* A member that leaves after contributing: its bit must go from the mask and
+ * from the filled bits, or the remaining members can never complete the
+ * group (filled would hold a bit the mask no longer has) and it stalls for
+ * good.  A member that leaves before contributing must not be counted as
+ * one that did. */
+static void test_group_leave_after_contributing(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct pool_group *g;
+    uint32_t m1, m2, m3;
+    uint8_t a[4] = { 1, 2, 3, 4 }, b[4] = { 0x10, 0x20, 0x30, 0x40 }, c[4] = { 0xF0, 0, 0x0F, 0 };
+    uint8_t out[4], exp[4];
+    assert_int_equal(pool_new(4, &p), 0);
+    assert_int_equal(pool_group_get(p, 3, &g), 0);
+    assert_int_equal(pool_group_join(g, &m1), 0);
+    assert_int_equal(pool_group_join(g, &m2), 0);
+    assert_int_equal(pool_group_join(g, &m3), 0);
+    /* m3 and m1 contributed, then m3 leaves: m2's block completes it. */
+    assert_int_equal(pool_group_add(g, m3, c, 4), 0);
+    assert_int_equal(pool_group_add(g, m1, a, 4), 0);
+    pool_group_leave(g, m3);
+    assert_int_equal(pool_group_add(g, m3, c, 4), -EINVAL); /* no longer a member */
+    assert_int_equal(pool_fill(p), 0);
+    assert_int_equal(pool_group_add(g, m2, b, 4), 0);
+    assert_int_equal(pool_read(p, out, 4), 4);
+    for (int i = 0; i < 4; i++)
+        exp[i] = c[i] ^ a[i] ^ b[i]; /* what m3 gave before leaving stays */
+    assert_memory_equal(out, exp, 4);
+    /* The next pass needs m1 and m2 only, and not before both gave. */
+    assert_int_equal(pool_group_add(g, m2, b, 4), 0);
+    assert_int_equal(pool_fill(p), 0);
+    assert_int_equal(pool_group_add(g, m1, a, 4), 0);
+    assert_int_equal(pool_read(p, out, 4), 4);
+    for (int i = 0; i < 4; i++)
+        exp[i] = b[i] ^ a[i];
+    assert_memory_equal(out, exp, 4);
+    /* m1 leaves having given nothing since the last pass (twice: leaving
+     * is idempotent, a second leave must not bring it back), m3 rejoins
+     * (same bit): m2 alone does not complete the group of m2 and m3. */
+    pool_group_leave(g, m1);
+    pool_group_leave(g, m1);
+    assert_int_equal(pool_group_join(g, &m3), 0);
+    assert_int_equal(pool_group_add(g, m2, b, 4), 0);
+    assert_int_equal(pool_fill(p), 0);
+    assert_int_equal(pool_group_add(g, m3, c, 4), 0);
+    assert_int_equal(pool_read(p, out, 4), 4);
+    for (int i = 0; i < 4; i++)
+        exp[i] = b[i] ^ c[i];
+    assert_memory_equal(out, exp, 4);
+    /* The only one that gave leaves: the other's block starts afresh and,
+     * now the only member, passes straight. */
+    assert_int_equal(pool_group_add(g, m3, c, 4), 0);
+    pool_group_leave(g, m3);
+    assert_int_equal(pool_group_add(g, m2, b, 4), 0);
+    assert_int_equal(pool_read(p, out, 4), 4);
+    assert_memory_equal(out, b, 4);
+    pool_free(p);
+}
+
 static void test_group0_always_straight(void **state)
 {
     (void)state;
@@ -295,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_notify),
         cmocka_unit_test(test_group_sizes),
         cmocka_unit_test(test_group_xor_and_stall),
+        cmocka_unit_test(test_group_leave_after_contributing),
         cmocka_unit_test(test_group0_always_straight),
         cmocka_unit_test(test_group_full),
         cmocka_unit_test(test_bad_args),
@@ -302,5 +358,5 @@ int main(void)
         cmocka_unit_test(test_feed_xor),
         cmocka_unit_test(test_feed_becomes_xor),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,10 +1,5 @@
 /* Unit tests for scan (spec §1.4, §1.5): byte-exact output. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,5 +167,5 @@ int main(void)
         cmocka_unit_test(test_shell_mr_none),
         cmocka_unit_test(test_shell_mr),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

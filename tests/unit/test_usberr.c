@@ -1,10 +1,5 @@
 /* Unit tests for usberr: libusb codes -> errno, in one place. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <libusb.h>
@@ -57,5 +52,5 @@ int main(void)
         cmocka_unit_test(test_transfer_status),
         cmocka_unit_test(test_words),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,12 +1,7 @@
 /* Unit tests for virtxml: exact generator text, reading libvirt 9 domain
  * XML (hostdevs, qemu:commandline, USB controllers, PCI slots), hostile
  * input, and that libxml2 never prints. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -1196,5 +1191,5 @@ int main(void)
         cmocka_unit_test(test_free_slot),
         cmocka_unit_test(test_roundtrip),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -1,11 +1,6 @@
 /* Unit tests for vmconf: vm.conf is parsed as a strict subset of bash and
  * never executed (spec §10.1). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -733,5 +728,5 @@ int main(void)
         cmocka_unit_test(test_hostile_never_runs),
         cmocka_unit_test(test_load),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

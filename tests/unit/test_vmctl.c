@@ -1,11 +1,6 @@
 /* Unit tests for vmctl: bbvirt's decisions, against a fake libvirt (a
  * virt_ops table keeping domains, their state and live hostdevs). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -534,5 +529,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_execute_failure_is_per_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

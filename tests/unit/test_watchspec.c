@@ -1,10 +1,5 @@
 /* Unit tests for watchspec: --watch=PATH:DELAY:BLOCK_SIZE:MAX_BYTES. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -63,5 +58,5 @@ int main(void)
         cmocka_unit_test(test_defaults_and_fields),
         cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }
