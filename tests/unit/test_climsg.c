@@ -1,10 +1,5 @@
 /* Unit tests for climsg: escaped argument text and getopt error messages. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -154,5 +149,5 @@ int main(void)
         cmocka_unit_test(test_escape_shortens_in_the_middle),
         cmocka_unit_test(test_getopt_errors),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

@@ -8,12 +8,7 @@
  * checks besides the model: exactly the failing 2500-byte block is cut out of
  * a good buffer; the carry that straddles a buffer boundary is held, not
  * leaked; BytesPassed and the per-call verdict add up. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
+#include "unit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -266,5 +261,5 @@ int main(void)
         cmocka_unit_test(test_small_buffers),
         cmocka_unit_test(test_vs_model),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }
