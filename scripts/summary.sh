@@ -1,13 +1,14 @@
 #!/bin/sh
 # Closing lines for `make check`, from the given build directories' meson
 # test logs (meson-logs/testlog.json):
-#   "N passed, N failed, N skipped" (test programs; "; skipped by name:" when
-#   anything was skipped), then one line for every skip by name:
+#   one line for every skip by name:
 #   "skipped: BUILD: SUITE / TEST: CASE: REASON" for each case a program
 #   reported skipped (a line "ok - CASE # SKIP REASON": tests/lib/tap.sh's
 #   skip_check in the shell tests, tests/unit/unit.h in the cmocka ones),
 #   and "skipped: BUILD: SUITE / TEST: REASON" for a program that skipped
-#   as a whole (exit 77) without naming cases (its "SKIP: REASON" line).
+#   as a whole (exit 77) without naming cases (its "SKIP: REASON" line);
+#   then, alone on the last line, "N passed, N failed, N skipped" (test
+#   programs).
 # Exit status 1 when any program failed (or timed out).
 exec python3 - "$@" <<'PY'
 import json, os, re, sys
@@ -41,9 +42,8 @@ for d in sys.argv[1:]:
             if result == 'SKIP' and not cases:
                 whys = [m.group(1) for m in map(WHOLE.match, out.splitlines()) if m]
                 lines.append('skipped: %s: %s: %s' % (d, name, whys[0] if whys else 'no reason given'))
-print('%d passed, %d failed, %d skipped' % (passed, failed, skipped)
-      + ('; skipped by name:' if lines else ''))
 for line in lines:
     print(line)
+print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
 sys.exit(1 if failed else 0)
 PY
