@@ -384,9 +384,12 @@ struct fmodel *gadget_model(struct gadget *g)
 
 int gadget_fault(struct gadget *g, const struct fmodel_fault_spec *f)
 {
+    int rc;
+
     if (fmodel_fault_transport(f->fault))
         return -ENOTSUP;
-    fmodel_fault_set(g->m, f);
+    if ((rc = fmodel_fault_set(g->m, f)))
+        return rc;
     in_kick(g, false);                   /* e.g. a stall for a waiting transfer */
     return 0;
 }

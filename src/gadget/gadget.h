@@ -47,7 +47,8 @@ void gadget_free(struct gadget *g);
 
 struct fmodel *gadget_model(struct gadget *g);
 
-/* Set one fault (0 or -ENOTSUP for busy, access and unplug); clear all. */
+/* Set (or arm, with @N) one fault: 0, -ENOTSUP for busy, access and unplug,
+ * or -ENOSPC (FMODEL_MAX_ARMED armed already).  Clear all. */
 int gadget_fault(struct gadget *g, const struct fmodel_fault_spec *f);
 void gadget_clear_faults(struct gadget *g);
 
