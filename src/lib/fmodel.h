@@ -49,12 +49,13 @@
  * a device spec or on a command line: N is then the stream offset).  N is
  * decimal with an optional K, M or G suffix (times 2^10, 2^20, 2^30), at
  * most 2^50.  stuck, bias and repeat apply from stream byte P + N exactly;
- * excess and timeout from the first data-read command that starts at or
- * after it; the others (status, stall, short, unplug, busy, ctrlstall) from
- * the first bulk IN transfer or control request once P + N bytes were
- * delivered to the host.  The stream moves only with data-read commands and
- * bulk IN transfers, so an armed fault acts at the same point of the host's
- * conversation however fast or slow host and transport are: the way to make
+ * the others from the first data-read command, bulk IN transfer or control
+ * request after byte P + N - 1 was generated: e.g. with 64 KiB read
+ * commands, stall:1@1M stalls the first bulk IN transfer of the 16th read
+ * (bytes 960K..1M-1), before any of its bytes reach the host.  The stream
+ * position moves only when the host's data-read commands arrive, so an
+ * armed fault acts at the same point of the host's conversation in every
+ * transport however fast or slow host and transport are: the way to make
  * fault tests deterministic.  Up to 32 faults may be armed at once,
  * several of one kind too (e.g. stall:1@1M and stall:1@2M: one stall at
  * each); when one is set the wire log says `fault NAME set at POS`.
@@ -98,10 +99,8 @@
  *   ctrlstall                       the control request before it stalled
  *                                   (ctrlstall fault)
  *   reset                           fmodel_reset() (USB port reset)
- *   fault NAME set at POS           an armed fault (@N) was set when POS
- *                                   (decimal) bytes were generated (stuck
- *                                   bias repeat excess timeout) or
- *                                   delivered (the others)
+ *   fault NAME set at POS           an armed fault (@N) was set at stream
+ *                                   position POS (decimal)
  * and, written by the transport via fmodel_wire_event(): `plug bus=B dev=D
  * port=P` (bbemu; bbgadget writes `plug`: a gadget does not learn its
  * address), `unplug`, `claim`, `release` (bbemu only).

@@ -76,11 +76,10 @@ void fmodel_wire_out(struct fmodel *m, const uint8_t *buf, size_t len);
  * turning it off after the last. */
 bool fmodel_fault_fires(struct fmodel *m, enum fmodel_fault f);
 
-/* Set the armed faults that are due, in the order given (fmodel_fault.c):
- * stuck, bias, repeat, excess and timeout once the stream position (pos)
- * reached theirs, the others once the bytes delivered (sent) did.  Cheap
- * when none is due.  Called before each byte is generated and at the start
- * of every data-read command, bulk IN transfer and control request. */
+/* Set the armed faults whose stream position has come, in the order given
+ * (fmodel_fault.c); cheap when none is due.  Called before each byte is
+ * generated and at the start of every data-read command, bulk IN transfer
+ * and control request. */
 void fmodel_arm_due(struct fmodel *m);
 
 #endif
