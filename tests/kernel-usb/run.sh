@@ -7,8 +7,9 @@
 # scenarios.sh and one RESULT line) into this test's result.
 #
 # Environment: BUILD and SRC (set by meson); KUSB_TIMEOUT (seconds for the
-# guest, default 300: a hang guard, far above the 50-110 s a run takes); KUSB_KEEP=1 keeps the temp dir (serial log, rootfs);
-# KUSB_KERNEL_PIN overrides KERNEL_PIN (e.g. to try the fallback).
+# guest, default 300: a hang guard, far above the 50-110 s a run takes);
+# KUSB_KEEP=1 keeps the temp dir (serial log, rootfs); KUSB_KERNEL_PIN
+# overrides KERNEL_PIN (e.g. to try the fallback).
 # Exit 0 pass, 1 fail (also: apt is there but no kernel package can be
 # had), 77 skip (QEMU, apt or another tool is missing: always with a
 # message saying which).
