@@ -232,7 +232,7 @@ static int make_dev(struct emu *e, struct spec *s, struct edev **out)
     if (rc)
         goto fail;
     for (size_t i = 0; i < s->nfaults; i++)
-        fmodel_fault_set(m, &s->faults[i]);
+        (void)fmodel_fault_set(m, &s->faults[i]);   /* cannot fail: SPEC_MAX_FAULTS */
     fmodel_wire_sink(m, wire_sink, d);
     rc = usbdev_new(e->tb, m, &d->ud);   /* takes m */
     if (rc)
@@ -344,8 +344,8 @@ static int run(struct emu *e, const char *cmd, struct edev *d, const char *arg, 
     } else if (strcmp(cmd, "fault") == 0) {
         struct fmodel_fault_spec f;
         rc = fmodel_fault_parse(arg, &f, err, err_len);
-        if (rc == 0)
-            usbdev_fault(d->ud, &f);
+        if (rc == 0 && (rc = usbdev_fault(d->ud, &f)) != 0)
+            snprintf(err, err_len, "fault '%s': %d faults armed already", arg, FMODEL_MAX_ARMED);
     } else if (strcmp(cmd, "clear") == 0) {
         usbdev_clear_faults(d->ud);
         rc = 0;

@@ -1,7 +1,7 @@
 /* spec: the --device SPEC grammar of bbemu.
  *
  *   SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,noserial]
- *          [,payload=FILE][,fault=NAME[:ARG]]...
+ *          [,payload=FILE][,fault=NAME[:ARG][@N]]...
  *
  * noserial: the USB device has no serial string (iSerialNumber 0, no sysfs
  * serial); SERIAL still names it in control commands and the wire log.
@@ -17,7 +17,7 @@
 
 #include "fmodel.h"
 
-#define SPEC_MAX_FAULTS 16
+#define SPEC_MAX_FAULTS 16               /* <= FMODEL_MAX_ARMED */
 #define SPEC_PORT_MAX 32
 #define SPEC_MAX_BUS 127
 #define SPEC_MAX_DEV 127

@@ -483,10 +483,10 @@ static void apply_access(struct usbdev *d)
         log_msg(LOG_WARN_LVL, "bbemu: chmod %s: %s", d->cur->node, strerror(errno));
 }
 
-void usbdev_fault(struct usbdev *d, const struct fmodel_fault_spec *f)
+int usbdev_fault(struct usbdev *d, const struct fmodel_fault_spec *f)
 {
     g_mutex_lock(&d->lock);
-    fmodel_fault_set(d->model, f);
+    int rc = fmodel_fault_set(d->model, f);
     apply_access(d);
     if (d->cur) {                        /* e.g. stall: fail a waiting transfer now */
         usbdev_service_in(d);
@@ -494,6 +494,7 @@ void usbdev_fault(struct usbdev *d, const struct fmodel_fault_spec *f)
             update_ready(d->cur);
     }
     g_mutex_unlock(&d->lock);
+    return rc;
 }
 
 void usbdev_clear_faults(struct usbdev *d)

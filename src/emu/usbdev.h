@@ -46,8 +46,9 @@ void usbdev_lock(struct usbdev *d);
 void usbdev_unlock(struct usbdev *d);
 struct fmodel *usbdev_model(struct usbdev *d);
 
-/* Set a fault / clear all (takes the lock; applies "access" to the node). */
-void usbdev_fault(struct usbdev *d, const struct fmodel_fault_spec *f);
+/* Set (or arm) a fault / clear all (takes the lock; applies "access" to the
+ * node).  0 or -ENOSPC (fmodel_fault_set()). */
+int usbdev_fault(struct usbdev *d, const struct fmodel_fault_spec *f);
 void usbdev_clear_faults(struct usbdev *d);
 /* Write the wire log to path atomically.  0 or -errno. */
 int usbdev_dump(struct usbdev *d, const char *path);

@@ -20,6 +20,7 @@
 #include "log.h"
 
 #define MAX_FAULTS 16
+_Static_assert(MAX_FAULTS <= FMODEL_MAX_ARMED, "every --fault can be armed");
 #define CTL_LINE_MAX 4096
 
 const char cli_prog[] = "bbgadget";
@@ -55,10 +56,13 @@ static void usage(FILE *f)
           "  -m, --mount DIR        mount FunctionFS here (default /dev/ffs-NAME)\n"
           "  -k, --black            a Black RNG (one generator; default White RNG)\n"
           "  -p, --payload FILE     generator 0 from FILE (bbemu(1), PAYLOAD MODEL)\n"
-          "  -F, --fault NAME[:ARG] set a fault from the start (repeatable): stuck bias\n"
-          "                         repeat status stall timeout short excess ctrlstall\n"
-          "  -c, --control FIFO     commands, one per line: fault NAME[:ARG] | clear |\n"
-          "                         dump FILE\n"
+          "  -F, --fault NAME[:ARG][@N]  set a fault from the start (repeatable): stuck\n"
+          "                         bias repeat status stall timeout short excess ctrlstall;\n"
+          "                         with @N it is armed: set once the device has clocked\n"
+          "                         out N payload bytes (stream offset N; K, M, G suffixes;\n"
+          "                         several may be armed, e.g. -F stall:1@1M -F stall:1@2M)\n"
+          "  -c, --control FIFO     commands, one per line: fault NAME[:ARG][@N] | clear |\n"
+          "                         dump FILE (@N counts from when the command is read)\n"
           "  -w, --wire-log FILE    write the wire log to FILE as it grows\n"
           "  -e, --expect MASK:COUNT  write the first COUNT bytes the device clocks out\n"
           "                         with enable mask MASK (hex), no faults; start nothing\n"
@@ -205,7 +209,10 @@ static void control_line(char *line, void *ud)
     if (strncmp(line, "fault ", 6) == 0) {
         if (fmodel_fault_parse(line + 6, &f, err, sizeof(err)) != 0)
             fprintf(stderr, "bbgadget: control: %s (ignored)\n", err);
-        else if (gadget_fault(r->g, &f) != 0)
+        else if (gadget_fault(r->g, &f) == -ENOSPC)
+            fprintf(stderr, "bbgadget: control: fault '%s': %d faults armed already (ignored)\n",
+                    line + 6, FMODEL_MAX_ARMED);
+        else if (fmodel_fault_transport(f.fault))
             fprintf(stderr, "bbgadget: control: fault '%s' is not a device fault (ignored)\n",
                     line + 6);
         else
@@ -279,7 +286,7 @@ int main(int argc, char **argv)
         fmodel_wire_sink(m, on_wire, r.wire);
     }
     for (size_t i = 0; i < o.nfaults; i++)
-        fmodel_fault_set(m, &o.faults[i]);
+        (void)fmodel_fault_set(m, &o.faults[i]);   /* cannot fail: MAX_FAULTS */
     if (cfs_new(o.name, m, o.mount, &cfs) != 0)
         goto done;
     err = gadget_new(r.loop, m, o.mount, &r.g);

@@ -35,6 +35,7 @@ struct gadget {
     bool enabled;
     bool fresh;                          /* bound, not enabled since */
     bool halted;                         /* IN halted: wait for the host */
+    bool waiting;                        /* enabled, the host has not spoken yet */
     size_t in_len;                       /* bytes of the IN write in flight */
     bool in_cancel;                      /* a status-only write withdrawn */
     uint8_t inbuf[IN_CAP];
@@ -65,7 +66,7 @@ static void in_kick(struct gadget *g, bool expired)
     size_t n = 0;
     int rc;
 
-    if (!g->enabled || g->op_in.busy || g->halted)
+    if (!g->enabled || g->waiting || g->op_in.busy || g->halted)
         return;
     rc = fmodel_bulk_in(g->m, g->inbuf, sizeof(g->inbuf), expired, &n);
     if (rc == -EAGAIN) {
@@ -137,6 +138,7 @@ static void out_submit(struct gadget *g)
 /* The host did something: a halted IN endpoint may go on. */
 static void host_activity(struct gadget *g)
 {
+    g->waiting = false;
     g->halted = false;
     in_withdraw_status(g);
     in_kick(g, false);
@@ -247,8 +249,11 @@ static void on_event(struct gadget *g, const struct usb_functionfs_event *e)
         if (!g->fresh)
             fmodel_reset(g->m);
         g->fresh = false;
+        /* no IN transfer before the host's first request or bulk OUT: one
+         * prepared now would take a fault (e.g. a stall) that the host's
+         * next SET_CONFIGURATION or reset throws away */
+        g->waiting = true;
         out_submit(g);
-        in_kick(g, false);
         break;
     case FUNCTIONFS_DISABLE:
     case FUNCTIONFS_UNBIND:
@@ -384,9 +389,12 @@ struct fmodel *gadget_model(struct gadget *g)
 
 int gadget_fault(struct gadget *g, const struct fmodel_fault_spec *f)
 {
+    int rc;
+
     if (fmodel_fault_transport(f->fault))
         return -ENOTSUP;
-    fmodel_fault_set(g->m, f);
+    if ((rc = fmodel_fault_set(g->m, f)))
+        return rc;
     in_kick(g, false);                   /* e.g. a stall for a waiting transfer */
     return 0;
 }

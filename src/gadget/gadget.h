@@ -14,7 +14,10 @@
  *    OUT request completes on a short packet or when full, so one packet per
  *    read keeps the model acting on bytes as they arrive) -> fmodel_bulk_out().
  *  - bulk IN 0x81: one write at a time of what fmodel_bulk_in() builds (up
- *    to 128 packets).  With nothing queued, the FTDI latency timer (an evl
+ *    to 128 packets), the first only after the host's first vendor request
+ *    or bulk OUT since the ENABLE (so a fault set before the host came, e.g.
+ *    --fault stall:1, acts on the host's transfers, not on an ENABLE that
+ *    the host's next SET_CONFIGURATION undoes).  With nothing queued, the FTDI latency timer (an evl
  *    timer of fmodel_latency_ms()) makes it a status-only packet; a
  *    status-only packet still waiting for the host is withdrawn when data
  *    arrives.  The gadget cannot see IN tokens: a write is taken when the
@@ -47,7 +50,8 @@ void gadget_free(struct gadget *g);
 
 struct fmodel *gadget_model(struct gadget *g);
 
-/* Set one fault (0 or -ENOTSUP for busy, access and unplug); clear all. */
+/* Set (or arm, with @N) one fault: 0, -ENOTSUP for busy, access and unplug,
+ * or -ENOSPC (FMODEL_MAX_ARMED armed already).  Clear all. */
 int gadget_fault(struct gadget *g, const struct fmodel_fault_spec *f);
 void gadget_clear_faults(struct gadget *g);
 

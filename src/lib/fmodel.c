@@ -149,6 +149,8 @@ static void generate(struct fmodel *m, uint8_t *dst, size_t n)
     unsigned mask = fmodel_enable_mask(m);
 
     for (size_t i = 0; i < n; i++) {
+        if (m->pos >= m->next_at)
+            fmodel_arm_due(m);
         uint8_t b = next_raw(m, mask);
         if (m->on[FMODEL_FAULT_BIAS])
             b = biased_byte(m, m->arg[FMODEL_FAULT_BIAS]);
@@ -255,6 +257,7 @@ int fmodel_new(const struct fmodel_config *cfg, struct fmodel **out)
     for (unsigned i = 0; i < NGEN; i++)
         m->gen_x[i] = gen_seed(m->serial, i);
     m->bias_x = gen_seed(m->serial, NGEN);
+    m->next_at = UINT64_MAX;
     ftdi_power_on(m);
     *out = m;
     return 0;
@@ -463,6 +466,7 @@ int fmodel_control(struct fmodel *m, const uint8_t setup[8], uint8_t *data)
     uint8_t buf[256];
     int n;
 
+    fmodel_arm_due(m);
     fmodel_wire_event(m, "ctrl %02x %02x %04x %04x %04x", rt, rq, val, idx, len);
     if ((rt & 0x60) == 0x00)
         n = standard_request(m, rt, rq, val, buf);
@@ -525,6 +529,7 @@ static size_t mpsse_len(const uint8_t *c, size_t avail, size_t *nread, bool *bad
 
 static int queue_payload(struct fmodel *m, size_t n)
 {
+    fmodel_arm_due(m);
     if (fmodel_fault_fires(m, FMODEL_FAULT_EXCESS))
         n += FMODEL_EXCESS_BYTES;
     if (m->on[FMODEL_FAULT_TIMEOUT]) {
@@ -616,6 +621,7 @@ int fmodel_bulk_in(struct fmodel *m, uint8_t *buf, size_t cap, bool latency_expi
     uint8_t modem = FMODEL_MODEM_STATUS;
 
     *out_len = 0;
+    fmodel_arm_due(m);
     if (fmodel_fault_fires(m, FMODEL_FAULT_STALL)) {
         fmodel_wire_event(m, "stall");
         return -EPIPE;

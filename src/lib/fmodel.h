@@ -39,9 +39,28 @@
  * commands (`20 LL HH` asks for LLHH+1 bytes, bit-mode reads for 1); the
  * position persists across reads, re-inits, USB resets and re-plugs.
  *
- * FAULTS (fmodel_fault_parse() grammar NAME[:ARG]; BYTE/HEX are hex with an
- * optional 0x, the rest decimal).  Counts "from when set" restart whenever
+ * FAULTS (fmodel_fault_parse() grammar NAME[:ARG][@N]; BYTE/HEX are hex with
+ * an optional 0x, the rest decimal).  Counts "from when set" restart whenever
  * the fault is set again.
+ *
+ * @N ARMS the fault instead of setting it: it is set (as if given then) once
+ * the device has clocked out N more payload bytes, i.e. at stream position
+ * P + N where P is the position when the fault was given (0 for a fault in
+ * a device spec or on a command line: N is then the stream offset).  N is
+ * decimal with an optional K, M or G suffix (times 2^10, 2^20, 2^30), at
+ * most 2^50.  stuck, bias and repeat apply from stream byte P + N exactly;
+ * the others from the first data-read command, bulk IN transfer or control
+ * request after byte P + N - 1 was generated: e.g. with 64 KiB read
+ * commands, stall:1@1M stalls the first bulk IN transfer of the 16th read
+ * (bytes 960K..1M-1), before any of its bytes reach the host.  The stream
+ * position moves only when the host's data-read commands arrive, so an
+ * armed fault acts at the same point of the host's conversation in every
+ * transport however fast or slow host and transport are: the way to make
+ * fault tests deterministic.  Up to 32 faults may be armed at once,
+ * several of one kind too (e.g. stall:1@1M and stall:1@2M: one stall at
+ * each); when one is set the wire log says `fault NAME set at POS`.
+ * access cannot be armed (it acts when the device node is made).
+ *
  *   stuck[:BYTE]   payload bytes are all BYTE (default 00)
  *   bias[:PCT]     each payload bit is 1 with probability PCT% (default 60),
  *                  drawn from a deterministic xorshift stream (g = 4)
@@ -80,6 +99,8 @@
  *   ctrlstall                       the control request before it stalled
  *                                   (ctrlstall fault)
  *   reset                           fmodel_reset() (USB port reset)
+ *   fault NAME set at POS           an armed fault (@N) was set at stream
+ *                                   position POS (decimal)
  * and, written by the transport via fmodel_wire_event(): `plug bus=B dev=D
  * port=P` (bbemu; bbgadget writes `plug`: a gadget does not learn its
  * address), `unplug`, `claim`, `release` (bbemu only).
@@ -135,13 +156,17 @@ enum fmodel_fault {
 };
 
 #define FMODEL_UNLIMITED (-1L)
+#define FMODEL_AT_MAX (1ull << 50)   /* largest @N */
+#define FMODEL_MAX_ARMED 32          /* faults armed at once */
 
 struct fmodel_fault_spec {
     enum fmodel_fault fault;
     long arg;               /* FMODEL_UNLIMITED for "all" counts, 0 if none */
+    bool armed;             /* @N given: set the fault `at` bytes later */
+    uint64_t at;            /* N, payload bytes (0 unless armed) */
 };
 
-/* Parse "NAME[:ARG]" (see the table above).  0 or -EINVAL; when err is not
+/* Parse "NAME[:ARG][@N]" (see the table above).  0 or -EINVAL; when err is not
  * NULL it receives a one-line reason (no trailing newline). */
 int fmodel_fault_parse(const char *text, struct fmodel_fault_spec *out, char *err,
                        size_t err_len);
@@ -205,8 +230,11 @@ void fmodel_reset(struct fmodel *m);
 /* The same without the wire line: power-on after a (re-)plug. */
 void fmodel_power_cycle(struct fmodel *m);
 
-/* Faults. */
-void fmodel_fault_set(struct fmodel *m, const struct fmodel_fault_spec *f);
+/* Faults.  fmodel_fault_set() sets f, or arms it when f->armed: 0, or
+ * -ENOSPC when 32 faults are armed already.  Clearing a fault (all faults)
+ * also drops the armed ones of its kind (all armed ones).  A fault is
+ * active once set, not while armed. */
+int fmodel_fault_set(struct fmodel *m, const struct fmodel_fault_spec *f);
 void fmodel_fault_clear(struct fmodel *m, enum fmodel_fault f);
 void fmodel_faults_clear(struct fmodel *m);
 bool fmodel_fault_active(const struct fmodel *m, enum fmodel_fault f);

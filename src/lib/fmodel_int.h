@@ -12,6 +12,13 @@
 #define PKT_DATA (FMODEL_MAXPACKET - 2)
 #define NGEN 4
 
+/* A fault given with @N, waiting for stream position `at`. */
+struct fmodel_armed {
+    enum fmodel_fault fault;
+    long arg;
+    uint64_t at;
+};
+
 struct queue {
     uint8_t *d;
     size_t head, len, cap;       /* live bytes are d[head .. head+len) */
@@ -44,6 +51,9 @@ struct fmodel {
     long arg[FMODEL_FAULT_COUNT];
     uint64_t base[FMODEL_FAULT_COUNT];
     bool unplug_due;
+    struct fmodel_armed armed[FMODEL_MAX_ARMED];   /* in the order given */
+    size_t narmed;
+    uint64_t next_at;            /* smallest armed[].at, UINT64_MAX if none */
 
     /* wire log: "\n"-terminated lines, NUL after the last */
     struct queue wire;
@@ -65,5 +75,11 @@ void fmodel_wire_out(struct fmodel *m, const uint8_t *buf, size_t len);
  * (fmodel_fault.c): false if off; else true, counting down its N times and
  * turning it off after the last. */
 bool fmodel_fault_fires(struct fmodel *m, enum fmodel_fault f);
+
+/* Set the armed faults whose stream position has come, in the order given
+ * (fmodel_fault.c); cheap when none is due.  Called before each byte is
+ * generated and at the start of every data-read command, bulk IN transfer
+ * and control request. */
+void fmodel_arm_due(struct fmodel *m);
 
 #endif

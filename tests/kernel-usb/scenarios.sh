@@ -47,14 +47,6 @@ start_gadget() {
     wait_for present "$serial" && udevadm settle -t 10
 }
 
-# ctl NAME COMMAND: a bbgadget control command, applied before this returns
-# (the daemon runs commands in order; the dump after it shows it is done).
-ctl() {
-    rm -f /tmp/ctl.sync
-    printf '%s\ndump /tmp/ctl.sync\n' "$2" >"/run/ctl-$1"
-    wait_for test -e /tmp/ctl.sync
-}
-
 # run_seedd NAME ARGS...: seedd with a hard time limit; /tmp/NAME.out and
 # /tmp/NAME.err, exit status in $RC.
 run_seedd() {
@@ -111,81 +103,99 @@ scn_data() {
 }
 
 # ---------------------------------------------------------------- faults
+# Each fault scenario gets a fresh gadget bbF (serial KUSBF<n>) on
+# dummy_udc.1 with its faults on bbgadget's command line, mid-stream ones
+# armed at a byte offset (@N): all set before seedd starts, nothing in
+# flight from an earlier run, so no scenario depends on timing.
+# fault_gadget N FAULT...: start it (SERIAL=KUSBF<N>); fault_done: stop it.
+fault_gadget() {
+    SERIAL=KUSBF$1
+    shift
+    fargs=""
+    for f in "$@"; do fargs="$fargs --fault $f"; done
+    # shellcheck disable=SC2086
+    start_gadget bbF dummy_udc.1 "$SERIAL" $fargs
+}
+fault_done() {
+    kill -TERM "$GPID_bbF"
+    wait "$GPID_bbF"
+    frc=$?
+    GPID_bbF=""
+    check "$SERIAL: its gadget stopped (exit 0) and went away" \
+        sh -c "[ $frc = 0 ] && [ ! -e '$G/bbF' ]" && wait_for absent "$SERIAL"
+}
+fwire() { grep -c -- "$1" /tmp/wire-bbF; }
+
 scn_faults() {
     # wrong modem status bytes: 3 recoveries (release, re-claim, re-init), then give up
-    ctl bbA "fault status"
-    n0=$(lines /tmp/wire-bbA)
-    run_seedd st -b 1M --no-qa -f 0
+    fault_gadget 1 status
+    run_seedd st -b 1M --no-qa -f 0 -i "$SERIAL"
     check "wrong status bytes: no hang, exit 1, nothing on stdout" \
         sh -c "[ $RC = 1 ] && [ $(size_of /tmp/st.out) = 0 ]"
     check "wrong status bytes: one message, giving up after 3 recoveries" \
         sh -c "[ $(lines /tmp/st.err) = 1 ] &&
-               grep -q 'KUSB01: giving up after 3 recoveries: invalid packet status' /tmp/st.err"
+               grep -q '$SERIAL: giving up after 3 recoveries: invalid packet status' /tmp/st.err"
     check "wrong status bytes: re-initialised after each recovery (4 MPSSE setups)" \
-        is "$(count_since /tmp/wire-bbA "$n0" '^out 8a 97 8d ')" 4
-    ctl bbA clear
+        is "$(fwire '^out 8a 97 8d ')" 4
+    fault_done
 
     # every vendor control request stalls: 20 init attempts, then give up
-    ctl bbA "fault ctrlstall"
-    n0=$(lines /tmp/wire-bbA)
-    run_seedd cs -b 1M --no-qa -f 0
+    fault_gadget 2 ctrlstall
+    run_seedd cs -b 1M --no-qa -f 0 -i "$SERIAL"
     check "stalled control requests: no hang, exit 1" is "$RC" 1
     check "stalled control requests: init given up after 20 attempts" \
-        logged /tmp/cs.err "KUSB01: init failed after 20 attempts: control request"
+        logged /tmp/cs.err "$SERIAL: init failed after 20 attempts: control request"
     check "stalled control requests: 20 stalls on the wire (one per attempt), no read" \
-        sh -c "[ $(count_since /tmp/wire-bbA "$n0" '^ctrlstall$') = 20 ] &&
-               [ $(count_since /tmp/wire-bbA "$n0" '^out 20 ') = 0 ]"
-    ctl bbA clear
+        sh -c "[ $(fwire '^ctrlstall$') = 20 ] && [ $(fwire '^out 20 ') = 0 ]"
+    fault_done
 
     # three stalls: the init retries and streams
-    ctl bbA "fault ctrlstall:3"
-    run_seedd cs3 -b 1M --no-qa -f 0 -v
+    fault_gadget 3 ctrlstall:3
+    run_seedd cs3 -b 1M --no-qa -f 0 -v -i "$SERIAL"
     check "3 stalled control requests: init retried, exit 0, 1 MiB" \
         sh -c "[ $RC = 0 ] && [ $(size_of /tmp/cs3.out) = 1048576 ]"
     check "3 stalled control requests: attempts 1 to 3 failed, named" \
         sh -c "grep -q 'init attempt 3 failed: control request' /tmp/cs3.err &&
                ! grep -q 'init attempt 4 failed' /tmp/cs3.err"
-    ctl bbA clear
+    fault_done
 
     # an IN stall during init halts the endpoint: the next attempt must
     # clear it first, or every attempt fails the same way
-    ctl bbA "fault stall:1"
-    n0=$(lines /tmp/wire-bbA)
-    run_seedd si -b 1M --no-qa -f 0 -v
+    fault_gadget 4 stall:1
+    run_seedd si -b 1M --no-qa -f 0 -v -i "$SERIAL"
     check "IN stall at init: cleared, retried, exit 0, 1 MiB" \
         sh -c "[ $RC = 0 ] && [ $(size_of /tmp/si.out) = 1048576 ]"
     check "IN stall at init: one failed attempt only" \
         sh -c "grep -q 'init attempt 1 failed: bulk transfer' /tmp/si.err &&
                ! grep -q 'init attempt 2 failed' /tmp/si.err"
-    check "IN stall at init: the endpoint stalled once" \
-        is "$(count_since /tmp/wire-bbA "$n0" '^stall$')" 1
-    ctl bbA clear
+    check "IN stall at init: the endpoint stalled once" is "$(fwire '^stall$')" 1
+    fault_done
 
-    # one IN stall mid-stream (the endpoint halts): recover and carry on
-    timeout 90 seedd -b 4M --no-qa -f 0 -v >/tmp/st1.out 2>/tmp/st1.err &
-    sp=$!
-    n0=$(lines /tmp/wire-bbA)
-    wait_for grown /tmp/st1.out 1048576
-    ctl bbA "fault stall:1"
-    wait $sp
-    RC=$?
+    # one IN stall mid-stream (the endpoint halts), armed at 1 MiB: the read
+    # of [1M-64K, 1M) is lost, seedd recovers and carries on
+    fault_gadget 5 stall:1@1M
+    run_seedd st1 -b 4M --no-qa -f 0 -v -i "$SERIAL"
     check "one stall mid-stream: recovered, exit 0, all 4 MiB" \
         sh -c "[ $RC = 0 ] && [ $(size_of /tmp/st1.out) = 4194304 ]"
     check "one stall mid-stream: the endpoint stalled once, seedd recovering (1 of 3)" \
-        sh -c "[ $(count_since /tmp/wire-bbA "$n0" '^stall$') = 1 ] &&
-               grep -q 'KUSB01: bulk transfer (.*), recovering (1 of 3)' /tmp/st1.err"
-    ctl bbA clear
+        sh -c "[ $(fwire '^stall$') = 1 ] &&
+               grep -q '$SERIAL: bulk transfer (.*), recovering (1 of 3)' /tmp/st1.err"
+    bbgadget --expect f:$((4194304 + BLOCK)) "$SERIAL" >/tmp/st1.all
+    { head -c $((1048576 - BLOCK)) /tmp/st1.all && tail -c +1048577 /tmp/st1.all; } >/tmp/st1.want
+    check "one stall mid-stream: the model's stream without the stalled read" \
+        cmp -s /tmp/st1.out /tmp/st1.want
+    fault_done
 
     # the device stops sending data after 300000 bytes: 19 re-inits, give up
-    ctl bbA "fault timeout:300000"
-    run_seedd nd -b 4M --no-qa -f 0 -v
+    fault_gadget 6 timeout:300000
+    run_seedd nd -b 4M --no-qa -f 0 -v -i "$SERIAL"
     check "data stops: no hang, exit 1" is "$RC" 1
     check "data stops: gives up after 20 reset attempts (19 re-inits logged)" \
         sh -c "tail -n 1 /tmp/nd.err | grep -q 'no data from the device after 20 reset attempts' &&
                [ \$(grep -c 're-initialising ([0-9]* of 19)' /tmp/nd.err) = 19 ]"
     check "data stops: the 4 whole blocks before it, no partial block" \
         is "$(size_of /tmp/nd.out)" $((4 * BLOCK))
-    ctl bbA clear
+    fault_done
 }
 
 # ---------------------------------------------------------------- hotplug, bbvirt

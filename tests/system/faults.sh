@@ -19,6 +19,27 @@ fault_run() {
 }
 
 not_hung() { [ "$RC" != 124 ] && [ "$RC" != 137 ]; }
+# stream_cut LEN FROM-TO...: the first LEN bytes the device clocks out (the
+# payload, cycled) with the stream ranges [FROM, TO) left out, i.e. what
+# seedd writes when the reads of those ranges are lost to recoveries.
+stream_cut() {
+    len=$1
+    shift
+    end=$len
+    for r in "$@"; do end=$((end + ${r#*-} - ${r%-*})); done
+    i=0
+    while [ $((i * 4194304)) -lt "$end" ]; do cat "$T/payload"; i=$((i + 1)); done |
+        head -c "$end" >"$T/stream"
+    pos=0
+    for r in "$@" "$end-$end"; do
+        tail -c +$((pos + 1)) "$T/stream" | head -c $((${r%-*} - pos))
+        pos=${r#*-}
+    done
+}
+# 64 KiB reads (-f 0, the default rate): a fault armed at byte N (a multiple
+# of 64 KiB) acts on the read of [N - 64K, N).
+K64=65536
+M=1048576
 count() { grep -c -- "$1" "$T/w/GK9VZF.wire"; }
 # one_line TEXT: stderr is one line, and it says TEXT (a grep pattern).
 one_line() { [ "$(lines_in "$T/err")" = 1 ] && grep -q -- "$1" "$T/err"; }
@@ -26,7 +47,8 @@ one_line() { [ "$(lines_in "$T/err")" = 1 ] && grep -q -- "$1" "$T/err"; }
 # --- data faults pass through with --no-qa --------------------------------
 fault_run stuck:0x5a -b 1M
 check "stuck: exit 0" equals $RC 0
-check "stuck: every byte is 0x5a" equals "$(tr -d '\132' <"$T/out" | wc -c | tr -d ' ')" 0
+check "stuck: 1 MiB, every byte 0x5a" \
+    equals "$(size_of "$T/out") $(tr -d '\132' <"$T/out" | wc -c | tr -d ' ')" "1048576 0"
 
 fault_run bias:90 -b 1M
 ff=$(tr -cd '\377' <"$T/out" | wc -c)
@@ -121,33 +143,52 @@ head -c $((22 * 131072)) "$T/payload" | "$FOLDREF" 131072 1 >"$T/prefix"
 check "unplug, fold 1: what was written is the folded payload" same_file "$T/out" "$T/prefix"
 
 # --- transient faults mid-stream: recover and carry on ------------------------
-# The fault is injected through the control FIFO once data is flowing.
-has_mib() { [ "$(size_of "$T/out" 2>/dev/null || echo 0)" -ge 1048576 ]; }
-midstream() {
-    f=$1
-    # (The last run's output must not pass for this one's, nor the fault be
-    # written before bbemu made its FIFO.)
-    rm -rf "$T/w" "$T/ctl" "$T/out"
-    mkdir "$T/w"
-    emu --control "$T/ctl" --wire-log "$T/w" --device "$DEV" -- \
-        "$SEEDD" --no-qa -f 0 -b 32M -v >"$T/out" 2>"$T/err" &
-    pid=$!
-    BG_PIDS="$BG_PIDS $pid"
-    wait_for has_mib
-    echo "fault GK9VZF $f" >"$T/ctl"
-    wait $pid
-    RC=$?
-}
-
-midstream stall:1
+# Armed at a byte offset (@N) before seedd starts: each acts on the same read
+# in every run, so the output is known to the byte.
+fault_run stall:1@1M -b 4M -v
 check "one stall mid-stream: exit 0" equals $RC 0
-check "one stall mid-stream: all 32 MiB written" equals "$(size_of "$T/out")" 33554432
-check "one stall mid-stream: recovered" contains "$T/err" "recovering (1 of 3)"
-check "one stall mid-stream: released and re-claimed" equals "$(count '^claim')" 2
+check "one stall mid-stream: all 4 MiB written" equals "$(size_of "$T/out")" 4194304
+check "one stall mid-stream: recovered" contains "$T/err" "bulk transfer (.*), recovering (1 of 3)"
+check "one stall mid-stream: released and re-claimed, stalled once" \
+    equals "$(count '^claim') $(count '^stall$')" "2 1"
+stream_cut $((4 * M)) $((M - K64))-$M >"$T/want"
+check "one stall mid-stream: the stream without the stalled read [1M-64K, 1M)" \
+    same_file "$T/out" "$T/want"
 
-midstream excess:1
+fault_run excess:1@1M -b 4M -v
 check "one excess mid-stream: exit 0" equals $RC 0
-check "one excess mid-stream: all 32 MiB written" equals "$(size_of "$T/out")" 33554432
+check "one excess mid-stream: all 4 MiB written" equals "$(size_of "$T/out")" 4194304
 check "one excess mid-stream: recovered" contains "$T/err" "excess data after a read.*recovering (1 of 3)"
+stream_cut $((4 * M)) $M-$((M + K64 + 16)) >"$T/want"
+check "one excess mid-stream: the stream without the read that had 16 bytes too many" \
+    same_file "$T/out" "$T/want"
+
+# Excess data after part of a chunk: one short packet per transfer
+# (short:500), so the read of [192K, 256K) + 16 comes in 131 transfers of 500
+# bytes and a 132nd of 52 bytes when only 36 are missing.  The whole read
+# must go, and a recovery follow; folding the 52 would shift the rest of the
+# output by 16 bytes.
+fault_run short:500,fault=excess:1@192K -b 1M -v
+check "excess after part of a chunk: exit 0, 1 MiB" equals "$RC $(size_of "$T/out")" "0 1048576"
+check "excess after part of a chunk: one recovery, for the excess" \
+    sh -c "[ \$(grep -c 'recovering' '$T/err') = 1 ] &&
+        grep -q 'excess data after a read (.*), recovering (1 of 3)' '$T/err'"
+stream_cut $M $((192 * 1024))-$((256 * 1024 + 16)) >"$T/want"
+check "excess after part of a chunk: the stream without that read, nothing of it folded" \
+    same_file "$T/out" "$T/want"
+
+# Faults separated by good data never use up the recovery budget: 5 stalls,
+# 2 MiB apart, are 5 first recoveries, never a second in a row (3 would be
+# the last before giving up).
+fault_run stall:1@2M,fault=stall:1@4M,fault=stall:1@6M,fault=stall:1@8M,fault=stall:1@10M \
+    -b 16M -v
+check "5 stalls 2 MiB apart: exit 0, all 16 MiB" equals "$RC $(size_of "$T/out")" "0 16777216"
+check "5 stalls 2 MiB apart: 5 stalls, each 'recovering (1 of 3)', never '2 of 3'" \
+    sh -c "[ $(count '^stall$') = 5 ] && [ \$(grep -c 'recovering (1 of 3)' '$T/err') = 5 ] &&
+        ! grep -q 'recovering (2 of 3)' '$T/err'"
+stream_cut $((16 * M)) $((2 * M - K64))-$((2 * M)) $((4 * M - K64))-$((4 * M)) \
+    $((6 * M - K64))-$((6 * M)) $((8 * M - K64))-$((8 * M)) $((10 * M - K64))-$((10 * M)) \
+    >"$T/want"
+check "5 stalls 2 MiB apart: the stream without the 5 stalled reads" same_file "$T/out" "$T/want"
 
 finish
