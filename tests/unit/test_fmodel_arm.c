@@ -191,5 +191,5 @@ int main(void)
         cmocka_unit_test(test_stalls_at_offsets),
         cmocka_unit_test(test_clear_and_limit),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }
