@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <errno.h>
-#include <cmocka.h>
+#include "unit.h"
 
 #include "fmodel.h"
 
