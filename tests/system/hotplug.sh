@@ -82,7 +82,7 @@ check "hotplug start failure: SIGTERM, exit 0" equals $? 0
 # left behind.
 rm -rf "$T/w" "$T/ctl"
 mkdir "$T/tb"
-TMPDIR=$T/tb timeout -k 3 90 "$BBEMU" --control "$T/ctl" -- sh -c \
+TMPDIR=$T/tb timeout -k 3 90 "$BBEMU" -v -v --control "$T/ctl" -- sh -c \
     '"$1" "$2" /sys/bus/usb/devices/1-20:1.0 20 >"$3" & exec "$4" -o -v -i NOSUCH' sh \
     "$BUILD/tests/system/ueventsink" "$T/ready" "$T/sink" "$SEEDD" >"$T/out" 2>"$T/err" &
 PID=$!
@@ -99,6 +99,8 @@ check "burst: seedd sees all 20 devices" wait_for seen
 check "burst: the monitor that did not read gets all 20 add events" \
     wait_for grep -q '^20 add events$' "$T/sink"
 check "burst: bbemu is still running" kill -0 $PID
+check "burst: the monitor's socket was full and its events were queued" \
+    grep -q 'event[0-9]* is full: queueing its events' "$T/err"
 check "burst: bbemu did not abort" sh -c "! grep -q 'sendmsg' '$T/err'"
 kill -TERM $PID
 wait $PID
