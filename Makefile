@@ -44,13 +44,19 @@ check-fuzz: build
 check-kernel: build
 	meson test -C $(BUILD) --print-errorlogs --suite kernel
 
-# Unit tests and fuzz corpus replay again under AddressSanitizer + UBSan.
+# Unit tests, fuzz corpus replay and the system tests (seedd, bbvirt and
+# bbemu itself built with the sanitizers, through tests/system/sanitized.sh:
+# any report fails the test) again under AddressSanitizer + UBSan.  A build
+# dir made before the system tests ran here had the emulator disabled.
 check-asan: deps
 	@test -f $(ASAN_BUILD)/build.ninja || meson setup $(ASAN_BUILD) $(MESON_OPTS) \
-	    -Db_sanitize=address,undefined -Db_lundef=false -Demulator=disabled
+	    -Db_sanitize=address,undefined -Db_lundef=false
+	@meson introspect --buildoptions $(ASAN_BUILD) | grep -q '"name": "emulator", "value": "disabled"' && \
+	    meson configure $(ASAN_BUILD) -Demulator=auto || true
 	ninja -C $(ASAN_BUILD)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    meson test -C $(ASAN_BUILD) --print-errorlogs --suite unit --suite fuzz
+	    meson test -C $(ASAN_BUILD) --print-errorlogs --timeout-multiplier 3 \
+	    --suite unit --suite fuzz --suite system
 
 demo: build
 	sh scripts/demo.sh $(BUILD)

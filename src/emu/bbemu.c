@@ -319,6 +319,42 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------ testbed guard */
+
+/* The testbed directory while it exists: emu_free() removes it on the
+ * normal way out; an exit() or abort() from a library (umockdev, GLib, a
+ * sanitizer) removes it here.  SIGKILL cannot be caught. */
+static char *tb_root;
+
+static void remove_testbed(void)
+{
+    pid_t p;
+
+    if (!tb_root)
+        return;
+    p = fork();                          /* fork, exec, wait: async-signal-safe */
+    if (p == 0) {
+        execl("/bin/rm", "rm", "-rf", "--", tb_root, (char *)NULL);
+        _exit(127);
+    }
+    if (p > 0)
+        waitpid(p, NULL, 0);
+}
+
+static void on_abort(int sig)
+{
+    remove_testbed();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_testbed(const char *root)
+{
+    tb_root = strdup(root);
+    atexit(remove_testbed);
+    signal(SIGABRT, on_abort);
+}
+
 /* ------------------------------------------------------------ main */
 
 int main(int argc, char **argv)
@@ -356,6 +392,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bbemu: cannot create the umockdev testbed\n");
         goto done;
     }
+    guard_testbed(emu_root(r.emu));
     if (o.user && (chown(emu_root(r.emu), o.uid, o.gid) != 0 ||
                    chmod(emu_root(r.emu), 0755) != 0)) {
         fprintf(stderr, "bbemu: %s: %s\n", emu_root(r.emu), strerror(errno));
@@ -388,6 +425,8 @@ done:
     }
     cli_fifo_close(&r.ctl);
     emu_free(r.emu);
+    free(tb_root);
+    tb_root = NULL;                      /* removed with the testbed */
     if (r.loop)
         g_main_loop_unref(r.loop);
     for (size_t i = 0; i < o.nspecs; i++)

@@ -23,9 +23,35 @@ int cli_bad(const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+/* A regular file at path, opened for reading; NULL with errno (EINVAL: not
+ * a regular file).  O_NONBLOCK: a FIFO without a writer must not block the
+ * open (nor, in bbemu's main loop, SIGTERM). */
+static FILE *open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e;
+    struct stat st;
+    FILE *f;
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) != 0)
+        goto fail;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EINVAL;
+        goto fail;
+    }
+    if ((f = fdopen(fd, "rb")) != NULL)
+        return f;
+fail:
+    e = errno;
+    close(fd);
+    errno = e;
+    return NULL;
+}
+
 int cli_read_payload(const char *path, uint8_t **out, size_t *out_len)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = open_regular(path);
     uint8_t *buf = NULL, *nbuf;
     size_t len = 0, cap = 0, n;
     int rc;

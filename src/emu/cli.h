@@ -22,7 +22,9 @@ extern const char cli_prog[];
 int cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The whole payload file at path into a new buffer (the caller frees it).
- * 0 or -errno: -ENODATA empty, -EFBIG over CLI_PAYLOAD_MAX. */
+ * Only a regular file: a FIFO, device or directory is -EINVAL at once
+ * (never a blocking open or read).  0 or -errno: -ENODATA empty, -EFBIG
+ * over CLI_PAYLOAD_MAX. */
 int cli_read_payload(const char *path, uint8_t **buf, size_t *len);
 
 /* --expect MASK:COUNT: MASK 0..f hex, COUNT decimal with num's k/M/G

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "topo.h"
+#include "uevq.h"
 #include "usbdev.h"
 
 struct edev {
@@ -43,7 +44,9 @@ int emu_new(const char *wire_dir, struct emu **out)
         return -ENOMEM;
     e->tb = umockdev_testbed_new();
     e->root = umockdev_testbed_get_root_dir(e->tb);
-    rc = topo_new(e->tb, &e->topo);
+    rc = uevq_init(e->root);
+    if (rc == 0)
+        rc = topo_new(e->tb, &e->topo);
     if (rc)
         goto fail;
     if (wire_dir && !(e->wire_dir = strdup(wire_dir))) {
@@ -64,6 +67,7 @@ void emu_free(struct emu *e)
     /* the testbed first: it stops the worker thread that runs handlers */
     if (e->tb)
         g_object_unref(e->tb);
+    uevq_fini();
     for (size_t i = 0; i < e->ndevs; i++) {
         usbdev_free(e->devs[i]->ud);
         if (e->devs[i]->wire_fd >= 0)

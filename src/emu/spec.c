@@ -77,6 +77,8 @@ static int read_payload(const char *path, struct spec *out, char *err, size_t er
 
     if (rc == -EFBIG)
         snprintf(err, err_len, "payload file '%s' too large", path);
+    else if (rc == -EINVAL)
+        snprintf(err, err_len, "payload file '%s' is not a regular file", path);
     else if (rc == -ENODATA)
         snprintf(err, err_len, "payload file '%s' is empty", path);
     else if (rc)

@@ -182,7 +182,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         int rc = cli_read_payload(o->payload_path, &p, &o->cfg.payload_len);
         if (rc)
             return cli_bad("--payload '%s': %s", o->payload_path,
-                           rc == -ENODATA ? "empty" : rc == -EFBIG ? "too large" : strerror(-rc));
+                           rc == -ENODATA ? "empty" : rc == -EFBIG ? "too large"
+                           : rc == -EINVAL ? "not a regular file" : strerror(-rc));
         o->cfg.payload = p;
     }
     if (o->expect)

@@ -63,6 +63,24 @@ check "duplicate serial exits 2" [ $rc -eq 2 ]
 check "unknown fault exits 2" [ $rc -eq 2 ]
 "$BBEMU" --device "A,payload=$work/none" -- true 2>/dev/null; rc=$?
 check "missing payload exits 2" [ $rc -eq 2 ]
+# A FIFO as payload (no writer) is refused at once, never a blocking open,
+# on the command line and in an "add" control line; SIGTERM still ends
+# bbemu (timeout bounds the old hang: 124/137 instead of 2 and 0).
+mkfifo "$work/fifo"
+timeout -k 2 10 "$BBEMU" --device "A,payload=$work/fifo" -- true 2> "$work/err"; rc=$?
+check "FIFO payload exits 2 at once (got $rc)" [ $rc -eq 2 ]
+check "FIFO payload message" grep -qx \
+    "bbemu: --device 'A,payload=$work/fifo': payload file '$work/fifo' is not a regular file" \
+    "$work/err"
+timeout -k 2 20 "$BBEMU" --control "$work/ctl" > /dev/null 2> "$work/err" &
+emu_pid=$!
+check "FIFO payload: control FIFO made" wait_for test -p "$work/ctl"
+echo "add B,payload=$work/fifo" > "$work/ctl"
+check "FIFO payload in an add line: refused" wait_for grep -qx \
+    "bbemu: control: payload file '$work/fifo' is not a regular file (ignored)" "$work/err"
+kill -TERM $emu_pid
+wait $emu_pid; rc=$?
+check "FIFO payload in an add line: SIGTERM ends bbemu, exit 0 (got $rc)" [ $rc -eq 0 ]
 
 # --- exit status
 "$BBEMU" --device A -- sh -c 'exit 7'; rc=$?

@@ -3,7 +3,8 @@
 # (no partial block), replugged with a new device number it is re-claimed,
 # re-initialised and streams again; a device added later is picked up; an
 # unselected device is left alone; a device that cannot be started is one
-# message and the daemon carries on.
+# message and the daemon carries on; a burst of 20 adds reaches every udev
+# monitor and leaves no testbed behind.
 . "$SRC/tests/system/lib.sh"
 
 head -c 4M /dev/urandom >"$T/payload"
@@ -72,5 +73,38 @@ check "hotplug start failure: the daemon carries on" kill -0 $PID
 kill -TERM $PID
 wait $PID
 check "hotplug start failure: SIGTERM, exit 0" equals $? 0
+
+# A burst: 20 "add" lines in one write while seedd and a second udev monitor
+# (ueventsink, which reads nothing until the 20th device is in sysfs) listen.
+# Its socket holds 10 events, so umockdev's non-blocking send fails on the
+# 11th: bbemu queues the rest instead of aborting, and every listener gets
+# every event.  The testbed goes to our own TMPDIR, to see that none is
+# left behind.
+rm -rf "$T/w" "$T/ctl"
+mkdir "$T/tb"
+TMPDIR=$T/tb timeout -k 3 90 "$BBEMU" -v -v --control "$T/ctl" -- sh -c \
+    '"$1" "$2" /sys/bus/usb/devices/1-20:1.0 20 >"$3" & exec "$4" -o -v -i NOSUCH' sh \
+    "$BUILD/tests/system/ueventsink" "$T/ready" "$T/sink" "$SEEDD" >"$T/out" 2>"$T/err" &
+PID=$!
+BG_PIDS="$BG_PIDS $PID"
+check "burst: the second monitor listens" wait_for test -e "$T/ready"
+burst=""
+for i in $(seq 1 20); do
+    burst="${burst}add BURST$i@1-$i
+"
+done
+printf '%s' "$burst" >"$T/ctl"
+seen() { [ "$(grep -c "('BURST[0-9]*') added, not selected" "$T/err")" -eq 20 ]; }
+check "burst: seedd sees all 20 devices" wait_for seen
+check "burst: the monitor that did not read gets all 20 add events" \
+    wait_for grep -q '^20 add events$' "$T/sink"
+check "burst: bbemu is still running" kill -0 $PID
+check "burst: the monitor's socket was full and its events were queued" \
+    grep -q 'event[0-9]* is full: queueing its events' "$T/err"
+check "burst: bbemu did not abort" sh -c "! grep -q 'sendmsg' '$T/err'"
+kill -TERM $PID
+wait $PID
+check "burst: SIGTERM, exit 0" equals $? 0
+check "burst: no testbed left behind" test -z "$(ls -A "$T/tb")"
 
 finish

@@ -16,7 +16,22 @@ BG_PIDS=""
 cleanup() {
     for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
     wait 2>/dev/null
+    sanitizer_reports
     rm -rf "$T"
+}
+# Under sanitized.sh (an ASan/UBSan build): a sanitizer report in any file
+# the test left (the programs' stderr) fails the test, shown here.
+sanitizer_reports() {
+    [ -n "${BB_SANITIZED:-}" ] || return 0
+    reports=$(grep -rlE "$BB_SANITIZED" "$T" 2>/dev/null)
+    [ -n "$reports" ] || return 0
+    for f in $reports; do
+        echo "# sanitizer report in $f:"
+        sed 's/^/#   /' "$f"
+    done
+    echo "not ok - sanitizer report (above)"
+    rm -rf "$T"
+    exit 1
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

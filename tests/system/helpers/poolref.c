@@ -93,5 +93,7 @@ int main(int argc, char **argv)
             pool_add(gbuf, gsize);
         }
     }
+    free(gbuf);
+    free(blk);
     return fflush(stdout) ? 1 : 0;
 }
