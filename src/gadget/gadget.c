@@ -278,6 +278,12 @@ static void on_ep0(struct evl *loop, int fd, uint32_t events, void *ud)
     if (n < 0) {
         if (errno == EAGAIN || errno == EINTR)
             return;
+        if (errno == EIDRM) {
+            /* FunctionFS: the host gave up on the control request being
+             * served (cancelled setup); the read clears it, go on */
+            log_msg(1, "bbgadget: a control request was cancelled by the host");
+            return;
+        }
         log_msg(0, "bbgadget: reading ep0 events: %s", strerror(errno));
         evl_quit(loop, 1);
         return;
