@@ -40,7 +40,8 @@ check-fuzz: build
 	meson test -C $(BUILD) --print-errorlogs --suite fuzz
 
 # The real-kernel USB tier (also part of `check`): seedd and bbvirt against
-# bbgadget in a QEMU/TCG guest on a pinned Debian kernel (tests/kernel-usb).
+# bbgadget in a QEMU/TCG guest on a Debian kernel (the pinned one, else the
+# newest linux-image-6.1.0-*-amd64 apt can fetch; tests/kernel-usb).
 check-kernel: build
 	meson test -C $(BUILD) --print-errorlogs --suite kernel
 
