@@ -378,7 +378,7 @@ static void out(struct emitter *e, const uint8_t *p, size_t n)
     e->v->passed += n;
 }
 
-/* Emits what the call decided: the carried block (ending at first_end)
+/* Emits what the call decided: the carried block (ending at `end`)
  * and every whole block after it; see health.h for the rule. */
 static void gate_exact(struct health *h, const uint8_t *buf, size_t len, size_t carried,
                        struct emitter *e)

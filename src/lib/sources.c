@@ -144,8 +144,6 @@ static void start_wait(struct src *x, enum backoff_wait w, uint64_t ms, bool rel
             release ? ", device released" : "");
 }
 
-/* ---- one block --------------------------------------------------------- */
-
 /* ---- QA reports ----------------------------------------------------------- */
 
 /* Why the monitor rejects data, for the log: "FIPS (Runs, Poker: 3 of 26
