@@ -367,21 +367,20 @@ bool health_check(struct health *h, const uint8_t *buf, size_t len)
 struct emitter {
     health_emit_fn fn;
     void *ud;
-    struct health_verdict *v;
 };
 
-static void out(struct emitter *e, const uint8_t *p, size_t n)
+static void out(struct health *h, const struct emitter *e, const uint8_t *p, size_t n)
 {
     if (!n)
         return;
     e->fn(e->ud, p, n);
-    e->v->passed += n;
+    h->call.passed += n;
 }
 
 /* Emits what the call decided: the carried block (ending at `end`)
  * and every whole block after it; see health.h for the rule. */
 static void gate_exact(struct health *h, const uint8_t *buf, size_t len, size_t carried,
-                       struct emitter *e)
+                       const struct emitter *e)
 {
     const bool ok = h->call.ok && !h->rec_lost;
     size_t fi = 0, a = 0, end = FIPS_BLOCK_SIZE - carried;
@@ -394,9 +393,9 @@ static void gate_exact(struct health *h, const uint8_t *buf, size_t len, size_t 
         bool failed = fi < h->nfails && h->fails[fi] == end;
         fi += failed;
         if (ok && h->carry_ok && !failed)
-            out(e, h->carrybuf, FIPS_BLOCK_SIZE);
+            out(h, e, h->carrybuf, FIPS_BLOCK_SIZE);
         else
-            e->v->dropped += FIPS_BLOCK_SIZE;
+            h->call.dropped += FIPS_BLOCK_SIZE;
         a = end;
     }
     size_t run = a; /* start of the current run of passing blocks */
@@ -405,11 +404,11 @@ static void gate_exact(struct health *h, const uint8_t *buf, size_t len, size_t 
         fi += failed;
         if (ok && !failed)
             continue;
-        out(e, buf + run, a - run);
-        e->v->dropped += FIPS_BLOCK_SIZE;
+        out(h, e, buf + run, a - run);
+        h->call.dropped += FIPS_BLOCK_SIZE;
         run = a + FIPS_BLOCK_SIZE;
     }
-    out(e, buf + run, a - run);
+    out(h, e, buf + run, a - run);
     h->carry_ok = ok; /* the new carry, buf[a, len), arrived now */
 }
 
@@ -417,7 +416,7 @@ bool health_gate(struct health *h, enum health_gate_mode mode, const uint8_t *bu
                  health_emit_fn emit, void *ud, struct health_verdict *v)
 {
     struct health_verdict dummy;
-    struct emitter e = { emit, ud, &h->call };
+    const struct emitter e = { emit, ud };
     size_t carried = h->fips->pos;
 
     begin(h, mode == HEALTH_GATE_EXACT);
@@ -425,7 +424,7 @@ bool health_gate(struct health *h, enum health_gate_mode mode, const uint8_t *bu
     if (mode == HEALTH_GATE_EXACT) {
         gate_exact(h, buf, len, carried, &e);
     } else if (h->call.ok) {
-        out(&e, buf, len);
+        out(h, &e, buf, len);
     } else {
         h->call.dropped = len;
     }

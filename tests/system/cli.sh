@@ -37,6 +37,14 @@ on_host() {
 }
 rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
 empty() { [ ! -s "$T/$1" ]; }
+# rc_no_out NAME RC: run NAME exited RC and wrote nothing on stdout.
+rc_no_out() { rc_is "$1" "$2" && empty "$1.out"; }
+# once_to_devnull NAME TEXT PREFIX: TEXT was written exactly once in run
+# NAME's strace log, as a write to fd 2 on /dev/null of a line that starts
+# with PREFIX (a regular expression) and TEXT.
+once_to_devnull() {
+    [ "$(grep -c "$2" "$T/$1.st")" = 1 ] && grep -q "write(2</dev/null>, \"$3$2" "$T/$1.st"
+}
 
 # fd_offenders LOG: the writes strace -y logged on fd 0, 1 or 2 that did
 # not go to /dev/null, a pipe or a file of the test (but into libusb's
@@ -95,13 +103,11 @@ check "seedd -s <&- 2>&- (host): exit 0, the listing on stdout" \
     sh -c "[ \$(cat '$T/s_in_err.rc') = 0 ] && grep -q 'No devices found.\\|Serial' '$T/s_in_err.out'"
 clean s_in_err "seedd -s <&- 2>&- (no device)"
 on_host b_noerr "$(traced b_noerr '"$SEEDD"' -b 1M --no-qa -i NOSUCH1) 2>&-"
-check "seedd -b 1M 2>&- (no device): exit 1, nothing on stdout" \
-    sh -c "[ \$(cat '$T/b_noerr.rc') = 1 ] && [ ! -s '$T/b_noerr.out' ]"
+check "seedd -b 1M 2>&- (no device): exit 1, nothing on stdout" rc_no_out b_noerr 1
 clean b_noerr "seedd -b 1M 2>&- (no device)"
 if [ -n "$STRACE" ]; then
     check "seedd -b 1M 2>&-: 'No device matching' written to /dev/null as fd 2, nowhere else" \
-        sh -c "[ \$(grep -c 'No device matching' '$T/b_noerr.st') = 1 ] &&
-               grep -q 'write(2</dev/null>, \"[0-9:.]*: No device matching' '$T/b_noerr.st'"
+        once_to_devnull b_noerr 'No device matching' '[0-9:.]*: '
 fi
 on_host b_all "$(traced b_all '"$SEEDD"' -b 1M --no-qa -i NOSUCH1) <&- >&- 2>&-"
 check "seedd -b 1M with fds 0-2 closed (no device): exit 1" rc_is b_all 1
@@ -147,13 +153,11 @@ check "bbvirt xml --by-vid-pid <&- 2>&-: exit 0, the XML on stdout" \
     sh -c "[ \$(cat '$T/v_err.rc') = 0 ] && grep -q '0x0403' '$T/v_err.out'"
 clean v_err "bbvirt xml <&- 2>&-"
 on_host v_bad "$(traced v_bad '"$BBVIRT"' -C "'$T/vm.conf'" xml NOSUCH1) 2>&-"
-check "bbvirt xml NOSUCH1 2>&- (no device): exit 2, nothing on stdout" \
-    sh -c "[ \$(cat '$T/v_bad.rc') = 2 ] && [ ! -s '$T/v_bad.out' ]"
+check "bbvirt xml NOSUCH1 2>&- (no device): exit 2, nothing on stdout" rc_no_out v_bad 2
 clean v_bad "bbvirt xml NOSUCH1 2>&- (no device)"
 if [ -n "$STRACE" ]; then
     check "bbvirt xml NOSUCH1 2>&-: the message written to /dev/null as fd 2, nowhere else" \
-        sh -c "[ \$(grep -c 'no BitBabbler with Serial' '$T/v_bad.st') = 1 ] &&
-               grep -q 'write(2</dev/null>, \"bbvirt: no BitBabbler with Serial' '$T/v_bad.st'"
+        once_to_devnull v_bad 'no BitBabbler with Serial' 'bbvirt: '
 fi
 
 # ---- bbvirt: a bare device number on two buses ----

@@ -13,6 +13,16 @@ static void seq(uint8_t *b, size_t n, uint8_t start)
         b[i] = (uint8_t)(start + i);
 }
 
+/* The pool gives n bytes, and they are x XOR y. */
+static void read_xor(struct pool *p, const uint8_t *x, const uint8_t *y, size_t n)
+{
+    uint8_t out[16];
+    assert_true(n <= sizeof(out));
+    assert_int_equal(pool_read(p, out, n), n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(out[i], x[i] ^ y[i]);
+}
+
 static void test_fill_then_mix(void **state)
 {
     (void)state;
@@ -182,10 +192,7 @@ static void test_group_leave_after_contributing(void **state)
     assert_int_equal(pool_group_add(g, m2, b, 4), 0);
     assert_int_equal(pool_fill(p), 0);
     assert_int_equal(pool_group_add(g, m1, a, 4), 0);
-    assert_int_equal(pool_read(p, out, 4), 4);
-    for (int i = 0; i < 4; i++)
-        exp[i] = b[i] ^ a[i];
-    assert_memory_equal(out, exp, 4);
+    read_xor(p, b, a, 4);
     /* m1 leaves having given nothing since the last pass (twice: leaving
      * is idempotent, a second leave must not bring it back), m3 rejoins
      * (same bit): m2 alone does not complete the group of m2 and m3. */
@@ -195,10 +202,7 @@ static void test_group_leave_after_contributing(void **state)
     assert_int_equal(pool_group_add(g, m2, b, 4), 0);
     assert_int_equal(pool_fill(p), 0);
     assert_int_equal(pool_group_add(g, m3, c, 4), 0);
-    assert_int_equal(pool_read(p, out, 4), 4);
-    for (int i = 0; i < 4; i++)
-        exp[i] = b[i] ^ c[i];
-    assert_memory_equal(out, exp, 4);
+    read_xor(p, b, c, 4);
     /* The only one that gave leaves: the other's block starts afresh and,
      * now the only member, passes straight. */
     assert_int_equal(pool_group_add(g, m3, c, 4), 0);
@@ -301,9 +305,7 @@ static void test_feed_xor(void **state)
     assert_int_equal(pool_group_feed(g, b, y, 8), 0); /* b whole, a not yet */
     assert_int_equal(pool_fill(p), 0);
     assert_int_equal(pool_group_feed(g, a, x + 5, 3), 0);
-    assert_int_equal(pool_read(p, out, 8), 8);
-    for (int i = 0; i < 8; i++)
-        assert_int_equal(out[i], x[i] ^ y[i]);
+    read_xor(p, x, y, 8);
     /* b leaves with 4 bytes gathered: they are dropped, and a's next block
      * passes straight. */
     assert_int_equal(pool_group_feed(g, b, y, 4), 0);
@@ -336,9 +338,7 @@ static void test_feed_becomes_xor(void **state)
     assert_memory_equal(out, x, 3);
     assert_int_equal(pool_group_feed(g, a, x, 8), 0);
     assert_int_equal(pool_group_feed(g, b, y, 8), 0);
-    assert_int_equal(pool_read(p, out, 8), 8);
-    for (int i = 0; i < 8; i++)
-        assert_int_equal(out[i], x[i] ^ y[i]);
+    read_xor(p, x, y, 8);
     pool_free(p);
 }
 
