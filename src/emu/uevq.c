@@ -16,6 +16,7 @@
 #include "log.h"
 
 typedef ssize_t (*sendmsg_fn)(int, const struct msghdr *, int);
+typedef int (*connect_fn)(int, const struct sockaddr *, socklen_t);
 
 /* One listener with messages waiting: our own socket connected to it, the
  * main-loop source that fires when it has room, the messages in order. */
@@ -35,6 +36,14 @@ static sendmsg_fn real_sendmsg(void)
     static sendmsg_fn fn;
     if (g_once_init_enter(&fn))
         g_once_init_leave(&fn, (sendmsg_fn)dlsym(RTLD_NEXT, "sendmsg"));
+    return fn;
+}
+
+static connect_fn real_connect(void)
+{
+    static connect_fn fn;
+    if (g_once_init_enter(&fn))
+        g_once_init_leave(&fn, (connect_fn)dlsym(RTLD_NEXT, "connect"));
     return fn;
 }
 
@@ -151,6 +160,41 @@ static ssize_t msg_len(const struct msghdr *msg)
     for (size_t i = 0; i < msg->msg_iovlen; i++)
         n += msg->msg_iov[i].iov_len;
     return (ssize_t)n;
+}
+
+/* Is sa (len bytes) the address of one of our listeners? */
+static bool is_event_addr(const struct sockaddr *sa, socklen_t len)
+{
+    const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+    bool r;
+
+    if (!sa || len <= offsetof(struct sockaddr_un, sun_path) || sa->sa_family != AF_UNIX)
+        return false;
+    g_mutex_lock(&lock);
+    r = prefix && strnlen(un->sun_path, len - offsetof(struct sockaddr_un, sun_path)) <
+                      len - offsetof(struct sockaddr_un, sun_path) &&
+        strncmp(un->sun_path, prefix, strlen(prefix)) == 0;
+    g_mutex_unlock(&lock);
+    return r;
+}
+
+/* umockdev connects to each TESTBED/event* it globbed and aborts unless the
+ * connect succeeds or fails with ECONNREFUSED; a listener that closed its
+ * monitor between the glob and the connect fails with ENOENT.  That is a
+ * listener gone, as ECONNREFUSED is: say so. */
+int connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+    connect_fn real = real_connect();
+    int r;
+
+    if (!real) {
+        errno = ENOSYS;
+        return -1;
+    }
+    r = real(fd, sa, len);
+    if (r < 0 && errno == ENOENT && is_event_addr(sa, len))
+        errno = ECONNREFUSED;
+    return r;
 }
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)

@@ -13,7 +13,15 @@
  * that listener's queue and reported as sent; the main loop sends the
  * queue, in order, as the socket has room again.  A listener that went
  * away (ECONNREFUSED/ENOENT) has its queue dropped, as umockdev does.
- * Every other sendmsg() goes straight through. */
+ * Every other sendmsg() goes straight through.
+ *
+ * bbemu defines connect() the same way: umockdev connects to each listener
+ * it found by globbing TESTBED/event* and aborts on any failure but
+ * ECONNREFUSED, so a listener removed between the glob and the connect
+ * (ENOENT: a short-lived COMMAND's udev monitor closing) killed bbemu.  A
+ * connect to TESTBED/event* failing with ENOENT is reported as
+ * ECONNREFUSED, which umockdev takes as "listener gone".  Every other
+ * connect() goes straight through. */
 #ifndef BB_EMU_UEVQ_H
 #define BB_EMU_UEVQ_H
 

@@ -169,6 +169,21 @@ check "control: bad command reported" grep -q "bbemu: control: unknown command '
     "$work/err"
 check "dump has the replug" sh -c "grep -qx 'plug bus=1 dev=4 port=1' '$work/dump.txt' &&
     grep -qx unplug '$work/dump.txt'"
+[ $rc -eq 0 ] || sed 's/^/  bbemu: /' "$work/err"
+
+# --- a uevent listener that is gone between umockdev's glob of
+# TESTBED/event* and its connect (a short-lived client's udev monitor
+# closing): umockdev 0.17 aborts on that ENOENT.  A dangling
+# TESTBED/event999 makes the race certain; bbemu must carry on, and
+# umockdev then removes the stale name as it does for ECONNREFUSED.
+"$BBEMU" --device STALE0 -- sh -c '
+    ln -s "$UMOCKDEV_DIR/no-such-listener" "$UMOCKDEV_DIR/event999" || exit 3
+    echo "add STALE1@2-1" > "$BBEMU_CONTROL"
+    i=0; while ! "$1" list | grep -q serial=STALE1; do
+        i=$((i + 1)); [ $i -gt 600 ] && exit 4; sleep 0.05; done
+    [ ! -L "$UMOCKDEV_DIR/event999" ] || exit 5' sh "$BBCLIENT" 2> "$work/err"; rc=$?
+check "vanished uevent listener: bbemu carries on (rc $rc)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || sed 's/^/  bbemu: /' "$work/err"
 
 # --- faults given in SPEC
 "$BBEMU" --device "F1,payload=$work/pay.bin,fault=short:100" -- "$BBCLIENT" read F1 70000 \
