@@ -33,7 +33,37 @@ struct seedd_opts {
     const char *vm_conf;   /* --vm-conf; NULL: none */
     bool vm_conf_explicit; /* given: it must exist */
     bool qa_gate_upstream; /* --qa-gate=upstream */
+
+    /* [Service] (spec §8.2).  Strings are owned (freed by
+     * seedd_opts_clear). */
+    bool daemon;           /* -d / daemon: detach, log to syslog */
+    bool kernel;           /* -k / kernel: feed the kernel */
+    char *udp_out;         /* -u / udp-out HOST:PORT; NULL: none (a later issue) */
+    char *control_socket;  /* -c / control-socket; default SEEDD_CONTROL_SOCKET;
+                            * "none" = no socket and no lock */
+    char *socket_group;    /* --socket-group / socket-group; NULL: none */
+    bool ip_freebind;      /* --ip-freebind / ip-freebind */
+    char *pid_file;        /* --pid-file / pid-file (ours); NULL: none */
+    /* [Pool] */
+    char *kernel_device;   /* --kernel-device / kernel-device; default /dev/random */
+    unsigned kernel_refill;/* --kernel-refill / kernel-refill, seconds: default 60,
+                            * 3600 when any device has low-power; 0 = no timer */
+    bool kernel_reseed;    /* --kernel-reseed=yes|no / kernel-reseed (ours):
+                            * RNDRESEEDCRNG after each timed feed once the CRNG
+                            * is ready; default yes */
 };
+
+#define SEEDD_CONTROL_SOCKET "/run/bit-babbler/seedd.socket"
+#define SEEDD_KERNEL_DEVICE "/dev/random"
+#define SEEDD_KERNEL_REFILL 60
+#define SEEDD_KERNEL_REFILL_LOW_POWER 3600
+
+/* Exit statuses (seedd.1 EXIT STATUS). */
+#define SEEDD_EXIT_OK 0
+#define SEEDD_EXIT_FAIL 1      /* bad options or config, no devices, ... */
+#define SEEDD_EXIT_KERNEL 3    /* -k: the kernel device cannot be opened or
+                                * fed (no CAP_SYS_ADMIN) */
+#define SEEDD_EXIT_RUNNING 4   /* another seedd holds the control path's lock */
 
 /* Returns 1 to go on, 0 to exit successfully (--help, --version), -1 on an
  * error (one line already printed to stderr). */
