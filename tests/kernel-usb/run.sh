@@ -9,7 +9,14 @@
 # Environment: BUILD and SRC (set by meson); KUSB_TIMEOUT (seconds for the
 # guest, default 300: a hang guard, far above the 50-110 s a run takes);
 # KUSB_KEEP=1 keeps the temp dir (serial log, rootfs); KUSB_KERNEL_PIN
-# overrides KERNEL_PIN (e.g. to try the fallback).
+# overrides KERNEL_PIN (e.g. to try the fallback); KUSB_MODE=crng-idle
+# (make bench) runs no scenario: the guest only reports when its CRNG
+# becomes ready with nobody feeding it (capped at KUSB_IDLE_MS, 180000).
+#
+# The guest boots with no entropy source of its own that the kernel trusts
+# (no virtio-rng, random.trust_cpu=off random.trust_bootloader=off), so its
+# CRNG is not ready until something feeds it: the kernel-feed scenario
+# shows seedd -k doing that.
 # Exit 0 pass, 1 fail (also: apt is there but no kernel package can be
 # had), 77 skip (QEMU, apt or another tool is missing: always with a
 # message saying which).
@@ -61,9 +68,14 @@ for tool in apt-get apt-cache dpkg-deb; do
     command -v "$tool" >/dev/null 2>&1 ||
         skip "$tool not found: no Debian package tools to fetch the guest kernel with"
 done
-for p in seedd bbvirt bbgadget; do
+for p in seedd bbvirt bbgadget tests/kernel-usb/crng; do
     [ -x "$BUILD/$p" ] || skip "$BUILD/$p not built"
 done
+MODE=${KUSB_MODE:-check}
+case $MODE in
+    check|crng-idle) ;;
+    *) echo "not ok - KUSB_MODE '$MODE': expected check or crng-idle"; exit 1 ;;
+esac
 
 # --- the kernel, cached under the build dir -------------------------------
 # $CACHE/REL_VERSION/ holds the .deb, vmlinuz and the modules, once complete.
@@ -140,13 +152,17 @@ echo "# kernel: $KPKG $KVER ($KWHY)"
 # --- initramfs and boot --------------------------------------------------
 T=$(mktemp -d /tmp/bbkusb.XXXXXX) || exit 1
 if ! sh "$HERE/mkinitramfs.sh" "$T/root" "$KDIR/modules" "$T/initrd.cpio" \
-        "$BUILD/seedd" "$BUILD/bbvirt" "$BUILD/bbgadget" >"$T/mkinitramfs.log" 2>&1; then
+        "$BUILD/seedd" "$BUILD/bbvirt" "$BUILD/bbgadget" "$BUILD/tests/kernel-usb/crng" \
+        >"$T/mkinitramfs.log" 2>&1; then
     cat "$T/mkinitramfs.log"
     echo "not ok - building the initramfs"
     exit 1
 fi
 
 LOG=$T/serial.log
+APPEND="console=ttyS0 quiet loglevel=3 rdinit=/init panic=-1"
+APPEND="$APPEND random.trust_cpu=off random.trust_bootloader=off"
+APPEND="$APPEND bbtier.mode=$MODE bbtier.idle_ms=${KUSB_IDLE_MS:-180000}"
 t0=$(date +%s)
 # TCG only (KVM does not work on these machines and must never be picked).
 # --foreground keeps QEMU in our process group, so whoever kills the test
@@ -154,7 +170,7 @@ t0=$(date +%s)
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max \
     -smp 2 -m 1024 -nodefaults -display none -no-reboot \
     -kernel "$KDIR/vmlinuz" -initrd "$T/initrd.cpio" \
-    -append "console=ttyS0 quiet loglevel=3 rdinit=/init panic=-1" \
+    -append "$APPEND" \
     -serial "file:$LOG" </dev/null >"$T/qemu.log" 2>&1 &
 QPID=$!
 wait "$QPID"
