@@ -119,17 +119,6 @@ static int parse_line(struct ini *ini, char *p, unsigned line, unsigned *err_lin
     return add_option(ini, name, value, line, err_line, err, errlen);
 }
 
-/* The control character in the line at p (up to its end), if any. */
-static const char *control_char(const char *p, const char *end)
-{
-    for (; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return p;
-    }
-    return NULL;
-}
-
 static int parse_all(struct ini *ini, size_t len, unsigned *err_line, char *err, size_t errlen)
 {
     char *p = ini->text, *end = ini->text + len;
@@ -141,11 +130,8 @@ static int parse_all(struct ini *ini, size_t len, unsigned *err_line, char *err,
         char *next = eol < end ? eol + 1 : end;
         if (eol < end && *eol == '\r' && next < end && *next == '\n')
             next++;
-        const char *bad = control_char(p, eol);
-        if (bad) {
-            return fail(line, err_line, err, errlen, "control character \\x%02X",
-                        (unsigned char)*bad);
-        }
+        if (memchr(p, 0, (size_t)(eol - p)))
+            return fail(line, err_line, err, errlen, "NUL byte");
         *eol = 0;
         while (blank(*p))
             p++;

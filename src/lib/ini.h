@@ -13,7 +13,8 @@
  * Stricter than upstream, each an error with its line: an option before
  * any section, a '[' line without ']' or with other text after it, a
  * section that appears twice, an option that appears twice in one section,
- * NUL bytes and other control characters (tab aside).
+ * a NUL byte.  Other bytes are taken as they are (names and values are
+ * byte strings).
  */
 #ifndef BB_INI_H
 #define BB_INI_H

@@ -507,9 +507,8 @@ int optab_apply(const struct optab *e, const char *val, void *target, char *why,
 
 int optab_check(const struct optab *e, const char *val, char *why, size_t len)
 {
-    for (const char *p = val; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return why_f(why, len, "control characters are not allowed");
+    if (strpbrk(val, "\n\r"))
+        return why_f(why, len, "a line end cannot be in a config value");
     size_t n = strlen(val);
     if (n && (val[0] == ' ' || val[0] == '\t' || val[n - 1] == ' ' || val[n - 1] == '\t'))
         return why_f(why, len, "leading or trailing blanks are not allowed");

@@ -75,7 +75,8 @@ int optab_section(const char *name, enum optab_sec *sec, char *canon, size_t can
 int optab_rank(const char *section);
 
 /* Validates val as the value of row e (the reason alone in why, as
- * parse): no control characters, no leading or trailing blanks, empty
+ * parse): no line end, no leading or trailing blanks (what a config file
+ * could not hold), empty
  * exactly when the row takes no value, then the row's parser. */
 int optab_check(const struct optab *e, const char *val, char *why, size_t len);
 
