@@ -122,6 +122,8 @@ int conf_import(struct cfgmap *m, const char *buf, size_t len, const char *file,
     struct seen seen = { 0 };
     char why[600], at[300];
     unsigned line = 0;
+    if (errlen)
+        err[0] = 0;
     int r = ini_parse(buf, len, &ini, &line, why, sizeof(why));
     if (r < 0) {
         where(at, sizeof(at), file, line);
@@ -326,7 +328,8 @@ char *conf_gen(const struct cfgmap *m, int argc, char *const *argv, const char *
     FILE *f = open_memstream(&text, &size);
     if (!f)
         return NULL;
-    fprintf(f, "# Generated configuration file for seedd(1), created %s using:\n#", date);
+    /* "# " and each argument after a space: two spaces before argv[0]. */
+    fprintf(f, "# Generated configuration file for seedd(1), created %s using:\n# ", date);
     for (int i = 0; i < argc; i++) {
         size_t n = strlen(argv[i]) * 4 + 8; /* room for every byte as \xHH */
         char *shown = malloc(n);

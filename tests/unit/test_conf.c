@@ -343,7 +343,7 @@ static void test_gen_conf(void **state)
     char *text = gen(m);
     assert_string_equal(text,
                         "# Generated configuration file for seedd(1), created 2026-01-02 using:\n"
-                        "# seedd --gen-conf a\\x0ab\n"
+                        "#  seedd --gen-conf a\\x0ab\n"
                         "[Service]\nkernel\nudp-out h:1\n\n"
                         "[Pool]\nsize 2k\n\n"
                         "[PoolGroup:10]\nsize 2k\n\n"
