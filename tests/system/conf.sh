@@ -113,27 +113,27 @@ cbad() {
         sed 's/^/#   /' "$T/err"
     fi
 }
-cbad "unknown section" '[Service]\nkernel\n[Kernel]\n' "3: unknown section [Kernel]" -o
-cbad "unknown option" '[Devices]\nbitrat 5M\n' "2: unknown option 'bitrat' in section [Devices]" -o
-cbad "option before any section" '# c\nkernel\n[Service]\n' "2: option 'kernel' before any section" -o
-cbad "bad value" '[Devices]\nbitrate 100\n' "2: [Devices] bitrate '100': must be between 458 and 30M" -o
-cbad "value to an option that takes none" '[Service]\ndaemon yes\n' "2: [Service] daemon 'yes': takes no value" -o
-cbad "missing value" '[Service]\nudp-out\n' "2: [Service] udp-out '': a value is required" -o
+cbad "unknown section" '[Service]\nkernel\n[Kernel]\n' "3: unknown section [Kernel]" -b 1k
+cbad "unknown option" '[Devices]\nbitrat 5M\n' "2: unknown option 'bitrat' in section [Devices]" -b 1k
+cbad "option before any section" '# c\nkernel\n[Service]\n' "2: option 'kernel' before any section" -b 1k
+cbad "bad value" '[Devices]\nbitrate 100\n' "2: [Devices] bitrate '100': must be between 458 and 30M" -b 1k
+cbad "value to an option that takes none" '[Service]\ndaemon yes\n' "2: [Service] daemon 'yes': takes no value" -b 1k
+cbad "missing value" '[Service]\nudp-out\n' "2: [Service] udp-out '': a value is required" -b 1k
 cbad "duplicate option in one section" '[Pool]\nsize 1k\n\nsize 2k\n' \
-    "4: option 'size' appears twice in section [Pool] (first at line 2)" -o
-cbad "duplicate section" '[Pool]\n[Service]\n[Pool]\n' "3: section [Pool] appears twice (first at line 1)" -o
+    "4: option 'size' appears twice in section [Pool] (first at line 2)" -b 1k
+cbad "duplicate section" '[Pool]\n[Service]\n[Pool]\n' "3: section [Pool] appears twice (first at line 1)" -b 1k
 cbad "duplicate device ID, two spellings" '[Device:3:6]\n[Device:003:006]\n' \
-    "2: [Device:003:006] is the section [Device:3:6] again (first at line 1)" -o
+    "2: [Device:003:006] is the section [Device:3:6] again (first at line 1)" -b 1k
 cbad "duplicate pool group ID, two spellings" '[PoolGroup:1]\n[PoolGroup:01]\n' \
-    "2: [PoolGroup:01] is the section [PoolGroup:1] again (first at line 1)" -o
-cbad "bad device ID" '\n[Device:3:0]\n' "2: [Device:3:0]: invalid device ID '3:0': device number must be 1..127" -o
-cbad "bad pool group ID" '[PoolGroup:x]\n' "1: [PoolGroup:x]: the pool group must be a number, 0 to 4294967295" -o
-cbad "section without ']'" '[Service\n' "1: '[Service': a section needs a closing ']'" -o
-cbad "text after a section's ']'" '[Pool] size 1k\n' "1: '[Pool] size 1k': only a '#' comment may follow a section's ']'" -o
-cbad "watch without a path" '[Pool]\n[Watch:w]\ndelay 5\n' "2: [Watch:w]: 'path' is required" -o
-cbad "group size not a power of two" '[PoolGroup:1]\nsize 3000\n' "2: [PoolGroup:1] size '3000': must be a power of two" -o
+    "2: [PoolGroup:01] is the section [PoolGroup:1] again (first at line 1)" -b 1k
+cbad "bad device ID" '\n[Device:3:0]\n' "2: [Device:3:0]: invalid device ID '3:0': device number must be 1..127" -b 1k
+cbad "bad pool group ID" '[PoolGroup:x]\n' "1: [PoolGroup:x]: the pool group must be a number, 0 to 4294967295" -b 1k
+cbad "section without ']'" '[Service\n' "1: '[Service': a section needs a closing ']'" -b 1k
+cbad "text after a section's ']'" '[Pool] size 1k\n' "1: '[Pool] size 1k': only a '#' comment may follow a section's ']'" -b 1k
+cbad "watch without a path" '[Pool]\n[Watch:w]\ndelay 5\n' "2: [Watch:w]: 'path' is required" -b 1k
+cbad "group size not a power of two" '[PoolGroup:1]\nsize 3000\n' "2: [PoolGroup:1] size '3000': must be a power of two" -b 1k
 cbad "under --gen-conf too" '[Services]\n' "1: unknown section [Services]" --gen-conf
-timeout -k 3 30 "$SEEDD" -o -C "$T/nonexistent.conf" >"$T/out" 2>"$T/err"
+timeout -k 3 30 "$SEEDD" -b 1k -C "$T/nonexistent.conf" >"$T/out" 2>"$T/err"
 check "-C of a missing file: exit 1, one line naming it" \
     sh -c "[ $? = 1 ] && [ \"\$(cat '$T/err')\" = 'seedd: $T/nonexistent.conf: No such file or directory' ]"
 timeout -k 3 30 "$SEEDD" --gen-conf --socket-group 'a b' >"$T/out" 2>"$T/err"
@@ -142,10 +142,12 @@ check "command-line values are validated as file values (--socket-group 'a b')" 
 
 # ---- a config file drives a run ----
 printf '[Devices]\nno-qa\nfold 2\n[Device:NOSUCH]\n' >"$T/run1.conf"
+# shellcheck disable=SC2086
 emu $DEV -- "$SEEDD" -C "$T/run1.conf" -b 64k >"$T/out" 2>"$T/err"
 check "[Device:NOSUCH] from a file: only that device is used (none matches): exit 1" \
     sh -c "[ $? = 1 ] && grep -q \"No device matching Serial 'NOSUCH'\" '$T/err'"
 printf '[Devices]\nno-qa\n[Device:GK9VZF]\nfold 2\n[Pool]\nsize 4k\n' >"$T/run2.conf"
+# shellcheck disable=SC2086
 emu $DEV -- "$SEEDD" -C "$T/run2.conf" -b 64k >"$T/out" 2>"$T/err"
 check "[Device:GK9VZF] and [Devices] no-qa from a file: 64 KiB, exit 0" \
     equals "$? $(size_of "$T/out")" "0 65536"
