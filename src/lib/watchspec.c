@@ -27,11 +27,48 @@ static int field(const char *s, int i, char *buf, size_t len)
     return 0;
 }
 
+int watchspec_set(struct watchspec *w, enum watchspec_field f, const char *val, char *err,
+                  size_t errlen)
+{
+    uint64_t v;
+    switch (f) {
+    case WATCHSPEC_PATH:
+        if (!val[0] || strlen(val) >= sizeof(w->path)) {
+            snprintf(err, errlen, "a path is required (at most %zu bytes)", sizeof(w->path) - 1);
+            return -EINVAL;
+        }
+        strcpy(w->path, val);
+        return 0;
+    case WATCHSPEC_DELAY:
+        if (num_parse_scaled_u64(val, 1000, &v) < 0 || v > 86400000) {
+            snprintf(err, errlen, "delay must be 0 to 86400k ms");
+            return -EINVAL;
+        }
+        w->delay_ms = (unsigned)v;
+        return 0;
+    case WATCHSPEC_BLOCK_SIZE:
+        if (num_parse_scaled_u64(val, 1024, &v) < 0 || v == 0 || v > WATCH_MAX_BLOCK) {
+            snprintf(err, errlen, "block size must be 1 to 64M bytes");
+            return -EINVAL;
+        }
+        w->block_size = (size_t)v;
+        return 0;
+    case WATCHSPEC_MAX_BYTES:
+        if (num_parse_scaled_u64(val, 1024, &v) < 0) {
+            snprintf(err, errlen, "max bytes must be a size (k, M, G: x1024)");
+            return -EINVAL;
+        }
+        w->max_bytes = v;
+        return 0;
+    }
+    snprintf(err, errlen, "no such field");
+    return -EINVAL;
+}
+
 int watchspec_parse(const char *s, struct watchspec *out, char *err, size_t errlen)
 {
     struct watchspec w = { .block_size = WATCH_DEFAULT_BLOCK };
-    char f[64];
-    uint64_t v;
+    char f[64], why[128];
     int colons = 0;
 
     for (const char *p = s; *p; p++)
@@ -44,26 +81,17 @@ int watchspec_parse(const char *s, struct watchspec *out, char *err, size_t errl
         snprintf(err, errlen, "'%s': a path is required", s);
         return -EINVAL;
     }
-    if (field(s, 1, f, sizeof(f)) < 0 ||
-        (f[0] && (num_parse_scaled_u64(f, 1000, &v) < 0 || v > 86400000))) {
-        snprintf(err, errlen, "'%s': delay must be 0 to 86400k ms", s);
-        return -EINVAL;
+    for (int i = WATCHSPEC_DELAY; i <= WATCHSPEC_MAX_BYTES; i++) {
+        int r = field(s, i, f, sizeof(f));
+        if (r == 0 && !f[0])
+            continue;
+        if (r < 0)
+            strcpy(f, "x"); /* too long for a number: fails with the field's reason */
+        if (watchspec_set(&w, (enum watchspec_field)i, f, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "'%s': %s", s, why);
+            return -EINVAL;
+        }
     }
-    if (f[0])
-        w.delay_ms = (unsigned)v;
-    if (field(s, 2, f, sizeof(f)) < 0 ||
-        (f[0] && (num_parse_scaled_u64(f, 1024, &v) < 0 || v == 0 || v > WATCH_MAX_BLOCK))) {
-        snprintf(err, errlen, "'%s': block size must be 1 to 64M bytes", s);
-        return -EINVAL;
-    }
-    if (f[0])
-        w.block_size = (size_t)v;
-    if (field(s, 3, f, sizeof(f)) < 0 || (f[0] && num_parse_scaled_u64(f, 1024, &v) < 0)) {
-        snprintf(err, errlen, "'%s': max bytes must be a size (k, M, G: x1024)", s);
-        return -EINVAL;
-    }
-    if (f[0])
-        w.max_bytes = v;
     *out = w;
     return 0;
 }

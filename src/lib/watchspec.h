@@ -19,4 +19,16 @@ struct watchspec {
 
 int watchspec_parse(const char *s, struct watchspec *out, char *err, size_t errlen);
 
+/* One field, as a [Watch:LABEL] option gives it: sets that field of *w
+ * from val (not empty), or returns -EINVAL with the reason alone in err
+ * ("delay must be 0 to 86400k ms"). */
+enum watchspec_field {
+    WATCHSPEC_PATH,
+    WATCHSPEC_DELAY,
+    WATCHSPEC_BLOCK_SIZE,
+    WATCHSPEC_MAX_BYTES,
+};
+int watchspec_set(struct watchspec *w, enum watchspec_field f, const char *val, char *err,
+                  size_t errlen);
+
 #endif

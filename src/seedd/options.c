@@ -1,129 +1,32 @@
-/* options: seedd command line parsing.  See options.h. */
+/* options: seedd's command line and config files.  See options.h.
+ *
+ * Every option is a row of optab; the command line and -C files both make
+ * config keys in one cfgmap, in argv order (later wins), and conf_extract
+ * makes *o from it at the end. */
 #include "options.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "backoff.h"
 #include "bbdev.h"
+#include "cfgmap.h"
 #include "climsg.h"
+#include "conf.h"
 #include "config.h"
-#include "ftdi.h"
+#include "ini.h"
 #include "num.h"
+#include "optab.h"
 #include "pool.h"
 #include "sources.h"
 
-/* Which per-device settings a -i group set explicitly. */
-enum {
-    SET_BITRATE = 1 << 0,
-    SET_LATENCY = 1 << 1,
-    SET_FOLD = 1 << 2,
-    SET_MASK = 1 << 3,
-    SET_LIMIT = 1 << 4,
-    SET_NOQA = 1 << 5,
-    SET_GROUP = 1 << 6,
-    SET_IDLE = 1 << 7,
-    SET_SUSPEND = 1 << 8,
-    SET_LOWPOWER = 1 << 9,
-};
-
-enum {
-    OPT_SHELL_MR = 256,
-    OPT_LATENCY,
-    OPT_ENABLE_MASK,
-    OPT_LIMIT_MAX_XFER,
-    OPT_NO_QA,
-    OPT_VERSION,
-    OPT_PROGRESS,
-    OPT_IDLE_SLEEP,
-    OPT_SUSPEND_AFTER,
-    OPT_LOW_POWER,
-    OPT_WATCH,
-    OPT_VM_CONF,
-    OPT_QA_GATE,
-};
-
-static const struct option long_opts[] = {
-    { "scan", no_argument, NULL, 's' },
-    { "shell-mr", no_argument, NULL, OPT_SHELL_MR },
-    { "device-id", required_argument, NULL, 'i' },
-    { "bytes", required_argument, NULL, 'b' },
-    { "stdout", no_argument, NULL, 'o' },
-    { "bitrate", required_argument, NULL, 'r' },
-    { "latency", required_argument, NULL, OPT_LATENCY },
-    { "fold", required_argument, NULL, 'f' },
-    { "enable-mask", required_argument, NULL, OPT_ENABLE_MASK },
-    { "limit-max-xfer", no_argument, NULL, OPT_LIMIT_MAX_XFER },
-    { "no-qa", no_argument, NULL, OPT_NO_QA },
-    { "group", required_argument, NULL, 'g' },
-    { "idle-sleep", required_argument, NULL, OPT_IDLE_SLEEP },
-    { "suspend-after", required_argument, NULL, OPT_SUSPEND_AFTER },
-    { "low-power", no_argument, NULL, OPT_LOW_POWER },
-    { "pool-size", required_argument, NULL, 'P' },
-    { "group-size", required_argument, NULL, 'G' },
-    { "watch", required_argument, NULL, OPT_WATCH },
-    { "vm-conf", required_argument, NULL, OPT_VM_CONF },
-    { "qa-gate", required_argument, NULL, OPT_QA_GATE },
-    { "verbose", no_argument, NULL, 'v' },
-    { "progress", no_argument, NULL, OPT_PROGRESS },
-    { "help", no_argument, NULL, '?' },
-    { "version", no_argument, NULL, OPT_VERSION },
-    { NULL, 0, NULL, 0 },
-};
-
-static void usage(void)
-{
-    printf("Usage: seedd [options]\n"
-           "\n"
-           "Read entropy from BitBabbler hardware random number generators.\n"
-           "\n"
-           "Options:\n"
-           "  -s, --scan             List the available devices and exit (-sv for more)\n"
-           "      --shell-mr         List devices in a machine-readable (NUL-separated) form\n"
-           "  -i, --device-id=ID     Use only this device (repeatable): a serial number,\n"
-           "                         [BUS:]DEV, or BUS-PORT[.PORT...]. Per-device options\n"
-           "                         after it apply to this device only\n"
-           "  -b, --bytes=N          Write N bytes (k, M, G: x1024) to stdout and exit\n"
-           "  -o, --stdout           Write to stdout until stopped (follows hotplug)\n"
-           "  -P, --pool-size=N      Entropy pool size in bytes (k, M: x1024; default 64k)\n"
-           "  -G, --group-size=G:N   Size of pool group G (a power of two; k, M: x1024)\n"
-           "      --vm-conf=FILE     Leave the devices this vm.conf gives to virtual machines\n"
-           "                         alone unless -i names them ('none': use all; default\n"
-           "                         %s/bit-babbler/vm.conf)\n"
-           "      --watch=PATH[:DELAY[:BLOCK[:MAX]]]\n"
-           "                         Run the QA checks on the data of any readable file\n"
-           "                         or device (delay ms, k = x1000; sizes k/M = x1024)\n"
-           "      --qa-gate=MODE     'exact' (default): no byte of a failing FIPS block\n"
-           "                         or of a rejected block is output; 'upstream': whole\n"
-           "                         blocks as upstream 0.9 gates them (compatibility)\n"
-           "  -v, --verbose          More messages (repeatable)\n"
-           "      --progress         Show progress on stderr (default: when it is a\n"
-           "                         terminal and stdout is not)\n"
-           "  -?, --help             Show this help and exit\n"
-           "      --version          Show the version and exit\n"
-           "\n"
-           "Per-device options:\n"
-           "  -r, --bitrate=RATE     Bit rate in Hz, 458 to 30M (SI suffixes; default 2.5M)\n"
-           "      --latency=MS       USB latency timer, 1 to 255 ms (default: from bit rate)\n"
-           "  -f, --fold=N           Times to XOR-fold the raw data, 0 to %d\n"
-           "                         (default: 1 for White RNG, 3 for Black RNG)\n"
-           "      --enable-mask=M    Generators to enable, 0x01 to 0x0F (default 0x0F)\n"
-           "      --limit-max-xfer   Limit USB transfers to 16 kB\n"
-           "      --no-qa            Pass data to stdout even when it fails the QA checks\n"
-           "  -g, --group=G          Pool group of the device (default 0)\n"
-           "      --idle-sleep=INIT:MAX\n"
-           "                         Back-off while the pool is full, ms (default 100:60000;\n"
-           "                         MAX 0: then wait until data is read)\n"
-           "      --suspend-after=MS Release the device during idle waits this long or longer\n"
-           "      --low-power        Same as --idle-sleep=100:0 --suspend-after=10000\n"
-           "\n"
-           "See seedd(1).\n",
-           BB_SYSCONFDIR, DEVCFG_MAX_FOLD);
-}
+#define N_ROWS 64 /* at least the rows of optab with a long option, plus one */
 
 /* The longest message line, "seedd: " and newline included; longer ones
  * lose the middle, keeping the end (the reason). */
@@ -131,7 +34,7 @@ static void usage(void)
 
 /* One line on stderr, "seedd: " and the message with anything that came
  * from an argument made printable (climsg_escape). */
-static void say(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
     char *msg = NULL, shown[MSG_MAX - sizeof("seedd: ")];
     va_list ap;
@@ -146,157 +49,71 @@ static void say(const char *fmt, ...)
     free(msg);
 }
 
-static int bad_value(const char *opt, const char *arg, const char *why)
+/* ---- the table as getopt_long's and --help's -------------------------- */
+
+/* The value getopt_long returns for row e. */
+static int opt_val(const struct optab *e)
 {
-    say("%s '%s': %s", opt, arg, why);
-    return -1;
+    return e->sname ? e->sname : 256 + (int)(e - optab);
 }
 
-/* An out-of-range number: "too large; " before why when it overflowed
- * (num_* gave -ERANGE) or is above the range. */
-static int bad_number(const char *opt, const char *arg, int r, bool too_large, const char *why)
+static void build_getopt(struct option *lo, char *shorts, size_t slen)
 {
-    if (r == -ERANGE || too_large)
-        say("%s '%s': %s; %s", opt, arg, num_strerror(-ERANGE), why);
-    else
-        say("%s '%s': %s", opt, arg, why);
-    return -1;
-}
-
-/* The settings group the next per-device option applies to. */
-static struct devcfg *current(struct seedd_opts *o, unsigned **setp, unsigned *set_flags,
-                              unsigned *dflt_flags)
-{
-    if (o->n_ids) {
-        *setp = &set_flags[o->n_ids - 1];
-        return &o->ids[o->n_ids - 1];
-    }
-    *setp = dflt_flags;
-    return &o->defaults;
-}
-
-static int parse_device_opt(struct seedd_opts *o, int c, const char *arg, struct devcfg *g,
-                            unsigned *set)
-{
-    uint64_t v = 0;
-    double d;
-    int r;
-
-    switch (c) {
-    case 'r':
-        r = num_parse_scaled_double(arg, &d);
-        if (r == -EINVAL)
-            return bad_value("--bitrate", arg, "not a number");
-        if (r < 0 || d < FTDI_MIN_BITRATE || d > FTDI_MASTER_CLOCK)
-            return bad_number("--bitrate", arg, r, r == 0 && d > FTDI_MASTER_CLOCK,
-                              "must be between 458 and 30M");
-        g->bitrate = (unsigned)d;
-        *set |= SET_BITRATE;
-        return 0;
-    case OPT_LATENCY:
-        if ((r = num_parse_u64(arg, 10, &v)) < 0 || v < 1 || v > 255)
-            return bad_number("--latency", arg, r, v > 255, "must be 1 to 255 (ms)");
-        g->latency_ms = (unsigned)v;
-        *set |= SET_LATENCY;
-        return 0;
-    case 'f':
-        if ((r = num_parse_u64(arg, 10, &v)) < 0 || v > DEVCFG_MAX_FOLD)
-            return bad_number("--fold", arg, r, v > DEVCFG_MAX_FOLD, "must be 0 to 10");
-        g->fold = (int)v;
-        *set |= SET_FOLD;
-        return 0;
-    case OPT_ENABLE_MASK:
-        if ((r = num_parse_u64(arg, 0, &v)) < 0 || v < 1 || v > 0x0F)
-            return bad_number("--enable-mask", arg, r, v > 0x0F, "must be 0x01 to 0x0F");
-        g->enable_mask = (unsigned)v;
-        *set |= SET_MASK;
-        return 0;
-    case OPT_LIMIT_MAX_XFER:
-        g->limit_max_xfer = true;
-        *set |= SET_LIMIT;
-        return 0;
-    case OPT_NO_QA:
-        g->no_qa = true;
-        *set |= SET_NOQA;
-        return 0;
-    case 'g':
-        if ((r = num_parse_u64(arg, 10, &v)) < 0 || v > 0xFFFFFFFFu)
-            return bad_number("--group", arg, r, v > 0xFFFFFFFFu,
-                              "must be a group number, 0 to 4294967295");
-        g->group = (unsigned)v;
-        *set |= SET_GROUP;
-        return 0;
-    case OPT_IDLE_SLEEP: {
-        char err[200];
-        if (backoff_parse_idle_sleep(arg, &g->idle_initial, &g->idle_max, err, sizeof(err)) < 0) {
-            say("--idle-sleep %s", err);
-            return -1;
+    size_t n = 0, k = 0;
+    shorts[k++] = ':';
+    for (const struct optab *e = optab; e->kind != OK_END; e++) {
+        if (!e->lname)
+            continue;
+        if (n + 1 < N_ROWS)
+            lo[n++] = (struct option){ e->lname, e->arg ? required_argument : no_argument, NULL,
+                                       opt_val(e) };
+        if (e->sname && k + 3 < slen) {
+            shorts[k++] = (char)e->sname;
+            if (e->arg)
+                shorts[k++] = ':';
         }
-        *set |= SET_IDLE;
-        return 0;
     }
-    case OPT_SUSPEND_AFTER:
-        if ((r = num_parse_scaled_u64(arg, 1000, &v)) < 0 || v > 0xFFFFFFFFu)
-            return bad_number("--suspend-after", arg, r, v > 0xFFFFFFFFu,
-                              "must be a time in ms up to 4294967295 (k = x1000)");
-        g->suspend_after = (unsigned)v;
-        *set |= SET_SUSPEND;
-        return 0;
-    case OPT_LOW_POWER:
-        *set |= SET_LOWPOWER;
-        return 0;
-    }
-    (void)o;
-    return 1; /* not a per-device option */
+    lo[n] = (struct option){ NULL, 0, NULL, 0 };
+    shorts[k] = 0;
 }
 
-/* --low-power presets what was not set explicitly, whatever the order. */
-static void apply_low_power(struct devcfg *g, unsigned set)
+static void usage(void)
 {
-    if (!(set & SET_LOWPOWER))
-        return;
-    if (!(set & SET_IDLE)) {
-        g->idle_initial = BACKOFF_DEFAULT_INITIAL;
-        g->idle_max = DEVCFG_LOW_POWER_IDLE_MAX;
-    }
-    if (!(set & SET_SUSPEND))
-        g->suspend_after = DEVCFG_LOW_POWER_SUSPEND;
-}
-
-/* Per-ID groups take every setting they did not set from the defaults,
- * whatever the order on the command line (as upstream's [Devices]). */
-static void resolve(struct seedd_opts *o, const unsigned *set, unsigned dflt_set)
-{
-    apply_low_power(&o->defaults, dflt_set);
-    for (size_t i = 0; i < o->n_ids; i++) {
-        struct devcfg *g = &o->ids[i];
-        const struct devcfg *d = &o->defaults;
-        if (!(set[i] & SET_BITRATE))
-            g->bitrate = d->bitrate;
-        if (!(set[i] & SET_LATENCY))
-            g->latency_ms = d->latency_ms;
-        if (!(set[i] & SET_FOLD))
-            g->fold = d->fold;
-        if (!(set[i] & SET_MASK))
-            g->enable_mask = d->enable_mask;
-        if (!(set[i] & SET_LIMIT))
-            g->limit_max_xfer = d->limit_max_xfer;
-        if (!(set[i] & SET_NOQA))
-            g->no_qa = d->no_qa;
-        if (!(set[i] & SET_GROUP))
-            g->group = d->group;
-        if (!(set[i] & SET_IDLE)) {
-            g->idle_initial = d->idle_initial;
-            g->idle_max = d->idle_max;
+    const char *heading = NULL;
+    printf("Usage: seedd [options]\n"
+           "\n"
+           "Read entropy from BitBabbler hardware random number generators.\n");
+    for (const struct optab *e = optab; e->kind != OK_END; e++) {
+        if (e->kind == OK_HEADING)
+            heading = e->help;
+        if (!e->lname)
+            continue;
+        if (heading)
+            printf("\n%s:\n", heading);
+        heading = NULL;
+        char left[64];
+        snprintf(left, sizeof(left), "%c%c%c --%s%s%s", e->sname ? '-' : ' ',
+                 e->sname ? e->sname : ' ', e->sname ? ',' : ' ', e->lname, e->arg ? "=" : "",
+                 e->arg ? e->arg : "");
+        const char *h = e->help;
+        size_t n = strcspn(h, "\n");
+        if (strlen(left) > 22)
+            printf("  %s\n%25s", left, "");
+        else
+            printf("  %-22s ", left);
+        printf("%.*s\n", (int)n, h);
+        for (h += n; *h; h += n) {
+            h++;
+            n = strcspn(h, "\n");
+            printf("%25s%.*s\n", "", (int)n, h);
         }
-        if (!(set[i] & SET_SUSPEND))
-            g->suspend_after = d->suspend_after;
-        apply_low_power(g, set[i]);
     }
+    printf("\nEvery option with a config key can also be set in a config file\n"
+           "(-C; see seedd(1) and --gen-conf).\n");
 }
 
-/* The size pool group id will have: its last -G, else the pool size
- * rounded up to a power of two. */
+/* The size pool group id will have: its -G, else the pool size rounded up
+ * to a power of two. */
 static uint64_t group_size_of(const struct seedd_opts *o, unsigned id)
 {
     size_t size = o->pool_size;
@@ -348,235 +165,361 @@ static int check_raw_block(const struct seedd_opts *o, const struct devcfg *g)
     return -1;
 }
 
-static int add_group_size(struct seedd_opts *o, const char *arg)
+
+/* ---- command line → config keys ---------------------------------------- */
+
+struct state {
+    struct cfgmap *m;
+    char *dev;   /* the section of the last -i; NULL: [Devices] */
+    int verbose; /* -v count */
+    bool gen_conf;
+    bool help;
+};
+
+static int nomem(void)
 {
-    const char *colon = strchr(arg, ':');
-    char id[16];
-    uint64_t gid = 0, size = 0;
-    int r;
-    if (!colon)
-        return bad_value("--group-size", arg, "expected GROUP:SIZE");
-    if ((size_t)(colon - arg) >= sizeof(id))
-        return bad_number("--group-size", arg, -ERANGE, true,
-                          "the group must be a number, 0 to 4294967295");
-    memcpy(id, arg, (size_t)(colon - arg));
-    id[colon - arg] = 0;
-    if ((r = num_parse_u64(id, 10, &gid)) < 0 || gid > 0xFFFFFFFFu)
-        return bad_number("--group-size", arg, r, gid > 0xFFFFFFFFu,
-                          "the group must be a number, 0 to 4294967295");
-    r = num_parse_scaled_u64(colon + 1, 1024, &size);
-    if (r < 0 || size < 512 || size > POOL_MAX_SIZE)
-        return bad_number("--group-size", arg, r, size > POOL_MAX_SIZE,
-                          "the size must be 512 to 256M (k, M: x1024)");
-    if (size & (size - 1))
-        return bad_value("--group-size", arg, "the size must be a power of two");
-    struct groupsize *n = realloc(o->groups, (o->n_groups + 1) * sizeof(*n));
-    if (!n) {
-        fprintf(stderr, "seedd: out of memory\n");
-        return -1;
-    }
-    o->groups = n;
-    o->groups[o->n_groups++] = (struct groupsize){ (unsigned)gid, (size_t)size };
-    return 0;
+    say("out of memory");
+    return -1;
 }
 
-static int add_watch(struct seedd_opts *o, const char *arg)
+/* Sets row e's key to val in section, validated as a file's value. */
+static int set_key(struct state *st, const struct optab *e, const char *section, const char *val)
 {
-    char err[300];
+    char why[400];
+    int r = optab_check(e, val, why, sizeof(why));
+    if (r == -ENOMEM)
+        return nomem();
+    if (r < 0) {
+        say("--%s '%s': %s", e->lname, val, why);
+        return -1;
+    }
+    return cfgmap_set(st->m, section, e->key, val, NULL, 0) < 0 ? nomem() : 0;
+}
+
+/* -i ID: the section [Device:ID] (canonical), and per-device options after
+ * it go there.  The error buffer holds the whole ID. */
+static int device_id(struct state *st, const char *arg)
+{
+    size_t len = strlen(arg) + 300;
+    char *err = malloc(len), *name = malloc(len), *canon = malloc(len);
+    struct devid id;
+    enum optab_sec sec;
+    int ret = -1;
+    if (!err || !name || !canon) {
+        nomem();
+        goto out;
+    }
+    if (devid_parse(arg, &id, err, len) < 0) {
+        say("--device-id: %s", err);
+        goto out;
+    }
+    snprintf(name, len, "Device:%s", arg);
+    if (optab_section(name, &sec, canon, len, err, len) < 0 ||
+        cfgmap_add_section(st->m, canon, NULL, 0) < 0) {
+        nomem();
+        goto out;
+    }
+    free(st->dev);
+    st->dev = canon;
+    canon = NULL;
+    ret = 0;
+out:
+    free(err);
+    free(name);
+    free(canon);
+    return ret;
+}
+
+/* -G ID:SIZE: [PoolGroup:ID] size SIZE. */
+static int group_size(struct state *st, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    char id[16], sec[32], why[300];
+    uint64_t gid = 0;
+    int r;
+    if (!colon) {
+        say("--group-size '%s': expected GROUP:SIZE", arg);
+        return -1;
+    }
+    r = (size_t)(colon - arg) < sizeof(id) ? 0 : -ERANGE;
+    if (r == 0) {
+        memcpy(id, arg, (size_t)(colon - arg));
+        id[colon - arg] = 0;
+        r = num_parse_u64(id, 10, &gid);
+    }
+    if (r < 0 || gid > 0xFFFFFFFFu) {
+        say("--group-size '%s': %sthe group must be a number, 0 to 4294967295", arg,
+            r == -ERANGE || gid > 0xFFFFFFFFu ? "too large; " : "");
+        return -1;
+    }
+    const struct optab *e = optab_key(OS_POOLGROUP, "size");
+    if ((r = optab_check(e, colon + 1, why, sizeof(why))) < 0) {
+        if (r == -ENOMEM)
+            return nomem();
+        say("--group-size '%s': the size %s", arg, why);
+        return -1;
+    }
+    snprintf(sec, sizeof(sec), "PoolGroup:%u", (unsigned)gid);
+    return cfgmap_set(st->m, sec, "size", colon + 1, NULL, 0) < 0 ? nomem() : 0;
+}
+
+/* The label of the next command-line watch: 1 + the largest numeric label
+ * there is, 0 if none (spec §6.4). */
+static unsigned long long next_watch(const struct cfgmap *m)
+{
+    unsigned long long next = 0;
+    for (size_t i = 0; i < cfgmap_count(m); i++) {
+        const char *name = cfgmap_section(m, i)->name;
+        uint64_t v;
+        if (strncmp(name, "Watch:", 6) == 0 && num_parse_u64(name + 6, 10, &v) == 0 &&
+            v < UINT64_MAX && v + 1 > next)
+            next = v + 1;
+    }
+    return next;
+}
+
+/* --watch PATH:DELAY:BLOCK:MAX: a [Watch:N] with the fields given. */
+static int watch(struct state *st, const char *arg)
+{
+    static const char *const keys[] = { "path", "delay", "block-size", "max-bytes" };
+    char err[300], sec[32];
     struct watchspec w;
     if (watchspec_parse(arg, &w, err, sizeof(err)) < 0) {
         say("--watch %s", err);
         return -1;
     }
-    struct watchspec *n = realloc(o->watches, (o->n_watches + 1) * sizeof(*n));
-    if (!n) {
-        fprintf(stderr, "seedd: out of memory\n");
-        return -1;
+    snprintf(sec, sizeof(sec), "Watch:%llu", next_watch(st->m));
+    const char *p = arg;
+    for (int i = 0; i < 4 && p; i++) {
+        size_t n = strcspn(p, ":");
+        char *field = strndup(p, n);
+        if (!field)
+            return nomem();
+        const struct optab *e = optab_key(OS_WATCH, keys[i]);
+        int r = 0;
+        if (*field && optab_check(e, field, err, sizeof(err)) < 0) {
+            say("--watch '%s': %s", arg, err);
+            r = -1;
+        } else if (*field && cfgmap_set(st->m, sec, keys[i], field, NULL, 0) < 0) {
+            r = nomem();
+        }
+        free(field);
+        if (r < 0)
+            return r;
+        p = p[n] ? p + n + 1 : NULL;
     }
-    o->watches = n;
-    o->watches[o->n_watches++] = w;
     return 0;
 }
 
-/* -i ID: a new per-device settings group.  The error buffer holds the
- * whole ID, so that a long one does not cut off the reason. */
-static int add_id(struct seedd_opts *o, const char *arg)
+/* -C FILE: the file's sections and options merged in. */
+static int config_file(struct state *st, const char *file)
 {
-    struct devcfg *n = &o->ids[o->n_ids];
-    size_t len = strlen(arg) + 200;
-    char *err = malloc(len);
-    if (!err) {
-        say("out of memory");
-        return -1;
+    char *buf = malloc(INI_MAX_SIZE + 1), err[MSG_MAX];
+    size_t len = 0;
+    int ret = -1, fd = -1;
+    if (!buf)
+        return nomem();
+    if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+        say("%s: %s", file, strerror(errno));
+        goto out;
     }
-    devcfg_init(n);
-    int r = devid_parse(arg, &n->id, err, len);
-    if (r < 0)
-        say("--device-id: %s", err);
-    else
-        o->n_ids++;
-    free(err);
-    return r < 0 ? -1 : 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + len, INI_MAX_SIZE + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            say("%s: %s", file, strerror(errno));
+            goto out;
+        }
+        if (n == 0 || (len += (size_t)n) > INI_MAX_SIZE)
+            break;
+    }
+    if (conf_import(st->m, buf, len, file, err, sizeof(err)) < 0) {
+        say("%s", err);
+        goto out;
+    }
+    ret = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return ret;
 }
 
-static const char *optname(int c, const char *fallback)
+/* The options that are not config keys, set in *o directly. */
+static int cmdline_only(struct state *st, const struct optab *e, const char *arg,
+                        struct seedd_opts *o)
 {
-    for (const struct option *lo = long_opts; lo->name; lo++)
-        if (lo->val == c && c >= 256)
-            return lo->name;
-    return fallback;
+    uint64_t v = 0;
+    int r;
+    switch (e->kind) {
+    case OK_SCAN:
+        o->scan = true;
+        return 0;
+    case OK_SHELL_MR:
+        o->shell_mr = true;
+        return 0;
+    case OK_STDOUT:
+        o->to_stdout = true;
+        return 0;
+    case OK_VERBOSE:
+        st->verbose++;
+        return 0;
+    case OK_PROGRESS:
+        o->progress = true;
+        return 0;
+    case OK_GEN_CONF:
+        st->gen_conf = true;
+        return 0;
+    case OK_BYTES:
+        if ((r = num_parse_scaled_u64(arg, 1024, &v)) < 0 || v == 0) {
+            say("--bytes '%s': %smust be a positive size (k, M, G: x1024)", arg,
+                r == -ERANGE ? "too large; " : "");
+            return -1;
+        }
+        o->bytes = v;
+        return 0;
+    case OK_CONFIG:
+        return config_file(st, arg);
+    case OK_DEVICE_ID:
+        return device_id(st, arg);
+    case OK_GROUP_SIZE:
+        return group_size(st, arg);
+    case OK_WATCH:
+        return watch(st, arg);
+    default:
+        say("unhandled option '--%s'", e->lname);
+        return -1;
+    }
+}
+
+static const struct optab *row_of(int c)
+{
+    for (const struct optab *e = optab; e->kind != OK_END; e++)
+        if (e->lname && opt_val(e) == c)
+            return e;
+    return NULL;
+}
+
+/* 1: go on, 0: exit 0 (--help, --version), -1: error. */
+static int one_option(struct state *st, int c, char **argv, const struct option *lo,
+                      struct seedd_opts *o)
+{
+    if (c == '?' || c == ':') {
+        char msg[400];
+        if (climsg_getopt_error(c, optopt, argv[optind - 1], lo, msg, sizeof(msg))) {
+            say("%s, try --help", msg);
+            return -1;
+        }
+        st->help = true;
+        return 0;
+    }
+    const struct optab *e = row_of(c);
+    if (e && e->kind == OK_VERSION) {
+        printf("seedd %s\n", BB_VERSION);
+        return 0;
+    }
+    if (e && e->kind == OK_KEY) {
+        const char *sec = e->sec == OS_SERVICE ? "Service" : e->sec == OS_POOL ? "Pool" :
+                          st->dev              ? st->dev :
+                                                 "Devices";
+        return set_key(st, e, sec, optarg ? optarg : "") < 0 ? -1 : 1;
+    }
+    if (!e) {
+        say("unhandled option %d", c);
+        return -1;
+    }
+    return cmdline_only(st, e, optarg, o) < 0 ? -1 : 1;
+}
+
+/* NOTIFY_SOCKET names a socket: "/path" or "@abstract" (spec §9.1). */
+static bool notify_socket_valid(void)
+{
+    const char *s = getenv("NOTIFY_SOCKET");
+    return s && (s[0] == '/' || s[0] == '@') && s[1];
+}
+
+static int gen_conf(const struct cfgmap *m, int argc, char **argv)
+{
+    char date[16] = "";
+    time_t now = time(NULL);
+    struct tm tm;
+    if (localtime_r(&now, &tm))
+        strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+    size_t len = 0;
+    char *text = conf_gen(m, argc, argv, date, &len);
+    if (!text)
+        return nomem();
+    fwrite(text, 1, len, stdout);
+    free(text);
+    if (fflush(stdout) != 0) {
+        say("writing the configuration: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* After the last option: the merged config into *o and the checks across
+ * options.  1, 0 (--gen-conf done) or -1. */
+static int finish(struct state *st, int argc, char **argv, struct seedd_opts *o)
+{
+    char err[MSG_MAX], v[16];
+    if (notify_socket_valid())
+        cfgmap_unset(st->m, "Service", "daemon");
+    snprintf(v, sizeof(v), "%d", st->verbose);
+    if (st->verbose && cfgmap_set(st->m, "Service", "verbose", v, NULL, 0) < 0)
+        return nomem();
+    if (conf_extract(st->m, o, err, sizeof(err)) < 0) {
+        say("%s", err);
+        return -1;
+    }
+    if (o->n_ids == 0 && check_raw_block(o, &o->defaults) < 0)
+        return -1;
+    for (size_t i = 0; i < o->n_ids; i++)
+        if (check_raw_block(o, &o->ids[i]) < 0)
+            return -1;
+    if (st->gen_conf)
+        return gen_conf(st->m, argc, argv) < 0 ? -1 : 0;
+    bool listing = o->scan || o->shell_mr;
+    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches && !o->kernel && !o->udp_out) {
+        say("nothing to do: use -s, --shell-mr, -b N, -o, -k, -u or --watch "
+            "(this version has no control socket service yet)");
+        return -1;
+    }
+    return 1;
 }
 
 int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
 {
-    unsigned *set = NULL, dflt_set = 0;
+    struct option lo[N_ROWS];
+    char shorts[2 * N_ROWS + 2];
+    struct state st = { 0 };
     int ret = -1;
 
-    memset(o, 0, sizeof(*o));
-    devcfg_init(&o->defaults);
-    o->pool_size = POOL_DEFAULT_SIZE;
-    o->vm_conf = BB_SYSCONFDIR "/bit-babbler/vm.conf";
+    if (seedd_opts_defaults(o) < 0 || cfgmap_new(&st.m) < 0) {
+        nomem();
+        goto out;
+    }
+    build_getopt(lo, shorts, sizeof(shorts));
     opterr = 0;
     for (;;) {
-        int c = getopt_long(argc, argv, ":si:r:f:g:b:oP:G:v?", long_opts, NULL);
+        int c = getopt_long(argc, argv, shorts, lo, NULL);
         if (c == -1)
             break;
-        switch (c) {
-        case 's':
-            o->scan = true;
-            break;
-        case OPT_SHELL_MR:
-            o->shell_mr = true;
-            break;
-        case 'o':
-            o->to_stdout = true;
-            break;
-        case 'v':
-            o->verbose++;
-            break;
-        case OPT_PROGRESS:
-            o->progress = true;
-            break;
-        case 'P': {
-            uint64_t v = 0;
-            int r = num_parse_scaled_u64(optarg, 1024, &v);
-            if (r < 0 || v == 0 || v > POOL_MAX_SIZE) {
-                bad_number("--pool-size", optarg, r, v > POOL_MAX_SIZE,
-                           "must be 1 to 256M bytes (k, M: x1024)");
-                goto out;
-            }
-            o->pool_size = (size_t)v;
-            break;
-        }
-        case 'G':
-            if (add_group_size(o, optarg) < 0)
-                goto out;
-            break;
-        case OPT_WATCH:
-            if (add_watch(o, optarg) < 0)
-                goto out;
-            break;
-        case OPT_VM_CONF:
-            if (!*optarg) {
-                bad_value("--vm-conf", optarg, "expected a file name or 'none'");
-                goto out;
-            }
-            o->vm_conf = strcmp(optarg, "none") == 0 ? NULL : optarg;
-            o->vm_conf_explicit = true;
-            break;
-        case OPT_QA_GATE:
-            if (strcmp(optarg, "exact") && strcmp(optarg, "upstream")) {
-                bad_value("--qa-gate", optarg, "expected 'exact' or 'upstream'");
-                goto out;
-            }
-            o->qa_gate_upstream = strcmp(optarg, "upstream") == 0;
-            break;
-        case 'b': {
-            uint64_t v;
-            int r = num_parse_scaled_u64(optarg, 1024, &v);
-            if (r < 0 || v == 0) {
-                bad_number("--bytes", optarg, r, false,
-                           "must be a positive size (k, M, G: x1024)");
-                goto out;
-            }
-            o->bytes = v;
-            break;
-        }
-        case 'i': {
-            struct devcfg *n = realloc(o->ids, (o->n_ids + 1) * sizeof(*n));
-            unsigned *ns = realloc(set, (o->n_ids + 1) * sizeof(*ns));
-            if (ns)
-                set = ns;
-            if (!n || !ns) {
-                if (n)
-                    o->ids = n;
-                fprintf(stderr, "seedd: out of memory\n");
-                goto out;
-            }
-            o->ids = n;
-            set[o->n_ids] = 0;
-            if (add_id(o, optarg) < 0)
-                goto out;
-            break;
-        }
-        case '?':
-        case ':': {
-            char msg[400];
-            if (climsg_getopt_error(c, optopt, argv[optind - 1], long_opts, msg, sizeof(msg))) {
-                say("%s, try --help", msg);
-                goto out;
-            }
-            usage();
-            ret = 0;
+        if ((ret = one_option(&st, c, argv, lo, o)) <= 0) {
+            if (ret == 0 && st.help)
+                usage();
             goto out;
-        }
-        case OPT_VERSION:
-            printf("seedd %s\n", BB_VERSION);
-            ret = 0;
-            goto out;
-        default: {
-            unsigned *sp;
-            struct devcfg *g = current(o, &sp, set, &dflt_set);
-            int r = parse_device_opt(o, c, optarg, g, sp);
-            if (r < 0)
-                goto out;
-            if (r > 0) {
-                fprintf(stderr, "seedd: unhandled option '%s'\n", optname(c, "?"));
-                goto out;
-            }
-        }
         }
     }
+    ret = -1;
     if (optind < argc) {
         say("unexpected argument '%s', try --help", argv[optind]);
         goto out;
     }
-    resolve(o, set, dflt_set);
-    if (o->n_ids == 0 && check_raw_block(o, &o->defaults) < 0)
-        goto out;
-    for (size_t i = 0; i < o->n_ids; i++)
-        if (check_raw_block(o, &o->ids[i]) < 0)
-            goto out;
-
-    bool listing = o->scan || o->shell_mr;
-    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches) {
-        fprintf(stderr, "seedd: nothing to do: use -s, --shell-mr, -b N, -o or --watch "
-                        "(this version has no kernel, UDP or control socket output yet)\n");
-        goto out;
-    }
-    ret = 1;
+    ret = finish(&st, argc, argv, o);
 out:
-    free(set);
+    free(st.dev);
+    cfgmap_free(st.m);
     return ret;
-}
-
-void seedd_opts_clear(struct seedd_opts *o)
-{
-    free(o->groups);
-    o->groups = NULL;
-    free(o->watches);
-    o->watches = NULL;
-    free(o->ids);
-    o->ids = NULL;
-    o->n_ids = 0;
 }

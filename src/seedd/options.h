@@ -1,4 +1,6 @@
-/* options: seedd's command line (spec §9.1, the subset this stage has). */
+/* options: seedd's command line and config files (spec §8, §9.1).  The
+ * options themselves are rows of one table (optab.h); conf.h merges the
+ * config keys. */
 #ifndef SEEDD_OPTIONS_H
 #define SEEDD_OPTIONS_H
 
@@ -30,7 +32,7 @@ struct seedd_opts {
     size_t n_groups;
     struct watchspec *watches;
     size_t n_watches;
-    const char *vm_conf;   /* --vm-conf; NULL: none */
+    char *vm_conf;         /* --vm-conf / vm-conf; NULL: none */
     bool vm_conf_explicit; /* given: it must exist */
     bool qa_gate_upstream; /* --qa-gate=upstream */
 
@@ -65,8 +67,10 @@ struct seedd_opts {
                                 * fed (no CAP_SYS_ADMIN) */
 #define SEEDD_EXIT_RUNNING 4   /* another seedd holds the control path's lock */
 
-/* Returns 1 to go on, 0 to exit successfully (--help, --version), -1 on an
- * error (one line already printed to stderr). */
+/* Parses argv (and the -C files it names) into *o.  Returns 1 to go on, 0
+ * to exit successfully (--help, --version, --gen-conf: printed to stdout),
+ * -1 on an error (one line already printed to stderr).  *o is set (and
+ * must be cleared) in every case. */
 int seedd_parse_args(int argc, char **argv, struct seedd_opts *o);
 void seedd_opts_clear(struct seedd_opts *o);
 

@@ -144,8 +144,8 @@ done
 bad "--no-qa=1" "seedd: option '--no-qa' takes no argument, try --help" -b 1M --no-qa=1
 bad "--scan=1" "option '--scan' takes no argument" --scan=1
 bad "--low-power=yes (abbreviated)" "option '--low-power' takes no argument" -b 1M --low=yes
-bad "ambiguous abbreviation" "option '--s' is ambiguous (--scan, --shell-mr, --stdout, --suspend-after)" --s
-bad "ambiguous abbreviation with a value" "option '--gr' is ambiguous (--group, --group-size)" -b 1M --gr=2
+bad "ambiguous abbreviation" "option '--s' is ambiguous (--scan, --shell-mr, --stdout, --socket-group, --suspend-after)" --s
+bad "ambiguous abbreviation with a value" "option '--gr' is ambiguous (--group-size, --group)" -b 1M --gr=2
 bad "bad letter after a long option" "invalid option -- 'x'" --no-qa -xv
 bad "overflowing size" "--bytes '99999999999999999999999': too large" -b 99999999999999999999999
 bad "overflowing size with a suffix" "--bytes '18446744073709551615k': too large" -b 18446744073709551615k
