@@ -45,6 +45,9 @@ enum {
     OPT_WATCH,
     OPT_VM_CONF,
     OPT_QA_GATE,
+    /* h-proc: process-life options (to be replaced by the option table) */
+    OPT_SOCKET_GROUP,
+    OPT_PID_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +71,11 @@ static const struct option long_opts[] = {
     { "watch", required_argument, NULL, OPT_WATCH },
     { "vm-conf", required_argument, NULL, OPT_VM_CONF },
     { "qa-gate", required_argument, NULL, OPT_QA_GATE },
+    /* h-proc: process-life options (to be replaced by the option table) */
+    { "daemon", no_argument, NULL, 'd' },
+    { "control-socket", required_argument, NULL, 'c' },
+    { "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+    { "pid-file", required_argument, NULL, OPT_PID_FILE },
     { "verbose", no_argument, NULL, 'v' },
     { "progress", no_argument, NULL, OPT_PROGRESS },
     { "help", no_argument, NULL, '?' },
@@ -438,7 +446,7 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
     o->vm_conf = BB_SYSCONFDIR "/bit-babbler/vm.conf";
     opterr = 0;
     for (;;) {
-        int c = getopt_long(argc, argv, ":si:r:f:g:b:oP:G:v?", long_opts, NULL);
+        int c = getopt_long(argc, argv, ":si:r:f:g:b:oP:G:v?dc:", long_opts, NULL);
         if (c == -1)
             break;
         switch (c) {
@@ -530,6 +538,23 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             ret = 0;
             goto out;
         }
+        /* h-proc: process-life options (to be replaced by the option table) */
+        case 'd':
+            o->daemon = true;
+            break;
+        case 'c':
+        case OPT_SOCKET_GROUP:
+        case OPT_PID_FILE: {
+            char **f = c == 'c' ? &o->control_socket
+                     : c == OPT_SOCKET_GROUP ? &o->socket_group : &o->pid_file;
+            free(*f);
+            if (!(*f = strdup(optarg))) {
+                say("out of memory");
+                goto out;
+            }
+            break;
+        }
+        /* h-proc: end */
         case OPT_VERSION:
             printf("seedd %s\n", BB_VERSION);
             ret = 0;
@@ -579,4 +604,11 @@ void seedd_opts_clear(struct seedd_opts *o)
     free(o->ids);
     o->ids = NULL;
     o->n_ids = 0;
+    /* h-proc: process-life options (to be replaced by the option table) */
+    free(o->control_socket);
+    o->control_socket = NULL;
+    free(o->socket_group);
+    o->socket_group = NULL;
+    free(o->pid_file);
+    o->pid_file = NULL;
 }
