@@ -27,6 +27,7 @@ static enum log_target target = LOG_TARGET_STDERR;
 static FILE *to_file;
 static const char *log_ident = "bb";
 static bool echo_stderr;
+static bool journal_ok;     /* journald's socket existed when chosen */
 
 void log_set_verbosity(int level)
 {
@@ -59,6 +60,7 @@ void log_use_journal(const char *ident)
 {
     log_ident = ident;
     target = LOG_TARGET_JOURNAL;
+    journal_ok = log_journal_available();
 }
 
 void log_use_file(FILE *f)
@@ -102,10 +104,17 @@ bool log_under_systemd(void)
     return log_notify_socket_valid(getenv("NOTIFY_SOCKET"));
 }
 
+bool log_journal_available(void)
+{
+    return access(LOG_JOURNAL_SOCKET, F_OK) == 0;
+}
+
 enum log_target log_use_auto(const char *ident, bool daemon)
 {
     log_ident = ident;
-    if (log_under_systemd())
+    /* sd_journal_send() says nothing when there is no journald: then
+     * stderr (systemd without journald, or a test's NOTIFY_SOCKET). */
+    if (log_under_systemd() && log_journal_available())
         log_use_journal(ident);
     else if (daemon)
         log_use_syslog(ident);
@@ -143,7 +152,8 @@ static void put_said(const char *msg)
     fprintf(stderr, "%s: %s\n", log_ident, msg);
 }
 
-/* To the journal; false if it was not reachable. */
+/* To the journal; false if it refused the message (without journald it
+ * says nothing: journal_ok covers that). */
 static bool put_journal(int prio, int level, const char *msg)
 {
     return sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=%s",
@@ -166,7 +176,7 @@ static void emit(int level, bool note, bool said, const char *msg)
         }
         return;
     case LOG_TARGET_JOURNAL:
-        if (put_journal(prio, level, msg))
+        if (journal_ok && put_journal(prio, level, msg))
             return;
         break; /* no journald: stderr */
     case LOG_TARGET_FILE:

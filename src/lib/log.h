@@ -11,7 +11,7 @@
  *   syslog  LOG_DAEMON, ident, LOG_PID; no time prefix (syslog stamps);
  *   journal sd_journal_send: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER and
  *           BB_LEVEL (the 0-6 level); no time prefix.  A message the
- *           journal refuses (no journald) goes to stderr instead.
+ *           journal refuses goes to stderr instead.
  * The syslog/journal priority comes from the level (log_priority): 0 LOG_ERR,
  * 1 LOG_WARNING, 2 LOG_NOTICE, 3 LOG_INFO, 4-6 LOG_DEBUG.  log_note() is for
  * level-0..2 messages that report an event rather than a problem (a signal,
@@ -54,7 +54,8 @@ void log_use_journal(const char *ident);
 void log_use_file(FILE *f);
 
 /* A daemon's target, chosen once at start: the journal when running under
- * systemd (log_under_systemd), else syslog when daemon, else stderr.
+ * systemd (log_under_systemd) and journald's socket exists
+ * (log_journal_available), else syslog when daemon, else stderr.
  * Returns the target chosen. */
 enum log_target log_use_auto(const char *ident, bool daemon);
 enum log_target log_get_target(void);
@@ -63,6 +64,8 @@ enum log_target log_get_target(void);
  * it when stderr is connected to the journal), or $NOTIFY_SOCKET is set
  * (log_notify_socket_valid). */
 bool log_under_systemd(void);
+#define LOG_JOURNAL_SOCKET "/run/systemd/journal/socket"
+bool log_journal_available(void);
 /* Pure: does JOURNAL_STREAM's value "DEV:INO" name this device and inode? */
 bool log_journal_stream_matches(const char *value, unsigned long long dev,
                                 unsigned long long ino);
