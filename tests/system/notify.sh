@@ -37,6 +37,18 @@ check "in order: READY=1 ($r), STATUS= ($s), STOPPING=1 ($p)" \
 check "the first STATUS= comes with READY=1" \
     sh -c "sed -n '$((r + 1))p' '$T/notes' | grep -q '^STATUS='"
 check "SIGTERM: the lock file is removed" test ! -e "$T/run/seedd.socket.lock"
+# A start-up that fails says nothing to the manager: no READY=1 (it comes
+# only once every service is up).  Our marker, queued after seedd exited,
+# shows that the sink has read everything seedd sent.
+cp "$T/notes" "$T/notes.before"
+NOTIFY_SOCKET=$T/notify timeout -k 3 30 "$SEEDD" -o -i NOSUCH1 -c "$T/run/seedd.socket" \
+    --socket-group no-such-group-bb >/dev/null 2>"$T/fail.err"
+check "failed start-up: exit 1" equals $? 1
+"$NOTIFYSINK" -s "$T/notify" "MARK"
+check "failed start-up: the marker arrives" wait_for noted "MARK"
+check "failed start-up: no READY=1 (nor anything else) before the marker" \
+    equals "$(sed -n "$(($(lines_in "$T/notes.before") + 1))p" "$T/notes")" "MARK"
+
 # Without journald the journal target falls back to stderr: nothing lost.
 if [ -S /run/systemd/journal/socket ]; then
     skip_check "messages on stderr without journald" "journald runs here"
