@@ -32,6 +32,7 @@ struct src {
     struct evl_timer *rel;    /* release the device (outside callbacks) */
     struct evl_timer *warn;   /* the repeated "still failing QA" warning */
     bool waiting;
+    bool streaming;           /* BBDEV_READY seen */
     /* QA reports: failing since the verdict last went bad, and the bytes
      * dropped since (or since the last warning). */
     bool failing, ever_ok, said_bringup;
@@ -63,6 +64,7 @@ struct sources {
 };
 
 static void on_drained(void *ud);
+static void tell_changed(struct sources *s);
 
 static void src_free(struct src *x)
 {
@@ -289,6 +291,8 @@ static void on_event(void *ud, struct bbdev *d, enum bbdev_event ev, int err, co
     case BBDEV_READY:
         log_msg(1, "%s: streaming from Bus:Device %03u:%03u", x->info.serial, x->info.bus,
                 x->info.dev);
+        x->streaming = true;
+        tell_changed(s);
         return;
     case BBDEV_RECOVER:
         return;
@@ -304,8 +308,19 @@ static void on_event(void *ud, struct bbdev *d, enum bbdev_event ev, int err, co
      * once); otherwise it is logged here. */
     if (s->list || s->cfg.hotplug)
         log_msg(0, "%s", why);
+    tell_changed(s);
     if (!s->list)
         s->sink.all_gone(s->ud, why);
+}
+
+static void tell_changed(struct sources *s)
+{
+    size_t n = 0;
+    if (!s->sink.changed)
+        return;
+    for (struct src *x = s->list; x; x = x->next)
+        n += x->streaming;
+    s->sink.changed(s->ud, n);
 }
 
 static const struct bbdev_ops src_ops = { .block = on_block, .event = on_event };
@@ -470,6 +485,7 @@ static void on_hotplug(void *ud, bool added, const struct devinfo *di)
                 log_msg(0, "%s: removed", x->info.serial);
                 src_unlink(s, x);
                 src_free(x);
+                tell_changed(s);
                 if (!s->list)
                     s->sink.all_gone(s->ud, "all devices removed");
                 return;

@@ -32,6 +32,9 @@ struct sources_sink {
     /* No device is running any more (failed or gone), why says the last
      * reason.  With hotplug, more may come later. */
     void (*all_gone)(void *ud, const char *why);
+    /* Optional: a device started streaming or was dropped; streaming is
+     * how many are streaming now (for a status line). */
+    void (*changed)(void *ud, size_t streaming);
 };
 
 /* The largest raw block a device may read per folded block (group size <<
