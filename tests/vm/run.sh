@@ -11,7 +11,8 @@
 # initramfs (init.sh) that reports the USB devices it sees on its serial
 # console and runs our seedd on request.  See docs/virtual-machines.md.
 #
-# Environment: BUILD, SRC (meson); VM_KEEP=1 keeps the temp dir.
+# Environment: BUILD, SRC (meson); VM_KEEP=1 keeps the temp dir;
+# VM_WAIT_TRIES (default 2400 = 120 s) bounds each wait for a guest report.
 # Exit 0 pass, 1 fail, 77 skip (a prerequisite is missing: the message
 # names it).  Every process dies with the PID namespace, every mount with
 # the mount namespace, on any exit.
@@ -217,7 +218,7 @@ EOF
 }
 # usb_is DOMAIN LIST: the guest's latest USB report is exactly LIST
 usb_is() { [ "$(tr -d '\r' <"$T/$1.console" 2>/dev/null | grep '^USB \[' | tail -n 1)" = "USB [$2]" ]; }
-guest_sees() { WAIT_TRIES=${3:-2400} wait_for usb_is "$1" "$2"; }
+guest_sees() { WAIT_TRIES=${VM_WAIT_TRIES:-2400} wait_for usb_is "$1" "$2"; }
 console_tail() { tr -d '\r' <"$T/$1.console" 2>/dev/null | tail -n 8 | sed 's/^/#   /'; }
 BB=0403:7840
 
