@@ -82,9 +82,10 @@ if [ -z "${BBVM_NS:-}" ]; then
         >"$T/mkinitramfs.log" 2>&1 || { cat "$T/mkinitramfs.log"; echo "not ok - initramfs"; exit 1; }
     rm -rf "$T/root"
     # Everything else in private mount + PID namespaces: when its init (the
-    # shell below) exits, the kernel kills whatever is left.
+    # shell below) exits, or is killed with unshare (--kill-child: meson's
+    # timeout), the kernel kills whatever is left in it.
     BBVM_NS=1 BBVM_T=$T BBVM_KM=$KM timeout -k 10 840 \
-        unshare -m -p -f --mount-proc --propagation private sh "$0"
+        unshare -m -p -f --kill-child --mount-proc --propagation private sh "$0"
     exit $?
 fi
 
@@ -129,7 +130,8 @@ getent passwd libvirt-qemu >/dev/null ||
 
 # --- the emulated devices -----------------------------------------------
 # HSTRNG is in no vm.conf entry: the host's seedd may use it (and only it).
-"$BBEMU" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 --device GTH4R8@5-2.3,dev=7 \
+# (its testbed under $T: removed by the outer trap even after a SIGKILL)
+TMPDIR=$T "$BBEMU" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 --device GTH4R8@5-2.3,dev=7 \
     --device HSTRNG@1-1,dev=2 >"$T/emu.env" 2>"$T/emu.err" &
 EMUPID=$!
 emu_up() { grep -q '^BBEMU_PRELOAD=' "$T/emu.env" 2>/dev/null; }
@@ -169,8 +171,10 @@ chmod +x /etc/libvirt/hooks/qemu
 
 # --- libvirtd ----------------------------------------------------------
 start_libvirtd() {
-    env LD_PRELOAD="$BBEMU_PRELOAD" BBEMU_REAL_NETLINK=1 UMOCKDEV_DIR="$UMOCKDEV_DIR" \
-        libvirtd -d -p "$LV/libvirtd.pid"
+    # -d returns once the daemon is ready: bounded, so a hang is a failure
+    timeout -k 5 90 env LD_PRELOAD="$BBEMU_PRELOAD" BBEMU_REAL_NETLINK=1 \
+        UMOCKDEV_DIR="$UMOCKDEV_DIR" libvirtd -d -p "$LV/libvirtd.pid" ||
+        { echo "# libvirtd -d did not return ready within 90 s"; return 1; }
     WAIT_TRIES=1200 wait_for libvirt_up
 }
 libvirt_up() { virsh -c qemu:///system version >/dev/null 2>&1; }
@@ -345,6 +349,7 @@ wait_for lv_gone
 bbv r2 -t 3 attach GDYXTH
 check "attach while libvirtd is down: exit 4" rc_is r2 4
 start_libvirtd
+check "libvirtd starts again" equals $? 0
 check "libvirtd back, the domains still running" sh -c "virsh -c qemu:///system domstate vmA | grep -q running"
 bbv r3 attach GDYXTH
 check "attach after the restart: exit 0" rc_is r3 0
