@@ -8,7 +8,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MESON_OPTS ?= -Dwerror=true
 
-.PHONY: all deps build check check-unit check-asan check-fuzz check-system check-kernel \
+.PHONY: all deps build check check-unit check-asan check-fuzz check-system check-kernel check-vm \
         demo install fuzz bench clean
 
 all: build
@@ -25,7 +25,7 @@ build: deps $(BUILD)/build.ninja
 check: build
 	@rc=0; \
 	meson test -C $(BUILD) --print-errorlogs --suite unit --suite fuzz --suite system \
-	    --suite kernel || rc=1; \
+	    --suite kernel --suite vm || rc=1; \
 	$(MAKE) --no-print-directory check-asan || rc=1; \
 	sh scripts/summary.sh $(BUILD) $(ASAN_BUILD); \
 	exit $$rc
@@ -44,6 +44,13 @@ check-fuzz: build
 # newest linux-image-6.1.0-*-amd64 apt can fetch; tests/kernel-usb).
 check-kernel: build
 	meson test -C $(BUILD) --print-errorlogs --suite kernel
+
+# The VM tier (also part of `check`): BitBabblers by serial in booted
+# guests through a real libvirtd and QEMU (TCG) inside bbemu's testbed,
+# on the kernel tier's Debian kernel (tests/vm, docs/virtual-machines.md).
+# Prints its BENCH lines.
+check-vm: build
+	meson test -C $(BUILD) --print-errorlogs --verbose --suite vm
 
 # Unit tests, fuzz corpus replay and the system tests (seedd, bbvirt and
 # bbemu itself built with the sanitizers, through tests/system/sanitized.sh:

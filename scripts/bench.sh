@@ -73,3 +73,15 @@ rss() {
 echo "BENCH seedd_rss_3dev $(rss --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
     --device GTH4R8@5-2.3,dev=7) kB"
 echo "BENCH seedd_rss_0dev $(rss) kB"
+
+# The VM tier's measurements (tests/vm): replug -> guest enumerates the
+# device, in its parts, and bbvirt attach vs virsh attach-device against
+# the same libvirtd.  Root, libvirtd and QEMU needed (else it says why).
+if [ "${BENCH_VM:-1}" = 1 ]; then
+    BUILD=$(cd "$BUILD" && pwd) SRC=$(cd "$(dirname "$0")/.." && pwd) sh "$(dirname "$0")/../tests/vm/run.sh" \
+        >"${TMPDIR:-/tmp}/bench-vm.log" 2>&1
+    rc=$?
+    grep '^# BENCH ' "${TMPDIR:-/tmp}/bench-vm.log" | sed 's/^# //'
+    [ $rc = 0 ] || echo "# the VM tier did not pass (exit $rc): $(grep -m1 -E '^SKIP|^not ok' \
+        "${TMPDIR:-/tmp}/bench-vm.log")"
+fi

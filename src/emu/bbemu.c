@@ -77,9 +77,10 @@ static void usage(FILE *f)
           "  unplug SERIAL | plug SERIAL | replug SERIAL | add SPEC\n"
           "  fault SERIAL NAME[:ARG][@N] | clear SERIAL | dump SERIAL FILE\n"
           "\n"
-          "COMMAND runs with LD_PRELOAD=libumockdev-preload.so.0, UMOCKDEV_DIR and\n"
-          "BBEMU_CONTROL set; bbemu exits with its status.  Without COMMAND, bbemu\n"
-          "prints UMOCKDEV_DIR= and BBEMU_CONTROL= lines and runs until signalled.\n"
+          "COMMAND runs with LD_PRELOAD=$BBEMU_PRELOAD (libbbemu-preload.so and\n"
+          "libumockdev-preload.so.0), UMOCKDEV_DIR and BBEMU_CONTROL set; bbemu exits\n"
+          "with its status.  Without COMMAND, bbemu prints UMOCKDEV_DIR=,\n"
+          "BBEMU_CONTROL= and BBEMU_PRELOAD= lines and runs until signalled.\n"
           "See bbemu(1).\n", f);
 }
 
@@ -245,13 +246,38 @@ static gboolean on_signal(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* The preload list the emulated devices need (BBEMU_PRELOAD): our own
+ * libbbemu-preload (src/emu/preload.c: lseek on a usbfs node), next to
+ * bbemu in the build tree or installed, then umockdev's. */
+static char *preload_list(void)
+{
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    char *dir = exe ? g_path_get_dirname(exe) : NULL;
+    char *cand[2] = { dir ? g_build_filename(dir, "libbbemu-preload.so", NULL) : NULL,
+                      g_build_filename(BB_PRELOAD_DIR, "libbbemu-preload.so", NULL) };
+    char *list = NULL;
+
+    for (int i = 0; i < 2 && !list; i++)
+        if (cand[i] && access(cand[i], R_OK) == 0)
+            list = g_strconcat(cand[i], ":libumockdev-preload.so.0", NULL);
+    if (!list)
+        list = g_strdup("libumockdev-preload.so.0");
+    g_free(cand[0]);
+    g_free(cand[1]);
+    g_free(dir);
+    g_free(exe);
+    return list;
+}
+
 static char **child_env(const struct run *r, const char *tmpdir)
 {
     char **env = g_get_environ();
     const char *old = g_environ_getenv(env, "LD_PRELOAD");
-    char *pre = g_strdup_printf("libumockdev-preload.so.0%s%s", old && *old ? ":" : "",
-                                old ? old : "");
+    char *list = preload_list();
+    char *pre = g_strdup_printf("%s%s%s", list, old && *old ? ":" : "", old ? old : "");
     env = g_environ_setenv(env, "LD_PRELOAD", pre, TRUE);
+    env = g_environ_setenv(env, "BBEMU_PRELOAD", list, TRUE);
+    g_free(list);
     env = g_environ_setenv(env, "UMOCKDEV_DIR", emu_root(r->emu), TRUE);
     env = g_environ_setenv(env, "BBEMU_CONTROL", r->ctl.path, TRUE);
     env = tmpdir ? g_environ_setenv(env, "TMPDIR", tmpdir, TRUE)
@@ -413,7 +439,10 @@ int main(int argc, char **argv)
             goto done;
         }
     } else {
-        printf("UMOCKDEV_DIR=%s\nBBEMU_CONTROL=%s\n", emu_root(r.emu), r.ctl.path);
+        char *list = preload_list();
+        printf("UMOCKDEV_DIR=%s\nBBEMU_CONTROL=%s\nBBEMU_PRELOAD=%s\n", emu_root(r.emu),
+               r.ctl.path, list);
+        g_free(list);
         fflush(stdout);
     }
     g_main_loop_run(r.loop);

@@ -100,7 +100,7 @@ static void disconnect_locked(struct usbdev *d)
     pl->live = false;
     cancel_timer(pl);
     while (!g_queue_is_empty(&d->inflight))
-        usbdev_urb_complete(d, g_queue_pop_head(&d->inflight), -ESHUTDOWN, 0);
+        usbdev_urb_complete(d, g_queue_pop_head(&d->inflight), -ENODEV, 0);
     d->claimed_by = NULL;
     update_ready(pl);
     maybe_close_fifo(pl);
@@ -201,7 +201,7 @@ static gboolean on_read(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoin
     struct plug *pl = data;
     struct usbdev *d = pl->dev;
     UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(client);
-    size_t off = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(client), "bbemu-off"));
+    size_t off = GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(client), USBDEV_OFF_KEY));
     size_t total, n = 0;
     const uint8_t *desc = fmodel_model_descriptors(d->model, &total);
 
@@ -212,7 +212,7 @@ static gboolean on_read(UMockdevIoctlBase *h, UMockdevIoctlClient *client, gpoin
         if (off < total)
             n = MIN((size_t)arg->data_len, total - off);
         memcpy(arg->data, desc + off, n);
-        g_object_set_data(G_OBJECT(client), "bbemu-off", GSIZE_TO_POINTER(off + n));
+        g_object_set_data(G_OBJECT(client), USBDEV_OFF_KEY, GSIZE_TO_POINTER(off + n));
         umockdev_ioctl_client_complete(client, (glong)n, 0);
     }
     g_mutex_unlock(&d->lock);

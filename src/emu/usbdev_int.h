@@ -54,6 +54,9 @@ struct usbdev {
     void *unplug_user;
 };
 
+/* The client's read() position (a GObject data key, size_t value). */
+#define USBDEV_OFF_KEY "bbemu-off"
+
 void usbdev_urb_free(struct urb *u);
 void usbdev_urb_complete(struct usbdev *d, struct urb *u, int status, size_t actual);
 /* Complete the bulk IN URBs the model can answer now (lock held). */

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "usbdev_int.h"
+#include "usbdev_ioc.h"
 
 static UMockdevIoctlData *resolve(UMockdevIoctlData *arg, size_t off, size_t len)
 {
@@ -222,6 +223,21 @@ static int conninfo_ex(struct plug *pl, gulong req, UMockdevIoctlData *arg)
     return 0;
 }
 
+/* lseek() through libbbemu-preload: the position read() serves the
+ * descriptors from (usbdev.c's on_read), kept per open fd. */
+static long seek(UMockdevIoctlClient *client, gulong req, UMockdevIoctlData *arg)
+{
+    long off = (long)*(gulong *)arg->data;
+    long cur = (long)GPOINTER_TO_SIZE(g_object_get_data(G_OBJECT(client), USBDEV_OFF_KEY));
+
+    if (req == BBEMU_IOC_SEEK_CUR)
+        off += cur;
+    if (off < 0)
+        return -EINVAL;
+    g_object_set_data(G_OBJECT(client), USBDEV_OFF_KEY, GSIZE_TO_POINTER((size_t)off));
+    return off;
+}
+
 /* One usbdevfs ioctl (lock held); >= 0 result or -errno. */
 long usbfs_ioctl(struct usbdev *d, struct plug *pl, UMockdevIoctlClient *client,
                      gulong req, UMockdevIoctlData *arg)
@@ -308,6 +324,9 @@ long usbfs_ioctl(struct usbdev *d, struct plug *pl, UMockdevIoctlClient *client,
         return reap_urb(d, client, arg, dead);
     case USBDEVFS_DISCARDURB:
         return discard_urb(d, client, arg);
+    case BBEMU_IOC_SEEK_SET:
+    case BBEMU_IOC_SEEK_CUR:
+        return seek(client, req, arg);
     default:
         if (_IOC_TYPE(req) == 'U' && _IOC_NR(req) == 32)   /* CONNINFO_EX(len) */
             return conninfo_ex(pl, req, arg);

@@ -357,8 +357,9 @@ int vmctl_check(const struct vmctl *c, struct vmctl_plan *p, char *err, size_t e
                 it->fate = VMCTL_ALREADY;
             else if (where && !vague)
                 r = fail(-EBUSY, err, errlen,
-                         "Serial '%s' (Bus:Device %03u:%03u) is attached to '%s' already",
-                         it->serial, it->bus, it->dev, where);
+                         "Serial '%s' (Bus:Device %03u:%03u) is attached to '%s' already,"
+                         " not attaching it to '%s'",
+                         it->serial, it->bus, it->dev, where, it->domain);
         } else if (!where || vague || strcmp(where, it->domain) != 0) {
             it->fate = VMCTL_ALREADY;
         }

@@ -88,7 +88,9 @@ check "exit status is COMMAND's" [ $rc -eq 7 ]
 "$BBEMU" --device A -- sh -c 'kill -TERM $$'; rc=$?
 check "killed COMMAND gives 128+signal" [ $rc -eq 143 ]
 "$BBEMU" --device A -- sh -c 'test -n "$UMOCKDEV_DIR" && test -p "$BBEMU_CONTROL" &&
-    case "$LD_PRELOAD" in libumockdev-preload.so.0*) exit 0;; esac; exit 1'
+    case "$LD_PRELOAD" in "$BBEMU_PRELOAD"*) ;; *) exit 1;; esac &&
+    case "$BBEMU_PRELOAD" in /*/libbbemu-preload.so:libumockdev-preload.so.0) exit 0;; esac
+    exit 1'
 check "environment of COMMAND" [ $? -eq 0 ]
 
 # --- enumeration: explicit bus/port/dev, hub chain, strings
