@@ -45,6 +45,10 @@ enum {
     OPT_WATCH,
     OPT_VM_CONF,
     OPT_QA_GATE,
+    /* The kernel feed (kept together; the option table replaces this). */
+    OPT_KERNEL_DEVICE,
+    OPT_KERNEL_REFILL,
+    OPT_KERNEL_RESEED,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +72,10 @@ static const struct option long_opts[] = {
     { "watch", required_argument, NULL, OPT_WATCH },
     { "vm-conf", required_argument, NULL, OPT_VM_CONF },
     { "qa-gate", required_argument, NULL, OPT_QA_GATE },
+    { "kernel", no_argument, NULL, 'k' },
+    { "kernel-device", required_argument, NULL, OPT_KERNEL_DEVICE },
+    { "kernel-refill", required_argument, NULL, OPT_KERNEL_REFILL },
+    { "kernel-reseed", required_argument, NULL, OPT_KERNEL_RESEED },
     { "verbose", no_argument, NULL, 'v' },
     { "progress", no_argument, NULL, OPT_PROGRESS },
     { "help", no_argument, NULL, '?' },
@@ -97,6 +105,12 @@ static void usage(void)
            "      --watch=PATH[:DELAY[:BLOCK[:MAX]]]\n"
            "                         Run the QA checks on the data of any readable file\n"
            "                         or device (delay ms, k = x1000; sizes k/M = x1024)\n"
+           "  -k, --kernel           Feed QA-passed entropy to the kernel\n"
+           "      --kernel-device=PATH  The kernel's random device (default %s)\n"
+           "      --kernel-refill=S  Once the kernel's CRNG is ready, feed it every S\n"
+           "                         seconds (default %d, %d with --low-power; 0: only\n"
+           "                         when the kernel asks)\n"
+           "      --kernel-reseed=yes|no  RNDRESEEDCRNG after each such feed (default yes)\n"
            "      --qa-gate=MODE     'exact' (default): no byte of a failing FIPS block\n"
            "                         or of a rejected block is output; 'upstream': whole\n"
            "                         blocks as upstream 0.9 gates them (compatibility)\n"
@@ -122,7 +136,8 @@ static void usage(void)
            "      --low-power        Same as --idle-sleep=100:0 --suspend-after=10000\n"
            "\n"
            "See seedd(1).\n",
-           BB_SYSCONFDIR, DEVCFG_MAX_FOLD);
+           BB_SYSCONFDIR, SEEDD_KERNEL_DEVICE, SEEDD_KERNEL_REFILL,
+           SEEDD_KERNEL_REFILL_LOW_POWER, DEVCFG_MAX_FOLD);
 }
 
 /* The longest message line, "seedd: " and newline included; longer ones
@@ -419,6 +434,58 @@ static int add_id(struct seedd_opts *o, const char *arg)
     return r < 0 ? -1 : 0;
 }
 
+/* ---- the kernel feed: -k, --kernel-device, --kernel-refill, --kernel-reseed.
+ * Returns 1 if c is not one of them. */
+static int parse_kernel_opt(struct seedd_opts *o, int c, const char *arg, bool *refill_set)
+{
+    uint64_t v = 0;
+    int r;
+    switch (c) {
+    case 'k':
+        o->kernel = true;
+        return 0;
+    case OPT_KERNEL_DEVICE:
+        if (!*arg)
+            return bad_value("--kernel-device", arg, "expected a device path");
+        free(o->kernel_device);
+        if (!(o->kernel_device = strdup(arg))) {
+            say("out of memory");
+            return -1;
+        }
+        return 0;
+    case OPT_KERNEL_REFILL:
+        if ((r = num_parse_u64(arg, 10, &v)) < 0 || v > 0xFFFFFFFFu)
+            return bad_number("--kernel-refill", arg, r, v > 0xFFFFFFFFu,
+                              "must be a time in seconds up to 4294967295 (0: no timer)");
+        o->kernel_refill = (unsigned)v;
+        *refill_set = true;
+        return 0;
+    case OPT_KERNEL_RESEED:
+        if (strcmp(arg, "yes") && strcmp(arg, "no"))
+            return bad_value("--kernel-reseed", arg, "expected 'yes' or 'no'");
+        o->kernel_reseed = strcmp(arg, "yes") == 0;
+        return 0;
+    }
+    return 1;
+}
+
+/* The kernel feed's defaults: the refill is longer when any device is
+ * low-power, unless set. */
+static int kernel_defaults(struct seedd_opts *o, bool refill_set, const unsigned *set,
+                           unsigned dflt_set)
+{
+    bool low_power = dflt_set & SET_LOWPOWER;
+    for (size_t i = 0; i < o->n_ids; i++)
+        low_power |= (set[i] & SET_LOWPOWER) != 0;
+    if (!refill_set)
+        o->kernel_refill = low_power ? SEEDD_KERNEL_REFILL_LOW_POWER : SEEDD_KERNEL_REFILL;
+    if (!o->kernel_device && !(o->kernel_device = strdup(SEEDD_KERNEL_DEVICE))) {
+        say("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static const char *optname(int c, const char *fallback)
 {
     for (const struct option *lo = long_opts; lo->name; lo++)
@@ -430,15 +497,17 @@ static const char *optname(int c, const char *fallback)
 int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
 {
     unsigned *set = NULL, dflt_set = 0;
+    bool refill_set = false;
     int ret = -1;
 
     memset(o, 0, sizeof(*o));
     devcfg_init(&o->defaults);
     o->pool_size = POOL_DEFAULT_SIZE;
     o->vm_conf = BB_SYSCONFDIR "/bit-babbler/vm.conf";
+    o->kernel_reseed = true;
     opterr = 0;
     for (;;) {
-        int c = getopt_long(argc, argv, ":si:r:f:g:b:oP:G:v?", long_opts, NULL);
+        int c = getopt_long(argc, argv, ":si:r:f:g:b:oP:G:kv?", long_opts, NULL);
         if (c == -1)
             break;
         switch (c) {
@@ -535,6 +604,11 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             ret = 0;
             goto out;
         default: {
+            int rk = parse_kernel_opt(o, c, optarg, &refill_set);
+            if (rk < 0)
+                goto out;
+            if (rk == 0)
+                break;
             unsigned *sp;
             struct devcfg *g = current(o, &sp, set, &dflt_set);
             int r = parse_device_opt(o, c, optarg, g, sp);
@@ -552,6 +626,8 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
         goto out;
     }
     resolve(o, set, dflt_set);
+    if (kernel_defaults(o, refill_set, set, dflt_set) < 0)
+        goto out;
     if (o->n_ids == 0 && check_raw_block(o, &o->defaults) < 0)
         goto out;
     for (size_t i = 0; i < o->n_ids; i++)
@@ -559,9 +635,9 @@ int seedd_parse_args(int argc, char **argv, struct seedd_opts *o)
             goto out;
 
     bool listing = o->scan || o->shell_mr;
-    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches) {
-        fprintf(stderr, "seedd: nothing to do: use -s, --shell-mr, -b N, -o or --watch "
-                        "(this version has no kernel, UDP or control socket output yet)\n");
+    if (!listing && !o->bytes && !o->to_stdout && !o->kernel && !o->n_watches) {
+        fprintf(stderr, "seedd: nothing to do: use -s, --shell-mr, -b N, -o, -k or --watch "
+                        "(this version has no UDP or control socket output yet)\n");
         goto out;
     }
     ret = 1;
@@ -579,4 +655,6 @@ void seedd_opts_clear(struct seedd_opts *o)
     free(o->ids);
     o->ids = NULL;
     o->n_ids = 0;
+    free(o->kernel_device);
+    o->kernel_device = NULL;
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "sources.h"
 #include "evl.h"
+#include "kfeed.h"
 #include "log.h"
 #include "monitors.h"
 #include "options.h"
@@ -96,6 +97,7 @@ struct daemon {
     struct usbenum *ue;
     struct sources *srcs;
     struct outfd *out;
+    struct kfeed *kfeed;       /* -k */
     struct watch **watches;
     size_t n_watches;
     struct vmconf *guests;     /* vm.conf: devices given to virtual machines */
@@ -197,6 +199,7 @@ static void daemon_free(struct daemon *d)
         watch_free(d->watches[i]);
     free(d->watches);
     outfd_free(d->out);
+    kfeed_free(d->kfeed);
     evl_timer_free(d->progress);
     usbenum_free(d->ue);
     pool_free(d->pool);
@@ -259,11 +262,18 @@ static int setup(struct daemon *d, const struct seedd_opts *o)
             return r;
         }
     }
+    if (o->kernel) {
+        const struct kfeed_cfg kc = { o->kernel_device, o->kernel_refill, o->kernel_reseed };
+        if ((r = kfeed_new(d->loop, d->pool, d->mons, &kc, NULL, NULL, &d->kfeed)) < 0) {
+            d->result = SEEDD_EXIT_KERNEL; /* logged */
+            return r;
+        }
+    }
     if ((r = usbenum_new(d->loop, &d->ue)) < 0) {
         fprintf(stderr, "seedd: cannot access USB: %s\n", strerror(-r));
         return r;
     }
-    bool use_devices = o->bytes || o->to_stdout || !o->n_watches;
+    bool use_devices = o->bytes || o->to_stdout || o->kernel || !o->n_watches;
     if (use_devices && (r = load_guests(d, o)) < 0)
         return r;
     const struct sources_sink sink = { .all_gone = on_all_gone };
@@ -299,8 +309,9 @@ static int run_daemon(const struct seedd_opts *o)
         return 1;
     }
     if (setup(&d, o) < 0) {
+        r = d.result ? d.result : 1;
         daemon_free(&d);
-        return 1;
+        return r;
     }
     d.t0 = evl_now_ms();
     d.tty = isatty(STDERR_FILENO);
