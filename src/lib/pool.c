@@ -227,27 +227,24 @@ static bool offer(struct pool *p, struct pool_reader *r)
 
 /* Serves until no reader that wants data can be served: a reader that goes
  * first whenever one can be, else the others one read each in turn,
- * starting at p->turn. */
+ * starting at p->turn and going on from the last one served. */
 static void serve(struct pool *p)
 {
-    bool served = true;
-    while (served) {
-        served = false;
-        for (size_t i = 0; i < p->n_readers && !served; i++) {
+    size_t pos = p->turn, idle = 0;
+    while (p->n_readers && idle < p->n_readers) {
+        bool first = false;
+        for (size_t i = 0; i < p->n_readers && !first; i++) {
             struct pool_reader *r = p->readers[i];
-            served = r && r->first && offer(p, r);
+            first = r && r->first && offer(p, r);
         }
-        if (served)
+        if (first) {
+            idle = 0;
             continue;
-        size_t n = p->n_readers;
-        for (size_t k = 0; k < n; k++) {
-            struct pool_reader *r = p->readers[(p->turn + k) % n];
-            if (r && !r->first && offer(p, r)) {
-                served = true;
-                /* A reader that goes first may want data now. */
-                break;
-            }
         }
+        struct pool_reader *r = p->readers[pos % p->n_readers];
+        pos = (pos % p->n_readers) + 1;
+        /* idle counts the readers offered in a row without a read. */
+        idle = r && !r->first && offer(p, r) ? 0 : idle + 1;
     }
 }
 
