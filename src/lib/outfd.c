@@ -12,19 +12,20 @@
 #include "evl.h"
 #include "log.h"
 #include "pool.h"
+#include "sink.h"
 
 #define OUTFD_CHUNK 65536
 
+static void on_writable_cb(struct evl *loop, int fd, uint32_t events, void *ud);
+
 struct outfd {
     struct evl *loop;
-    struct pool *pool;
+    struct sink *sink;
     int fd;
     int saved_flags;
     bool nonblock;
     bool watching;
     bool finished;
-    bool busy;           /* inside pump(): a nested call only flags again */
-    bool again;
     uint64_t limit;
     uint64_t written;
     const struct outfd_ops *ops;
@@ -35,20 +36,13 @@ struct outfd {
     int result;
 };
 
-static void pump(struct outfd *o);
-
-static void on_pool(void *ud)
-{
-    pump(ud);
-}
-
 static void finish(struct outfd *o, int err)
 {
     if (o->finished)
         return;
     o->finished = true;
     o->result = err;
-    pool_remove_notify(o->pool, on_pool, o);
+    sink_finish(o->sink, err ? SINK_FAILED : SINK_DONE);
     /* Report from the loop, not from inside whoever added to the pool. */
     evl_timer_arm(o->report, 0);
 }
@@ -59,16 +53,11 @@ static void on_report(struct evl *loop, struct evl_timer *t, void *ud)
     o->ops->done(o->ud, o->result);
 }
 
-static void on_writable(struct evl *loop, int fd, uint32_t events, void *ud)
-{
-    pump(ud);
-}
-
 static void watch(struct outfd *o, bool on)
 {
     if (on == o->watching)
         return;
-    if (on && evl_add_fd(o->loop, o->fd, EPOLLOUT, on_writable, o) == 0)
+    if (on && evl_add_fd(o->loop, o->fd, EPOLLOUT, on_writable_cb, o) == 0)
         o->watching = true;
     else if (!on) {
         evl_del_fd(o->loop, o->fd);
@@ -76,59 +65,65 @@ static void watch(struct outfd *o, bool on)
     }
 }
 
-/* Write what is buffered, then take more from the pool, until the pool is
- * short of data, the fd would block, or the limit is reached.  Reading the
- * pool can make a producer add to it, which calls back here: such nested
- * calls only ask the running one to look again. */
-static void pump_once(struct outfd *o);
-
-static void pump(struct outfd *o)
+/* The next chunk: min(remaining, 64 KiB); done at the limit. */
+static void want_next(struct outfd *o)
 {
-    if (o->busy) {
-        o->again = true;
+    if (o->limit && o->written >= o->limit) {
+        finish(o, 0);
         return;
     }
-    o->busy = true;
-    do {
-        o->again = false;
-        pump_once(o);
-    } while (o->again && !o->finished);
-    o->busy = false;
+    size_t want = OUTFD_CHUNK;
+    if (o->limit && o->limit - o->written < want)
+        want = (size_t)(o->limit - o->written);
+    sink_want(o->sink, want);
 }
 
-static void pump_once(struct outfd *o)
+/* Writes what is buffered; when all of it is out, asks the pool for the
+ * next chunk (which the pool may serve at once). */
+static void write_out(struct outfd *o)
 {
-    while (!o->finished) {
-        if (o->off < o->len) {
-            ssize_t n = write(o->fd, o->buf + o->off, o->len - o->off);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && errno == EAGAIN) {
-                watch(o, true);
-                return;
-            }
-            if (n < 0) {
-                finish(o, -errno);
-                return;
-            }
-            o->off += (size_t)n;
-            o->written += (uint64_t)n;
+    while (!o->finished && o->off < o->len) {
+        ssize_t n = write(o->fd, o->buf + o->off, o->len - o->off);
+        if (n < 0 && errno == EINTR)
             continue;
-        }
-        watch(o, false);
-        if (o->limit && o->written >= o->limit) {
-            finish(o, 0);
+        if (n < 0 && errno == EAGAIN) {
+            watch(o, true);
             return;
         }
-        size_t want = OUTFD_CHUNK;
-        if (o->limit && o->limit - o->written < want)
-            want = (size_t)(o->limit - o->written);
-        o->off = 0;
-        o->len = pool_read(o->pool, o->buf, want);
-        if (o->len == 0)
-            return; /* wait for the pool */
-        log_msg(5, "stdout: %zu bytes from the pool", o->len);
+        if (n < 0) {
+            finish(o, -errno);
+            return;
+        }
+        o->off += (size_t)n;
+        o->written += (uint64_t)n;
+        sink_count_delivered(o->sink, (uint64_t)n);
     }
+    watch(o, false);
+    if (!o->finished)
+        want_next(o);
+}
+
+static void on_writable_cb(struct evl *loop, int fd, uint32_t events, void *ud)
+{
+    write_out(ud);
+}
+
+/* The pool can serve the chunk wanted: one read, then out with it.  The
+ * sink wants nothing until the chunk is written. */
+static void on_ready(void *ud)
+{
+    struct outfd *o = ud;
+    size_t want = OUTFD_CHUNK;
+    if (o->limit && o->limit - o->written < want)
+        want = (size_t)(o->limit - o->written);
+    o->off = 0;
+    o->len = sink_read(o->sink, o->buf, want);
+    if (o->len == 0)
+        return;
+    sink_count_request(o->sink);
+    sink_want(o->sink, 0);
+    log_msg(5, "stdout: %zu bytes from the pool", o->len);
+    write_out(o);
 }
 
 int outfd_new(struct evl *loop, struct pool *pool, int fd, uint64_t limit,
@@ -140,7 +135,6 @@ int outfd_new(struct evl *loop, struct pool *pool, int fd, uint64_t limit,
     if (!o)
         return -ENOMEM;
     o->loop = loop;
-    o->pool = pool;
     o->fd = fd;
     o->limit = limit;
     o->ops = ops;
@@ -159,10 +153,10 @@ int outfd_new(struct evl *loop, struct pool *pool, int fd, uint64_t limit,
     }
     if ((r = evl_timer_new(loop, on_report, o, &o->report)) < 0)
         goto fail;
-    if ((r = pool_on_added(pool, on_pool, o)) < 0)
+    if ((r = sink_new(pool, NULL, "stdout", on_ready, o, &o->sink)) < 0)
         goto fail;
     *out = o;
-    pump(o);
+    want_next(o);
     return 0;
 fail:
     outfd_free(o);
@@ -173,7 +167,7 @@ void outfd_free(struct outfd *o)
 {
     if (!o)
         return;
-    pool_remove_notify(o->pool, on_pool, o);
+    sink_free(o->sink);
     watch(o, false);
     if (o->nonblock)
         fcntl(o->fd, F_SETFL, o->saved_flags);

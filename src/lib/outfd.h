@@ -1,7 +1,9 @@
-/* outfd: a pool reader that writes to a file descriptor (seedd -o / -b).
+/* outfd: the sink (sink.h) "stdout", writing pool data to a file descriptor
+ * (seedd -o / -b).  It has no health monitor of its own (as upstream: no QA
+ * beyond the device gate).
  *
- * Reads min(remaining, 64 KiB) from the pool whenever the pool has that
- * much, and writes it out.  Pipes and sockets are made non-blocking and
+ * Wants min(remaining, 64 KiB) from the pool, reads it when the pool's
+ * sharing policy serves it (pool.h), and writes it out before it wants more.  Pipes and sockets are made non-blocking and
  * waited on with EPOLLOUT, so a slow consumer never stalls the event loop
  * (the pool then fills, and the sources back off); regular files and
  * terminals are written directly.  Only whole reads are written: a write

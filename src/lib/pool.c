@@ -5,11 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POOL_MAX_NOTIFY 8
-
+/* A list of callbacks that may change while it is being called: removal
+ * during a call leaves a hole (fn NULL), filled in by compaction once no
+ * call is running; additions are appended and not called in that pass. */
 struct notify {
     pool_notify_fn fn;
     void *ud;
+};
+
+struct notify_list {
+    struct notify *v;
+    size_t n, cap;
+};
+
+struct pool_reader {
+    struct pool *pool;
+    pool_notify_fn ready;
+    void *ud;
+    void *owner;
+    size_t want;        /* bytes it asks for; 0: none now */
+    bool first;         /* served before the others */
+    uint64_t reads, bytes;
 };
 
 struct pool_group {
@@ -35,8 +51,14 @@ struct pool {
     size_t fill;
     size_t next;        /* mixing cursor */
     uint8_t *buf;
-    struct notify added[POOL_MAX_NOTIFY];
-    struct notify drained[POOL_MAX_NOTIFY];
+    struct notify_list added, drained;
+    unsigned calling;   /* depth of notify/dispatch calls running */
+    /* Readers, in registration order; NULL holes while calling. */
+    struct pool_reader **readers;
+    size_t n_readers, cap_readers;
+    size_t turn;        /* where the round robin starts */
+    bool dispatching, again;
+    uint64_t bytes_in, bytes_out, reads;
     struct pool_group *groups;
 };
 
@@ -77,6 +99,14 @@ void pool_free(struct pool *p)
         free(g->buf);
         free(g);
     }
+    /* Readers still registered are their owners' to free; they only lose
+     * their pool. */
+    for (size_t i = 0; i < p->n_readers; i++)
+        if (p->readers[i])
+            p->readers[i]->pool = NULL;
+    free(p->readers);
+    free(p->added.v);
+    free(p->drained.v);
     free(p->buf);
     free(p);
 }
@@ -96,20 +126,150 @@ bool pool_full(const struct pool *p)
     return p->fill == p->size;
 }
 
-static void notify_all(const struct notify *n)
+void pool_get_stats(const struct pool *p, struct pool_stats *st)
 {
-    /* Copy first: a callback may (un)register. */
-    struct notify copy[POOL_MAX_NOTIFY];
-    memcpy(copy, n, sizeof(copy));
-    for (size_t i = 0; i < POOL_MAX_NOTIFY; i++)
-        if (copy[i].fn)
-            copy[i].fn(copy[i].ud);
+    *st = (struct pool_stats){
+        .size = p->size,
+        .fill = p->fill,
+        .bytes_in = p->bytes_in,
+        .bytes_out = p->bytes_out,
+        .reads = p->reads,
+        .readers = pool_reader_count(p),
+    };
+}
+
+/* Holes left by removals during calls are closed once none runs. */
+static void compact(struct pool *p)
+{
+    if (p->calling)
+        return;
+    struct notify_list *lists[] = { &p->added, &p->drained };
+    for (size_t l = 0; l < 2; l++) {
+        size_t k = 0;
+        for (size_t i = 0; i < lists[l]->n; i++)
+            if (lists[l]->v[i].fn)
+                lists[l]->v[k++] = lists[l]->v[i];
+        lists[l]->n = k;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < p->n_readers; i++)
+        if (p->readers[i])
+            p->readers[k++] = p->readers[i];
+    p->n_readers = k;
+}
+
+static void notify_all(struct pool *p, struct notify_list *l)
+{
+    size_t n = l->n; /* those added meanwhile wait for the next event */
+    p->calling++;
+    for (size_t i = 0; i < n; i++)
+        if (l->v[i].fn)
+            l->v[i].fn(l->v[i].ud);
+    p->calling--;
+    compact(p);
+}
+
+static int add_notify(struct notify_list *l, pool_notify_fn fn, void *ud)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        struct notify *v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (struct notify){ fn, ud };
+    return 0;
+}
+
+int pool_on_added(struct pool *p, pool_notify_fn fn, void *ud)
+{
+    return add_notify(&p->added, fn, ud);
+}
+
+int pool_on_drained(struct pool *p, pool_notify_fn fn, void *ud)
+{
+    return add_notify(&p->drained, fn, ud);
+}
+
+static void remove_from(struct notify_list *l, pool_notify_fn fn, void *ud)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].fn == fn && l->v[i].ud == ud)
+            l->v[i] = (struct notify){ NULL, NULL };
+}
+
+void pool_remove_notify(struct pool *p, pool_notify_fn fn, void *ud)
+{
+    remove_from(&p->added, fn, ud);
+    remove_from(&p->drained, fn, ud);
+    compact(p);
+}
+
+/* ---- readers and the sharing policy (see pool.h) --------------------------- */
+
+static bool servable(const struct pool *p, const struct pool_reader *r)
+{
+    size_t need = r->want < p->size ? r->want : p->size;
+    return r->want && p->fill >= need;
+}
+
+/* Calls r's ready callback if the pool can serve it; true if it read. */
+static bool offer(struct pool *p, struct pool_reader *r)
+{
+    if (!r || !servable(p, r))
+        return false;
+    uint64_t before = r->reads;
+    r->ready(r->ud);
+    return r->reads != before;
+}
+
+/* Serves until no reader that wants data can be served: a reader that goes
+ * first whenever one can be, else the others one read each in turn,
+ * starting at p->turn and going on from the last one served. */
+static void serve(struct pool *p)
+{
+    size_t pos = p->turn, idle = 0;
+    while (p->n_readers && idle < p->n_readers) {
+        bool first = false;
+        for (size_t i = 0; i < p->n_readers && !first; i++) {
+            struct pool_reader *r = p->readers[i];
+            first = r && r->first && offer(p, r);
+        }
+        if (first) {
+            idle = 0;
+            continue;
+        }
+        struct pool_reader *r = p->readers[pos % p->n_readers];
+        pos = (pos % p->n_readers) + 1;
+        /* idle counts the readers offered in a row without a read. */
+        idle = r && !r->first && offer(p, r) ? 0 : idle + 1;
+    }
+}
+
+static void dispatch(struct pool *p)
+{
+    if (p->dispatching) {
+        p->again = true;
+        return;
+    }
+    p->dispatching = true;
+    p->calling++;
+    do {
+        p->again = false;
+        serve(p);
+    } while (p->again);
+    p->calling--;
+    p->dispatching = false;
+    compact(p);
 }
 
 void pool_add(struct pool *p, const uint8_t *data, size_t len)
 {
     if (len == 0)
         return;
+    p->bytes_in += len;
     if (p->fill < p->size) {
         size_t n = p->size - p->fill < len ? p->size - p->fill : len;
         memcpy(p->buf + p->fill, data, n);
@@ -125,7 +285,11 @@ void pool_add(struct pool *p, const uint8_t *data, size_t len)
         data += n;
         len -= n;
     }
-    notify_all(p->added);
+    /* Round robin: each arrival of data starts the turn one reader on. */
+    if (p->n_readers)
+        p->turn = (p->turn + 1) % p->n_readers;
+    notify_all(p, &p->added);
+    dispatch(p);
 }
 
 size_t pool_read(struct pool *p, uint8_t *out, size_t len)
@@ -136,39 +300,105 @@ size_t pool_read(struct pool *p, uint8_t *out, size_t len)
     size_t n = p->fill < len ? p->fill : len;
     memcpy(out, p->buf + p->fill - n, n);
     p->fill -= n;
-    notify_all(p->drained);
+    p->bytes_out += n;
+    p->reads++;
+    notify_all(p, &p->drained);
     return n;
 }
 
-static int add_notify(struct notify *list, pool_notify_fn fn, void *ud)
+int pool_reader_new(struct pool *p, pool_notify_fn ready, void *ud, struct pool_reader **out)
 {
-    for (size_t i = 0; i < POOL_MAX_NOTIFY; i++) {
-        if (!list[i].fn) {
-            list[i] = (struct notify){ fn, ud };
-            return 0;
-        }
+    if (p->n_readers == p->cap_readers) {
+        size_t cap = p->cap_readers ? p->cap_readers * 2 : 4;
+        struct pool_reader **v = realloc(p->readers, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        p->readers = v;
+        p->cap_readers = cap;
     }
-    return -ENOSPC;
+    struct pool_reader *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    *r = (struct pool_reader){ .pool = p, .ready = ready, .ud = ud };
+    p->readers[p->n_readers++] = r;
+    *out = r;
+    return 0;
 }
 
-int pool_on_added(struct pool *p, pool_notify_fn fn, void *ud)
+void pool_reader_free(struct pool_reader *r)
 {
-    return add_notify(p->added, fn, ud);
+    if (!r)
+        return;
+    struct pool *p = r->pool;
+    for (size_t i = 0; p && i < p->n_readers; i++)
+        if (p->readers[i] == r)
+            p->readers[i] = NULL;
+    if (p)
+        compact(p);
+    free(r);
 }
 
-int pool_on_drained(struct pool *p, pool_notify_fn fn, void *ud)
+void pool_reader_want(struct pool_reader *r, size_t len)
 {
-    return add_notify(p->drained, fn, ud);
+    r->want = len;
+    if (r->pool && servable(r->pool, r))
+        dispatch(r->pool);
 }
 
-void pool_remove_notify(struct pool *p, pool_notify_fn fn, void *ud)
+void pool_reader_first(struct pool_reader *r, bool first)
 {
-    for (size_t i = 0; i < POOL_MAX_NOTIFY; i++) {
-        if (p->added[i].fn == fn && p->added[i].ud == ud)
-            p->added[i] = (struct notify){ NULL, NULL };
-        if (p->drained[i].fn == fn && p->drained[i].ud == ud)
-            p->drained[i] = (struct notify){ NULL, NULL };
+    r->first = first;
+}
+
+size_t pool_reader_read(struct pool_reader *r, uint8_t *out, size_t len)
+{
+    if (!r->pool)
+        return 0;
+    size_t n = pool_read(r->pool, out, len);
+    if (n) {
+        r->reads++;
+        r->bytes += n;
     }
+    return n;
+}
+
+void pool_reader_set_owner(struct pool_reader *r, void *owner)
+{
+    r->owner = owner;
+}
+
+void *pool_reader_owner(const struct pool_reader *r)
+{
+    return r->owner;
+}
+
+void pool_reader_get_stats(const struct pool_reader *r, struct pool_reader_stats *st)
+{
+    *st = (struct pool_reader_stats){
+        .reads = r->reads,
+        .bytes = r->bytes,
+        .want = r->want,
+        .first = r->first,
+    };
+}
+
+size_t pool_reader_count(const struct pool *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_readers; i++)
+        n += p->readers[i] != NULL;
+    return n;
+}
+
+struct pool_reader *pool_reader_at(const struct pool *p, size_t i)
+{
+    for (size_t k = 0; k < p->n_readers; k++) {
+        if (!p->readers[k])
+            continue;
+        if (i-- == 0)
+            return p->readers[k];
+    }
+    return NULL;
 }
 
 /* ---- groups ------------------------------------------------------------ */

@@ -37,6 +37,7 @@ struct src {
      * dropped since (or since the last warning). */
     bool failing, ever_ok, said_bringup;
     uint64_t dropped, dropped_total, fail_start_ms;
+    struct sources_devstat st;  /* introspection */
     struct src *next;
 };
 
@@ -58,6 +59,9 @@ struct sources {
     struct sources_sink sink;
     void *ud;
     struct src *list;
+    /* Devices that failed or went away, newest first. */
+    struct sources_devstat departed[SOURCES_MAX_DEPARTED];
+    size_t n_departed;
     struct pending pending[PENDING_MAX];
     size_t n_pending;
     struct evl_timer *retry;
@@ -95,6 +99,61 @@ static void src_unlink(struct sources *s, struct src *x)
     }
 }
 
+/* ---- introspection ------------------------------------------------------- */
+
+static void forget_departed(struct sources *s, const char *serial)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_departed; i++)
+        if (strcmp(s->departed[i].serial, serial))
+            s->departed[k++] = s->departed[i];
+    s->n_departed = k;
+}
+
+/* x failed or went away: its last numbers stay listed. */
+static void depart(struct sources *s, struct src *x, enum sources_state st)
+{
+    forget_departed(s, x->info.serial);
+    size_t n = s->n_departed < SOURCES_MAX_DEPARTED ? s->n_departed : SOURCES_MAX_DEPARTED - 1;
+    memmove(&s->departed[1], &s->departed[0], n * sizeof(s->departed[0]));
+    s->departed[0] = x->st;
+    s->departed[0].state = st;
+    s->n_departed = n + 1;
+}
+
+size_t sources_count(const struct sources *s)
+{
+    size_t n = s->n_departed;
+    for (const struct src *x = s->list; x; x = x->next)
+        n++;
+    return n;
+}
+
+int sources_get(const struct sources *s, size_t i, struct sources_devstat *out)
+{
+    for (const struct src *x = s->list; x; x = x->next) {
+        if (i-- == 0) {
+            *out = x->st;
+            return 0;
+        }
+    }
+    if (i >= s->n_departed)
+        return -ENOENT;
+    *out = s->departed[i];
+    return 0;
+}
+
+const char *sources_state_name(enum sources_state st)
+{
+    static const char *const names[] = {
+        [SOURCES_STARTING] = "starting",   [SOURCES_STREAMING] = "streaming",
+        [SOURCES_IDLE] = "idle",           [SOURCES_SUSPENDED] = "suspended",
+        [SOURCES_RECOVERING] = "recovering", [SOURCES_FAILED] = "failed",
+        [SOURCES_GONE] = "gone",
+    };
+    return (size_t)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
+}
+
 /* ---- idle back-off ----------------------------------------------------- */
 
 static void end_wait(struct src *x)
@@ -102,6 +161,7 @@ static void end_wait(struct src *x)
     if (!x->waiting)
         return;
     x->waiting = false;
+    x->st.state = SOURCES_STREAMING;
     pool_remove_notify(x->set->cfg.pool, on_drained, x);
     evl_timer_disarm(x->wake);
     evl_timer_disarm(x->rel);
@@ -126,8 +186,8 @@ static void on_wake(struct evl *loop, struct evl_timer *t, void *ud)
 static void on_release(struct evl *loop, struct evl_timer *t, void *ud)
 {
     struct src *x = ud;
-    if (x->waiting)
-        bbdev_suspend(x->dev);
+    if (x->waiting && bbdev_suspend(x->dev) == 0)
+        x->st.state = SOURCES_SUSPENDED;
 }
 
 static void start_wait(struct src *x, enum backoff_wait w, uint64_t ms, bool release)
@@ -136,6 +196,7 @@ static void start_wait(struct src *x, enum backoff_wait w, uint64_t ms, bool rel
     if (pool_on_drained(pool, on_drained, x) < 0)
         return; /* cannot wait for a reader: just go on */
     x->waiting = true;
+    x->st.state = SOURCES_IDLE;
     bbdev_pause(x->dev, true);
     if (w == BACKOFF_TIMED)
         evl_timer_arm(x->wake, ms);
@@ -246,6 +307,8 @@ static void on_pass(void *ud, const uint8_t *p, size_t n)
 {
     struct src *x = ud;
     int r = pool_group_feed(x->group, x->member, p, n);
+    if (r == 0)
+        x->st.bytes_passed += n;
     if (r < 0)
         log_msg(0, "%s: %zu bytes lost on their way to group %u: %s", x->info.serial, n,
                 pool_group_id(x->group), strerror(-r));
@@ -258,10 +321,13 @@ static void on_block(void *ud, struct bbdev *d, const uint8_t *block, size_t out
     struct pool *pool = x->set->cfg.pool;
 
     bool was_full = pool_full(pool);
+    x->st.state = SOURCES_STREAMING;
+    x->st.bytes_read += (uint64_t)out << x->fold;
     backoff_after_block(&x->bo, was_full);
     if (x->cfg->no_qa) {
         bool passed = health_check(x->qa, block, out);
-        pool_group_add(x->group, x->member, block, out);
+        if (pool_group_add(x->group, x->member, block, out) == 0)
+            x->st.bytes_passed += out;
         log_msg(5, "%s: %zu bytes to group %u%s", x->info.serial, out, pool_group_id(x->group),
                 passed ? "" : " (QA failed, --no-qa)");
     } else {
@@ -289,12 +355,15 @@ static void on_event(void *ud, struct bbdev *d, enum bbdev_event ev, int err, co
 
     switch (ev) {
     case BBDEV_READY:
+        x->st.state = SOURCES_STREAMING;
         log_msg(1, "%s: streaming from Bus:Device %03u:%03u", x->info.serial, x->info.bus,
                 x->info.dev);
         x->streaming = true;
         tell_changed(s);
         return;
     case BBDEV_RECOVER:
+        x->st.state = SOURCES_RECOVERING;
+        x->st.recoveries++;
         return;
     case BBDEV_FAILED:
     case BBDEV_GONE:
@@ -302,6 +371,7 @@ static void on_event(void *ud, struct bbdev *d, enum bbdev_event ev, int err, co
     }
     char why[300];
     snprintf(why, sizeof(why), "%s", msg);
+    depart(s, x, ev == BBDEV_GONE ? SOURCES_GONE : SOURCES_FAILED);
     src_unlink(s, x);
     src_free(x);
     /* The last device's reason goes to all_gone (the program reports it
@@ -385,6 +455,10 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
     x->set = s;
     x->info = *di;
     x->cfg = c;
+    snprintf(x->st.serial, sizeof(x->st.serial), "%s", di->serial);
+    x->st.bus = di->bus;
+    x->st.dev = di->dev;
+    x->st.state = SOURCES_STARTING;
     x->fold = (unsigned)fold;
     backoff_init(&x->bo, c->idle_initial, c->idle_max, c->suspend_after);
     if ((r = pool_group_get(s->cfg.pool, c->group, &x->group)) < 0) {
@@ -464,6 +538,7 @@ static int start_one(struct sources *s, const struct devinfo *di, const struct d
     }
     log_msg(2, "%s: started, fold %u, group %u, raw block %zu bytes", di->serial, x->fold,
             c->group, x->raw_len);
+    forget_departed(s, di->serial);
     x->next = s->list;
     s->list = x;
     return 0;
@@ -483,6 +558,7 @@ static void on_hotplug(void *ud, bool added, const struct devinfo *di)
         for (struct src *x = s->list; x; x = x->next) {
             if (!strcmp(x->info.syspath, di->syspath)) {
                 log_msg(0, "%s: removed", x->info.serial);
+                depart(s, x, SOURCES_GONE);
                 src_unlink(s, x);
                 src_free(x);
                 tell_changed(s);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "devcfg.h"
+#include "devinfo.h"
 #include "health.h"
 
 struct evl;
@@ -68,5 +69,34 @@ struct sources_cfg {
 int sources_new(struct evl *loop, struct usbenum *ue, const struct sources_cfg *cfg,
                 const struct sources_sink *sink, void *ud, struct sources **out);
 void sources_free(struct sources *s);
+
+/* ---- introspection -------------------------------------------------------- */
+
+enum sources_state {
+    SOURCES_STARTING,   /* claimed, initialising */
+    SOURCES_STREAMING,
+    SOURCES_IDLE,       /* paused while the pool is full */
+    SOURCES_SUSPENDED,  /* idle and released (suspend-after) */
+    SOURCES_RECOVERING, /* after an error, until its next block */
+    SOURCES_FAILED,     /* given up */
+    SOURCES_GONE,       /* unplugged */
+};
+
+struct sources_devstat {
+    char serial[DEVINFO_STR_MAX];
+    unsigned bus, dev;
+    enum sources_state state;
+    uint64_t bytes_read;    /* raw bytes from the device (before folding) */
+    uint64_t bytes_passed;  /* folded bytes its gate passed to its pool group */
+    uint64_t recoveries;    /* errors recovered from (bbdev BBDEV_RECOVER) */
+};
+
+/* The devices: those running (newest first), then those that failed or
+ * went away (the last SOURCES_MAX_DEPARTED, newest first; one per serial,
+ * dropped when the serial runs again).  -ENOENT past the end. */
+#define SOURCES_MAX_DEPARTED 32
+size_t sources_count(const struct sources *s);
+int sources_get(const struct sources *s, size_t i, struct sources_devstat *out);
+const char *sources_state_name(enum sources_state st);
 
 #endif

@@ -24,6 +24,7 @@
 #include "daemonize.h"
 #include "evl.h"
 #include "lockfile.h"
+#include "kfeed.h"
 #include "log.h"
 #include "monitors.h"
 #include "notify.h"
@@ -110,6 +111,7 @@ struct daemon {
     struct usbenum *ue;
     struct sources *srcs;
     struct outfd *out;
+    struct kfeed *kfeed;       /* -k */
     struct watch **watches;
     size_t n_watches;
     struct vmconf *guests;     /* vm.conf: devices given to virtual machines */
@@ -443,10 +445,27 @@ static void stop_stdout(struct daemon *d)
     d->out = NULL;
 }
 
+static int start_kernel(struct daemon *d)
+{
+    const struct seedd_opts *o = d->o;
+    if (!o->kernel)
+        return SEEDD_EXIT_OK;
+    const struct kfeed_cfg kc = { o->kernel_device, o->kernel_refill, o->kernel_reseed };
+    if (kfeed_new(d->loop, d->pool, d->mons, &kc, NULL, NULL, &d->kfeed) < 0)
+        return SEEDD_EXIT_KERNEL; /* logged */
+    return SEEDD_EXIT_OK;
+}
+
+static void stop_kernel(struct daemon *d)
+{
+    kfeed_free(d->kfeed);
+    d->kfeed = NULL;
+}
+
 /* Devices are used for output; with only watches, none are needed. */
 static bool use_devices(const struct seedd_opts *o)
 {
-    return o->bytes || o->to_stdout || !o->n_watches;
+    return o->bytes || o->to_stdout || o->kernel || !o->n_watches;
 }
 
 static int start_usbenum(struct daemon *d)
@@ -516,6 +535,7 @@ static const struct service services[] = {
     { "pool", start_pool, stop_pool },
     { "watches", start_watches, stop_watches },
     { "stdout", start_stdout, stop_stdout },
+    { "kernel", start_kernel, stop_kernel },
     { "usbenum", start_usbenum, stop_usbenum },
     { "sources", start_sources, stop_sources },
 };

@@ -342,6 +342,176 @@ static void test_feed_becomes_xor(void **state)
     pool_free(p);
 }
 
+/* ---- no fixed limit, the sharing policy, the counters ------------------- */
+
+static unsigned drained_by[20];
+static void on_drained_n(void *ud)
+{
+    drained_by[(unsigned *)ud - drained_by]++;
+}
+
+/* Twenty sources waiting for room (upstream-style one per device): each is
+ * told (the old limit of 8 refused the ninth). */
+static void test_many_notifications(void **state)
+{
+    (void)state;
+    struct pool *p;
+    uint8_t a[4] = { 0 }, out[4];
+    memset(drained_by, 0, sizeof(drained_by));
+    assert_int_equal(pool_new(4, &p), 0);
+    for (unsigned i = 0; i < 20; i++)
+        assert_int_equal(pool_on_drained(p, on_drained_n, &drained_by[i]), 0);
+    pool_add(p, a, 4);
+    assert_int_equal(pool_read(p, out, 2), 2);
+    for (unsigned i = 0; i < 20; i++)
+        assert_int_equal(drained_by[i], 1);
+    /* Unregistering one of them from within a call is safe. */
+    pool_remove_notify(p, on_drained_n, &drained_by[9]);
+    assert_int_equal(pool_read(p, out, 2), 2);
+    assert_int_equal(drained_by[9], 1);
+    assert_int_equal(drained_by[19], 2);
+    pool_free(p);
+}
+
+/* A reader that reads `each` bytes per call and keeps wanting `each`. */
+struct rd {
+    struct pool_reader *r;
+    size_t each;
+    size_t got;
+    unsigned calls;
+    int order[64];      /* global call order, for who-came-first checks */
+};
+static int call_seq;
+static int seq_of[64];
+static int seq_who[64];
+
+static void rd_ready(void *ud)
+{
+    struct rd *d = ud;
+    uint8_t buf[4096];
+    size_t n = pool_reader_read(d->r, buf, d->each);
+    d->got += n;
+    if (call_seq < 64) {
+        seq_who[call_seq] = (int)d->each;
+        seq_of[call_seq++] = (int)n;
+    }
+    d->calls++;
+}
+
+/* Twelve readers on one pool: every one is served (more than the 8
+ * callbacks the pool used to allow). */
+static void test_many_readers(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct rd d[12];
+    uint8_t a[1200] = { 0 };
+    assert_int_equal(pool_new(1200, &p), 0);
+    for (unsigned i = 0; i < 12; i++) {
+        d[i] = (struct rd){ .each = 100 };
+        assert_int_equal(pool_reader_new(p, rd_ready, &d[i], &d[i].r), 0);
+        pool_reader_want(d[i].r, 100);
+    }
+    assert_int_equal(pool_reader_count(p), 12);
+    pool_add(p, a, sizeof(a));
+    for (unsigned i = 0; i < 12; i++)
+        assert_int_equal(d[i].got, 100);
+    for (unsigned i = 0; i < 12; i++)
+        pool_reader_free(d[i].r);
+    assert_int_equal(pool_reader_count(p), 0);
+    pool_free(p);
+}
+
+/* Two readers that each want a full pool: the one offered data first
+ * alternates with every arrival, so both are served, in turn. */
+static void test_round_robin(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct rd x = { .each = 64 }, y = { .each = 64 };
+    uint8_t a[64] = { 0 };
+    assert_int_equal(pool_new(64, &p), 0);
+    assert_int_equal(pool_reader_new(p, rd_ready, &x, &x.r), 0);
+    assert_int_equal(pool_reader_new(p, rd_ready, &y, &y.r), 0);
+    pool_reader_want(x.r, 64);
+    pool_reader_want(y.r, 64);
+    for (unsigned i = 0; i < 10; i++)
+        pool_add(p, a, sizeof(a));
+    /* Ten pools full, each read whole by one of them: five each. */
+    assert_int_equal(x.got, 5 * 64);
+    assert_int_equal(y.got, 5 * 64);
+    struct pool_stats st;
+    pool_get_stats(p, &st);
+    assert_int_equal(st.bytes_in, 640);
+    assert_int_equal(st.bytes_out, 640);
+    assert_int_equal(st.reads, 10);
+    assert_int_equal(st.readers, 2);
+    assert_int_equal(st.fill, 0);
+    pool_reader_free(x.r);
+    pool_reader_free(y.r);
+    pool_free(p);
+}
+
+/* A reader marked first is served before the others, whoever registered
+ * first and whatever the turn; unmarked, it shares again. */
+static void test_first_reader(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct rd out = { .each = 100 }, kern = { .each = 25 };
+    uint8_t a[100] = { 0 };
+    call_seq = 0;
+    assert_int_equal(pool_new(100, &p), 0);
+    assert_int_equal(pool_reader_new(p, rd_ready, &out, &out.r), 0);
+    assert_int_equal(pool_reader_new(p, rd_ready, &kern, &kern.r), 0);
+    pool_reader_first(kern.r, true);
+    pool_reader_want(out.r, 100);
+    pool_reader_want(kern.r, 25);
+    for (unsigned i = 0; i < 4; i++)
+        pool_add(p, a, sizeof(a));
+    /* The first reader took everything: four reads of 25 per pool. */
+    assert_int_equal(kern.got, 400);
+    assert_int_equal(out.got, 0);
+    assert_int_equal(seq_who[0], 25);
+    struct pool_reader_stats rs;
+    pool_reader_get_stats(kern.r, &rs);
+    assert_int_equal(rs.reads, 16);
+    assert_int_equal(rs.bytes, 400);
+    assert_true(rs.first);
+    /* Not first any more: both are served. */
+    pool_reader_first(kern.r, false);
+    for (unsigned i = 0; i < 4; i++)
+        pool_add(p, a, sizeof(a));
+    assert_true(out.got >= 100);
+    assert_true(kern.got > 400);
+    pool_reader_free(out.r);
+    pool_reader_free(kern.r);
+    pool_free(p);
+}
+
+/* A reader that wants nothing is not called; wanting what the pool has
+ * serves it at once. */
+static void test_reader_want(void **state)
+{
+    (void)state;
+    struct pool *p;
+    struct rd x = { .each = 10 };
+    uint8_t a[10] = { 0 };
+    assert_int_equal(pool_new(10, &p), 0);
+    assert_int_equal(pool_reader_new(p, rd_ready, &x, &x.r), 0);
+    pool_add(p, a, 10);
+    assert_int_equal(x.calls, 0);
+    pool_reader_want(x.r, 10);
+    assert_int_equal(x.got, 10);
+    /* Wants more than there is: waits. */
+    pool_add(p, a, 5);
+    assert_int_equal(x.got, 10);
+    pool_add(p, a, 5);
+    assert_int_equal(x.got, 20);
+    pool_reader_free(x.r);
+    pool_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +527,11 @@ int main(void)
         cmocka_unit_test(test_feed_straight),
         cmocka_unit_test(test_feed_xor),
         cmocka_unit_test(test_feed_becomes_xor),
+        cmocka_unit_test(test_many_notifications),
+        cmocka_unit_test(test_many_readers),
+        cmocka_unit_test(test_round_robin),
+        cmocka_unit_test(test_first_reader),
+        cmocka_unit_test(test_reader_want),
     };
     return unit_run(tests);
 }

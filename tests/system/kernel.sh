@@ -1,0 +1,93 @@
+#!/bin/sh
+# The kernel feed (-k) under bbemu, as root, on the host's real /dev/random
+# (harmless: mixing data in cannot reduce the kernel's entropy, and the host
+# CRNG is ready already, so this is the "ready" side: the first feed at
+# start, then the refill timer, each feed followed by RNDRESEEDCRNG).  The
+# feeds are seen with strace: RNDADDENTROPY of 625 bytes credited 5000 bits.
+# An unopenable --kernel-device, or one that refuses RNDADDENTROPY, is one
+# clear message and exit 3.  stdout and the kernel together: both served.
+. "$SRC/tests/system/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: feeding the kernel needs root (CAP_SYS_ADMIN)"
+    exit 77
+fi
+if ! command -v strace >/dev/null 2>&1; then
+    echo "SKIP: strace is not installed"
+    exit 77
+fi
+# LeakSanitizer cannot run under ptrace: the traced runs keep ASan and
+# UBSan in the sanitizer tier, not LSan.
+if [ -n "${BB_SANITIZED:-}" ]; then
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
+    export ASAN_OPTIONS
+fi
+head -c 8M /dev/urandom >"$T/payload"
+
+# feeds LOG: RNDADDENTROPY calls of 625 bytes credited 5000 bits.
+feeds() { grep -c 'RNDADDENTROPY, {entropy_count=5000, buf_size=625,' "$1" 2>/dev/null; }
+probes() { grep -c 'RNDADDENTROPY, {entropy_count=0, buf_size=0,' "$1" 2>/dev/null; }
+reseeds() { grep -c 'RNDRESEEDCRNG) *= 0' "$1" 2>/dev/null; }
+# other_feeds LOG: RNDADDENTROPY calls that are neither.
+other_feeds() {
+    grep 'RNDADDENTROPY' "$1" | grep -v -e 'entropy_count=5000, buf_size=625,' \
+        -e 'entropy_count=0, buf_size=0,'
+}
+
+# --- -k with -b: the feed at start, next to stdout ----------------------------
+emu --device "GA0001@1-1,payload=$T/payload" -- \
+    strace -f -qq -s 0 -e trace=ioctl -e signal=none -o "$T/b.st" \
+    "$SEEDD" -k -b 2M -v >"$T/out" 2>"$T/err"
+check "-k -b 2M: exit 0" equals $? 0
+check "-k -b 2M: -b still counts: 2 MiB on stdout" equals "$(size_of "$T/out")" 2097152
+check "-k: one start-up probe (RNDADDENTROPY of 0 bytes)" equals "$(probes "$T/b.st")" 1
+check "-k: fed at start: RNDADDENTROPY of 625 bytes, 5000 bits" test "$(feeds "$T/b.st")" -ge 1
+no_other_feeds() { ! other_feeds "$1" | grep -q .; }
+check "-k: no other RNDADDENTROPY" no_other_feeds "$T/b.st"
+check "-k: RNDRESEEDCRNG after the feed (the host CRNG is ready)" test "$(reseeds "$T/b.st")" -ge 1
+check "-k -v: the CRNG state is logged" contains "$T/err" "Kernel CRNG is ready: feeding /dev/random every 60 s, then RNDRESEEDCRNG"
+
+# --- a kernel device that cannot be fed: exit 3, one message -----------------
+emu --device "GA0001@1-1,payload=$T/payload" -- \
+    "$SEEDD" -k --kernel-device "$T/missing" -b 1M >"$T/out" 2>"$T/err"
+check "missing --kernel-device: exit 3" equals $? 3
+check "missing --kernel-device: says so" contains "$T/err" "Kernel entropy: cannot open $T/missing: No such file or directory"
+check "missing --kernel-device: one line" equals "$(lines_in "$T/err")" 1
+check "missing --kernel-device: nothing on stdout" equals "$(size_of "$T/out")" 0
+
+emu --device "GA0001@1-1,payload=$T/payload" -- \
+    "$SEEDD" -k --kernel-device /dev/null -o >"$T/out" 2>"$T/err"
+check "--kernel-device /dev/null: exit 3" equals $? 3
+check "--kernel-device /dev/null: not a random device" contains "$T/err" "Kernel entropy: /dev/null is not a kernel random device (RNDADDENTROPY: Inappropriate ioctl for device)"
+check "--kernel-device /dev/null: one line" equals "$(lines_in "$T/err")" 1
+
+# --- -o -k: both sinks served, neither starved -------------------------------
+# stdout is read all along, 1 MiB at a time (one line in $T/mb each); the
+# kernel is fed at start and then every second (--kernel-refill 1).  The
+# device's own endless data (no payload file, which would run out).
+mb() { lines_in "$T/mb" 2>/dev/null || echo 0; }
+: >"$T/mb"
+emu --device GA0001@1-1 -- \
+    strace -f -qq -s 0 -e trace=ioctl -e signal=none -o "$T/o.st" \
+    sh -c 'echo $$ >"$1/pid"; exec "$2" -o -k --kernel-refill 1 -v' sh "$T" "$SEEDD" \
+    2>"$T/err" |
+    while [ "$(head -c 1048576 | wc -c)" -eq 1048576 ]; do echo x >>"$T/mb"; done &
+PID=$!
+BG_PIDS="$BG_PIDS $PID"
+fed_at_least() { [ "$(feeds "$T/o.st")" -ge "$1" ]; }
+mb_over() { [ "$(mb)" -gt "$1" ]; }
+check "-o -k: the kernel is fed at start" wait_for fed_at_least 1
+check "-o -k: stdout is served" wait_for mb_over 2
+m1=$(mb)
+f1=$(feeds "$T/o.st")
+check "-o -k: the kernel is fed on the refill timer while stdout streams" \
+    wait_for fed_at_least $((f1 + 2))
+check "-o -k: stdout streams on while the kernel is fed" wait_for mb_over $((m1 + 2))
+f2=$(feeds "$T/o.st")
+check "-o -k: and the kernel is still fed" wait_for fed_at_least $((f2 + 1))
+check "-o -k: each timed feed followed by a reseed" test "$(reseeds "$T/o.st")" -ge $((f2))
+[ -s "$T/pid" ] && kill -TERM "$(cat "$T/pid")"
+wait $PID
+check "-o -k: SIGTERM ends seedd" contains "$T/err" "Terminated by signal 15"
+
+finish
