@@ -289,7 +289,7 @@ static void qa_report(struct src *x, const struct health_verdict *v)
     x->ever_ok |= v->ok;
     if (v->ok && x->failing) {
         uint64_t ms = evl_now_ms() - x->fail_start_ms;
-        log_msg(0, "%s: passing QA again after %llu.%llu s; %llu bytes were dropped",
+        log_note(0, "%s: passing QA again after %llu.%llu s; %llu bytes were dropped",
                 x->info.serial, (unsigned long long)(ms / 1000),
                 (unsigned long long)(ms % 1000 / 100), (unsigned long long)x->dropped_total);
         x->failing = false;
@@ -557,7 +557,7 @@ static void on_hotplug(void *ud, bool added, const struct devinfo *di)
     if (!added) {
         for (struct src *x = s->list; x; x = x->next) {
             if (!strcmp(x->info.syspath, di->syspath)) {
-                log_msg(0, "%s: removed", x->info.serial);
+                log_note(0, "%s: removed", x->info.serial);
                 depart(s, x, SOURCES_GONE);
                 src_unlink(s, x);
                 src_free(x);
