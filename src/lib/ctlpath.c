@@ -106,6 +106,15 @@ static int check_dir(const char *dir, const struct stat *st, mode_t mode, gid_t 
     }
     if ((st->st_mode & 07777) == mode && st->st_gid == gid)
         return 0;
+    /* Only a directory of the socket's own is corrected: one that others
+     * may use (sticky, or any permission for others: /tmp, /run) is
+     * refused rather than locked down under everyone else's feet. */
+    if (st->st_mode & (S_ISVTX | S_IRWXO)) {
+        snprintf(err, errlen, "the directory %s (mode %04o) is shared: the control socket needs "
+                 "a directory of its own (e.g. /run/bit-babbler)", dir,
+                 (unsigned)(st->st_mode & 07777));
+        return -EPERM;
+    }
     int r = set_mode_group(dir, mode, gid);
     if (r < 0) {
         snprintf(err, errlen, "cannot set mode %04o and group %u on %s: %s", (unsigned)mode,

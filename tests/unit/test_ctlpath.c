@@ -92,10 +92,19 @@ static void test_dir(void **state)
     assert_dir(sub, 0700, getegid());
     assert_int_equal(ctlpath_prepare_dir(sock, getegid(), err, sizeof(err)), 0);
     assert_dir(sub, 0770, getegid());
-    /* Present with a wrong mode: corrected. */
-    assert_int_equal(chmod(sub, 0755), 0);
+    /* Present with a wrong mode for owner and group only: corrected. */
+    assert_int_equal(chmod(sub, 0750), 0);
     assert_int_equal(ctlpath_prepare_dir(sock, (gid_t)-1, err, sizeof(err)), 0);
     assert_dir(sub, 0700, getegid());
+    /* Shared (others may use it, or sticky: /run, /tmp): refused, and
+     * left as it was. */
+    const mode_t shared[] = { 0755, 0701, 01777, 01770 };
+    for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+        assert_int_equal(chmod(sub, shared[i]), 0);
+        assert_int_equal(ctlpath_prepare_dir(sock, (gid_t)-1, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "is shared"));
+        assert_dir(sub, shared[i], getegid());
+    }
 }
 
 static void test_dir_refused(void **state)
