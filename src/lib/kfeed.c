@@ -164,16 +164,20 @@ static const struct kfeed_kernel real_kernel = {
 
 /* ---- readiness ---------------------------------------------------------- */
 
-static void check_ready(struct kfeed *k)
+/* crng_ready(): 1 ready, 0 not; an error is said and taken as ready. */
+static int crng_ready(struct kfeed *k)
 {
-    if (k->info.crng_ready)
-        return;
     int r = k->kern->crng_ready(k->kctx);
-    if (r == 0)
-        return;
     if (r < 0)
         log_msg(2, "Kernel: cannot tell whether its CRNG is ready (%s): taken as ready",
                 strerror(-r));
+    return r != 0;
+}
+
+static void check_ready(struct kfeed *k)
+{
+    if (k->info.crng_ready || !crng_ready(k))
+        return;
     k->info.crng_ready = true;
     k->info.fed_until_ready = k->info.bytes_fed;
     sink_first(k->sink, false);
@@ -231,7 +235,10 @@ static void feed(struct kfeed *k)
         log_msg(0, "Kernel: RNDADDENTROPY on %s failed: %s; no more feeding", k->device,
                 strerror(-r));
         k->info.failed = true;
+        sink_count_refusal(k->sink);
         sink_finish(k->sink, SINK_FAILED);
+        if (k->cfg.on_failed)
+            k->cfg.on_failed(k->cfg.ud, r);
         return;
     }
     k->info.feeds++;
@@ -294,7 +301,10 @@ static void check_read(struct kfeed *k)
     health_gate(k->pool_mon, HEALTH_GATE_EXACT, k->raw, KFEED_READ, on_pool_pass, k, NULL);
     k->raw_len = 0;
     if (k->passed_len != KFEED_READ) {
-        sink_count_dropped(k->sink, KFEED_READ);
+        /* As upstream (spec §6.2: b2 reset): the Kernel monitor's blocks
+         * are of contiguous reads only. */
+        sink_count_dropped(k->sink, KFEED_READ + k->folded_len * 4);
+        k->folded_len = 0;
         return;
     }
     fold_bytes(k->passed, KFEED_READ, 2, &len);
@@ -387,10 +397,9 @@ int kfeed_new(struct evl *loop, struct pool *pool, struct monitors *mons,
         goto fail;
     if ((r = setup(k, mons)) < 0)
         goto fail;
-    r = k->kern->crng_ready(k->kctx);
-    k->info.crng_ready = r != 0;
-    sink_first(k->sink, r == 0);
-    if (r == 0)
+    k->info.crng_ready = crng_ready(k);
+    sink_first(k->sink, !k->info.crng_ready);
+    if (!k->info.crng_ready)
         log_msg(1, "Kernel CRNG is not ready: feeding %s first, as fast as the kernel asks",
                 k->device);
     else if (k->cfg.refill_s)

@@ -41,6 +41,10 @@ struct kfeed;
 #define KFEED_BITS_PER_BYTE 8
 
 typedef void (*kfeed_wake_fn)(void *arg);
+/* A feed failed at run time (err: RNDADDENTROPY's negative errno): the
+ * feed has stopped (logged once at level 0).  Called from inside kfeed;
+ * the callee must not free it there. */
+typedef void (*kfeed_failed_fn)(void *ud, int err);
 
 /* The kernel as kfeed sees it.  Functions return 0 (or what is said) or a
  * negative errno. */
@@ -64,6 +68,8 @@ struct kfeed_cfg {
     const char *device;   /* default /dev/random */
     unsigned refill_s;    /* 0: no timer */
     bool reseed;          /* RNDRESEEDCRNG after each feed once ready */
+    kfeed_failed_fn on_failed; /* NULL: none */
+    void *ud;                  /* for on_failed */
 };
 
 /* Opens the device and checks that it takes entropy from us (a zero-length
@@ -84,7 +90,7 @@ struct kfeed_info {
     uint64_t reseeds;           /* RNDRESEEDCRNG calls that succeeded */
     uint64_t last_reseed_ms;    /* evl_now_ms() of the last one; 0: none */
     bool reseed_supported;      /* false once the kernel refused it */
-    bool failed;                /* a feed failed: stopped */
+    bool failed;                /* a feed failed: stopped, on_failed called */
 };
 void kfeed_get_info(const struct kfeed *k, struct kfeed_info *info);
 const struct sink *kfeed_sink(const struct kfeed *k);

@@ -445,14 +445,27 @@ static void stop_stdout(struct daemon *d)
     d->out = NULL;
 }
 
+/* A feed failed at run time (kfeed logged it): seedd stops, with the same
+ * status as a kernel feed that cannot start. */
+static void on_kernel_failed(void *ud, int err)
+{
+    struct daemon *d = ud;
+    d->result = SEEDD_EXIT_KERNEL;
+    evl_quit(d->loop, SEEDD_EXIT_KERNEL);
+}
+
 static int start_kernel(struct daemon *d)
 {
     const struct seedd_opts *o = d->o;
     if (!o->kernel)
         return SEEDD_EXIT_OK;
-    const struct kfeed_cfg kc = { o->kernel_device, o->kernel_refill, o->kernel_reseed };
-    if (kfeed_new(d->loop, d->pool, d->mons, &kc, NULL, NULL, &d->kfeed) < 0)
-        return SEEDD_EXIT_KERNEL; /* logged */
+    const struct kfeed_cfg kc = { o->kernel_device, o->kernel_refill, o->kernel_reseed,
+                                  on_kernel_failed, d };
+    int r = kfeed_new(d->loop, d->pool, d->mons, &kc, NULL, NULL, &d->kfeed);
+    if (r == -ENOMEM)
+        return SEEDD_EXIT_FAIL; /* logged */
+    if (r < 0 || d->result == SEEDD_EXIT_KERNEL) /* logged; or the first feed failed */
+        return SEEDD_EXIT_KERNEL;
     return SEEDD_EXIT_OK;
 }
 
