@@ -3,9 +3,13 @@
 # (harmless: mixing data in cannot reduce the kernel's entropy, and the host
 # CRNG is ready already, so this is the "ready" side: the first feed at
 # start, then the refill timer, each feed followed by RNDRESEEDCRNG).  The
-# feeds are seen with strace: RNDADDENTROPY of 625 bytes credited 5000 bits.
-# An unopenable --kernel-device, or one that refuses RNDADDENTROPY, is one
-# clear message and exit 3.  stdout and the kernel together: both served.
+# feeds are seen with strace: RNDADDENTROPY of 625 bytes credited 5000 bits,
+# counted only when the kernel took them (= 0).  (kfeed's own counters are
+# checked in test_kfeed only: there is no control socket to read them from
+# yet.)  An unopenable --kernel-device, one that refuses RNDADDENTROPY, or
+# no CAP_SYS_ADMIN (dropped with setpriv or capsh) is one clear message and
+# exit 3; so is a feed that fails at run time (an EIO injected by strace).
+# stdout and the kernel together: both served.
 . "$SRC/tests/system/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
@@ -24,9 +28,10 @@ if [ -n "${BB_SANITIZED:-}" ]; then
 fi
 head -c 8M /dev/urandom >"$T/payload"
 
-# feeds LOG: RNDADDENTROPY calls of 625 bytes credited 5000 bits.
-feeds() { grep -c 'RNDADDENTROPY, {entropy_count=5000, buf_size=625,' "$1" 2>/dev/null; }
-probes() { grep -c 'RNDADDENTROPY, {entropy_count=0, buf_size=0,' "$1" 2>/dev/null; }
+# feeds LOG: RNDADDENTROPY calls of 625 bytes credited 5000 bits that the
+# kernel took (returned 0); probes LOG: the zero-length ones that did.
+feeds() { grep -c 'RNDADDENTROPY, {entropy_count=5000, buf_size=625,.*) *= 0$' "$1" 2>/dev/null; }
+probes() { grep -c 'RNDADDENTROPY, {entropy_count=0, buf_size=0,.*) *= 0$' "$1" 2>/dev/null; }
 reseeds() { grep -c 'RNDRESEEDCRNG) *= 0' "$1" 2>/dev/null; }
 # other_feeds LOG: RNDADDENTROPY calls that are neither.
 other_feeds() {
@@ -60,6 +65,39 @@ emu --device "GA0001@1-1,payload=$T/payload" -- \
 check "--kernel-device /dev/null: exit 3" equals $? 3
 check "--kernel-device /dev/null: not a random device" contains "$T/err" "Kernel entropy: /dev/null is not a kernel random device (RNDADDENTROPY: Inappropriate ioctl for device)"
 check "--kernel-device /dev/null: one line" equals "$(lines_in "$T/err")" 1
+
+# --- no CAP_SYS_ADMIN (the container case): exit 3, one message -------------
+# seedd runs as root with CAP_SYS_ADMIN out of its bounding set.
+if command -v setpriv >/dev/null 2>&1; then
+    set -- setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin --
+elif command -v capsh >/dev/null 2>&1; then
+    set -- capsh --drop=cap_sys_admin -- -c 'exec "$0" "$@"'
+else
+    set --
+fi
+if [ $# -eq 0 ]; then
+    skip_check "no CAP_SYS_ADMIN: exit 3, one 'not permitted' line (3 checks)" \
+        "neither setpriv nor capsh is installed"
+else
+    emu --device "GA0001@1-1,payload=$T/payload" -- "$@" "$SEEDD" -k -b 1M \
+        >"$T/out" 2>"$T/err"
+    check "no CAP_SYS_ADMIN ($1): exit 3" equals $? 3
+    check "no CAP_SYS_ADMIN: says so" contains "$T/err" "Kernel entropy: feeding /dev/random is not permitted (RNDADDENTROPY needs CAP_SYS_ADMIN)"
+    check "no CAP_SYS_ADMIN: one line" equals "$(lines_in "$T/err")" 1
+fi
+
+# --- a feed that fails at run time: exit 3, one message ----------------------
+# strace fails the 4th ioctl on /dev/random with EIO: the probe, the first
+# feed and its reseed go through, the feed on the refill timer fails.  (A
+# seedd that went on feeding stdout would be ended by emu's time limit.)
+EMU_TIMEOUT=30 emu --device GA0001@1-1 -- \
+    strace -f -qq -s 0 -P /dev/random -e trace=ioctl -e inject=ioctl:error=EIO:when=4 \
+    -e signal=none -o "$T/f.st" "$SEEDD" -o -k --kernel-refill 1 >/dev/null 2>"$T/err"
+check "a feed failing at run time: exit 3" equals $? 3
+check "a feed failing at run time: the kernel took one feed, not the failed one" \
+    equals "$(feeds "$T/f.st")" 1
+check "a feed failing at run time: says so" contains "$T/err" "Kernel: RNDADDENTROPY on /dev/random failed: Input/output error"
+check "a feed failing at run time: one line" equals "$(lines_in "$T/err")" 1
 
 # --- -o -k: both sinks served, neither starved -------------------------------
 # stdout is read all along, 1 MiB at a time (one line in $T/mb each); the
