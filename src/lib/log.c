@@ -196,8 +196,16 @@ static void emit(int level, bool note, bool said, const char *msg)
 
 static void vlog(int level, bool note, bool said, const char *fmt, va_list ap)
 {
-    char raw[LOG_LINE_MAX], msg[LOG_LINE_MAX];
-    vsnprintf(raw, sizeof(raw), fmt, ap);
+    char buf[LOG_LINE_MAX], msg[LOG_LINE_MAX], *raw = NULL;
+    va_list ap2;
+    /* Whole, so that shortening (in the middle) keeps the end: the reason
+     * after a long argument. */
+    va_copy(ap2, ap);
+    if (vasprintf(&raw, fmt, ap2) < 0)
+        raw = NULL;
+    va_end(ap2);
+    if (!raw)
+        vsnprintf(buf, sizeof(buf), fmt, ap);
     /* Names and IDs in messages may come from arguments or devices: no
      * control characters reach a terminal or a log. */
     size_t max = sizeof(msg);
@@ -205,7 +213,8 @@ static void vlog(int level, bool note, bool said, const char *fmt, va_list ap)
         size_t pre = strlen(log_ident) + 3; /* ": " and the newline */
         max = LOG_SAY_MAX > pre ? LOG_SAY_MAX - pre : 1;
     }
-    climsg_escape(raw, msg, max);
+    climsg_escape(raw ? raw : buf, msg, max);
+    free(raw);
     emit(level, note, said, msg);
 }
 

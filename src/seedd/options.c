@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "config.h"
 #include "ini.h"
+#include "log.h"
 #include "num.h"
 #include "optab.h"
 #include "pool.h"
@@ -32,22 +33,11 @@
  * lose the middle, keeping the end (the reason). */
 #define MSG_MAX 600
 
-/* One line on stderr, "seedd: " and the message with anything that came
- * from an argument made printable (climsg_escape). */
-__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
-{
-    char *msg = NULL, shown[MSG_MAX - sizeof("seedd: ")];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vasprintf(&msg, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        fprintf(stderr, "seedd: out of memory\n");
-        return;
-    }
-    fprintf(stderr, "seedd: %s\n", climsg_escape(msg, shown, sizeof(shown)));
-    free(msg);
-}
+/* Usage errors are log_say() lines: "seedd: " and the message on stderr,
+ * with anything from an argument made printable. */
+#define say log_say
+/* The longest message (log_say's limit). */
+#define MSG_MAX 600
 
 /* ---- the table as getopt_long's and --help's -------------------------- */
 
@@ -432,13 +422,6 @@ static int one_option(struct state *st, int c, char **argv, const struct option 
     return cmdline_only(st, e, optarg, o) < 0 ? -1 : 1;
 }
 
-/* NOTIFY_SOCKET names a socket: "/path" or "@abstract" (spec §9.1). */
-static bool notify_socket_valid(void)
-{
-    const char *s = getenv("NOTIFY_SOCKET");
-    return s && (s[0] == '/' || s[0] == '@') && s[1];
-}
-
 static int gen_conf(const struct cfgmap *m, int argc, char **argv)
 {
     char date[16] = "";
@@ -464,7 +447,8 @@ static int gen_conf(const struct cfgmap *m, int argc, char **argv)
 static int finish(struct state *st, int argc, char **argv, struct seedd_opts *o)
 {
     char err[MSG_MAX], v[16];
-    if (notify_socket_valid())
+    /* NOTIFY_SOCKET names a socket: no detaching (spec §9.1). */
+    if (log_notify_socket_valid(getenv("NOTIFY_SOCKET")))
         cfgmap_unset(st->m, "Service", "daemon");
     snprintf(v, sizeof(v), "%d", st->verbose);
     if (st->verbose && cfgmap_set(st->m, "Service", "verbose", v, NULL, 0) < 0)
@@ -481,8 +465,12 @@ static int finish(struct state *st, int argc, char **argv, struct seedd_opts *o)
     if (st->gen_conf)
         return gen_conf(st->m, argc, argv) < 0 ? -1 : 0;
     bool listing = o->scan || o->shell_mr;
-    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches && !o->kernel && !o->udp_out) {
-        say("nothing to do: use -s, --shell-mr, -b N, -o, -k, -u or --watch "
+    if (o->udp_out && !listing) {
+        say("--udp-out '%s': this version has no UDP service yet", o->udp_out);
+        return -1;
+    }
+    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches && !o->kernel) {
+        say("nothing to do: use -s, --shell-mr, -b N, -o, -k or --watch "
             "(this version has no control socket service yet)");
         return -1;
     }

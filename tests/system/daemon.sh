@@ -55,11 +55,11 @@ kill -TERM "$DPID"
 check "-d, SIGTERM: the daemon ends" wait_for gone "$DPID"
 check "-d, SIGTERM: no lock file left" test ! -e "$S.lock"
 check "-d, SIGTERM: no pid file left" test ! -e "$T/seedd.pid"
-check "-d, SIGTERM: no socket path left" test ! -e "$S"
+skip_check "-d, SIGTERM: no socket path left" "this version makes no control socket yet"
 check "-d, SIGTERM: only the directory is left" equals "$(ls -A "$T/run")" ""
 
 # --- in the foreground: SIGHUP logged, SIGTERM exit 0 ------------------------
-"$SEEDD" -o -v -i NOSUCH1 -c "$S" --pid-file "$T/fg.pid" >"$T/fg.out" 2>"$T/fg.err" &
+"$SEEDD" -o -v -v -v -i NOSUCH1 -c "$S" --pid-file "$T/fg.pid" >"$T/fg.out" 2>"$T/fg.err" &
 FPID=$!
 BG_PIDS="$BG_PIDS $FPID"
 check "foreground: lock taken" wait_for holds "$FPID"
@@ -72,6 +72,13 @@ wait "$FPID"
 check "foreground, SIGTERM: exit 0" equals $? 0
 check "foreground, SIGTERM: no lock or pid file left" \
     sh -c "[ ! -e '$S.lock' ] && [ ! -e '$T/fg.pid' ]"
+# services (-vvv: "Starting NAME", "Stopping NAME"): started in the
+# table's order, stopped in reverse
+SERVICES="signals,control path lock,pid file,pool,watches,stdout,kernel,usbenum,sources"
+REVERSED="sources,usbenum,kernel,stdout,watches,pool,pid file,control path lock,signals"
+order() { sed -n "s/^[0-9:.]*: $1 //p" "$T/fg.err" | paste -sd, -; }
+check "services: started in order ($(order Starting))" equals "$(order Starting)" "$SERVICES"
+check "services: stopped in reverse ($(order Stopping))" equals "$(order Stopping)" "$REVERSED"
 
 # --- start-up failures ---------------------------------------------------
 $TO "$SEEDD" -o -i NOSUCH1 -c "$T/g/seedd.socket" --socket-group no-such-group-bb \
@@ -94,8 +101,8 @@ track "$T/grp.pid"
 check "--socket-group: the directory has mode 0770 and the group" \
     equals "$(stat -c '%a %G' "$T/run")" "770 $(id -gn)"
 kill -TERM "$GPID"
-check "--socket-group: stopped, lock removed" sh -c \
-    "i=0; while kill -0 $GPID 2>/dev/null && [ \$i -lt 600 ]; do i=\$((i+1)); sleep 0.05; done; [ ! -e '$S.lock' ]"
+check "--socket-group: stopped" wait_for gone "$GPID"
+check "--socket-group: lock removed" test ! -e "$S.lock"
 
 $TO "$SEEDD" -o -i NOSUCH1 -c relative/seedd.socket >"$T/r.out" 2>"$T/r.err"
 check "relative control path: exit 1, one line" sh -c "[ $? = 1 ] && [ \"\$(cat '$T/r.err')\" = \"seedd: --control-socket 'relative/seedd.socket': must be an absolute path\" ]"

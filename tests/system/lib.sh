@@ -11,6 +11,17 @@ FOLDREF=$BUILD/tests/system/foldref
 
 [ -x "$BBEMU" ] || { echo "SKIP: bbemu not built (umockdev missing)"; exit 77; }
 
+# seedd's default control path (/run/bit-babbler/seedd.socket and its
+# lock) is one per machine: a seedd running as a service, or a second test
+# run, holds it.  As root, each test runs in a mount namespace of its own
+# with a private, empty /run/bit-babbler (a tmpfs, mode 0700), so no test
+# depends on what else runs on the machine.
+if [ -z "${BB_PRIVATE_RUN:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
+        mkdir -p /run/bit-babbler; then
+    BB_PRIVATE_RUN=1 exec unshare -m --propagation private sh -c \
+        'mount -t tmpfs -o mode=0700 bbrun /run/bit-babbler && exec "$@"' sh sh "$0" "$@"
+fi
+
 T=$(mktemp -d /tmp/bbst.XXXXXX)
 BG_PIDS=""
 cleanup() {
