@@ -18,6 +18,8 @@
  * number, which the host software must skip).  The manufacturer string
  * "Voicetronix Australia" is our placeholder: upstream never checks it.
  * The product is "White RNG" (4 generators) or "Black RNG" (1 generator).
+ * A config's vid/pid/manufacturer/product replace that identity (bbemu's
+ * non-BitBabbler devices); the model behind it is the same.
  *
  * PAYLOAD MODEL.  The device has generators G0..G3 (White) or G0 only
  * (Black).  Each Gg is a byte stream indexed by the stream position p:
