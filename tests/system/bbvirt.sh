@@ -318,6 +318,8 @@ ln -s "$BBVIRT" "$T/hooks/qemu"
 cat >"$T/hook.conf" <<EOF
 DOMAIN_RNG_vm1=( GK9VZF GDYXTH )
 DOMAIN_URI_vm1="qemu+unix:///system?socket=$T/nosock"
+DOMAIN_USB_vm2=( 1d6b:0104:USB0001 )
+DOMAIN_URI_vm2="qemu+unix:///system?socket=$T/nosock"
 EOF
 cat >"$T/hook.sh" <<EOF
 export BBVIRT_CONFIG="$T/hook.conf" BBVIRT_LOG_FILE="$T/hook.log"
@@ -326,17 +328,23 @@ export BBVIRT_CONFIG="$T/hook.conf" BBVIRT_LOG_FILE="$T/hook.log"
 "$T/hooks/qemu" other started begin - </dev/null; echo \$? >"$T/hook-other.rc"
 # The worker is detached: wait for its last line.
 n=0; until grep -q "done for 'vm1'" "$T/hook.log" 2>/dev/null; do n=\$((n+1)); [ \$n -gt 600 ] && break; sleep 0.05; done
+# a domain with only a non-BitBabbler (DOMAIN_USB_)
+"$T/hooks/qemu" vm2 started begin - </dev/null; echo \$? >"$T/hook-vm2.rc"
+n=0; until grep -q "done for 'vm2'" "$T/hook.log" 2>/dev/null; do n=\$((n+1)); [ \$n -gt 600 ] && break; sleep 0.05; done
 BBVIRT_CONFIG="$T/twice.conf" "$T/hooks/qemu" vm1 started begin - </dev/null 2>"$T/hook-bad.err"
 echo \$? >"$T/hook-bad.rc"
 EOF
-emu $DEVS -- sh "$T/hook.sh"
+emu $DEVS --device USB0001@4-1,dev=3,vid=1d6b,pid=0104 -- sh "$T/hook.sh"
 check "hook: prepare/started/other domain all exit 0" \
     test "$(cat "$T/hook-prepare.rc" "$T/hook-started.rc" "$T/hook-other.rc" | tr -d '\n')" = 000
 check "hook: the worker ran for vm1 and found libvirt absent" \
     grep -q "cannot connect to libvirt at qemu+unix" "$T/hook.log"
 check "hook: the worker finished" grep -q "qemu hook: done for 'vm1' (exit 4)" "$T/hook.log"
 check "hook: one worker only (not for prepare, not for another domain)" \
-    test "$(grep -c "qemu hook: domain" "$T/hook.log")" -eq 1
+    test "$(grep -c "qemu hook: domain 'vm1'" "$T/hook.log")" -eq 1 -a \
+         "$(grep -c "qemu hook: domain 'other'" "$T/hook.log")" -eq 0
+check "hook: a domain with only DOMAIN_USB_ devices gets a worker, which tries libvirt (exit 4)" \
+    sh -c "[ \$(cat '$T/hook-vm2.rc') = 0 ] && grep -q \"qemu hook: done for 'vm2' (exit 4)\" '$T/hook.log'"
 check "hook: a broken vm.conf is reported but does not fail the guest's start" \
     sh -c "[ \$(cat '$T/hook-bad.rc') = 0 ] && grep -q 'twice.conf:2:' '$T/hook-bad.err'"
 
