@@ -15,6 +15,7 @@
 #include "climsg.h"
 #include "devid.h"
 #include "log.h"
+#include "usbany.h"
 #include "usbenum.h"
 #include "virt.h"
 #include "virtxml.h"
@@ -94,6 +95,71 @@ static int load_conf(struct ctx *x)
     return 0;
 }
 
+static bool is_bb(uint16_t vid, uint16_t pid)
+{
+    return vid == BB_VENDOR_ID && pid == BB_PRODUCT_ID;
+}
+
+/* A device other than a BitBabbler that vm.conf or an argument names. */
+static bool wanted(const struct ctx *x, const struct devinfo *d)
+{
+    if (!d->serial[0])
+        return false;
+    if (vmconf_for_usb(x->conf, d->vid, d->pid, d->serial))
+        return true;
+    for (int i = 0; i < x->o->nargs; i++) {
+        struct vmconf_usb u;
+        if (vmconf_parse_usb(x->o->args[i], &u) == 0 && u.vid == d->vid && u.pid == d->pid &&
+            strcmp(u.serial, d->serial) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Add the devices of vid:pid that wanted() picks, once per vid:pid. */
+static int scan_other(struct ctx *x, uint16_t vid, uint16_t pid)
+{
+    if (is_bb(vid, pid))
+        return 0;
+    for (size_t i = 0; i < x->ndevs; i++)
+        if (x->devs[i].vid == vid && x->devs[i].pid == pid)
+            return 0;
+    struct devinfo *v = NULL;
+    size_t n = 0;
+    int r = usbany_scan(vid, pid, &v, &n);
+    if (r)
+        return r;
+    struct devinfo *all = realloc(x->devs, (x->ndevs + n + 1) * sizeof(*all));
+    if (!all) {
+        free(v);
+        return -ENOMEM;
+    }
+    x->devs = all;
+    for (size_t i = 0; i < n; i++)
+        if (wanted(x, &v[i]))
+            x->devs[x->ndevs++] = v[i];
+    free(v);
+    return 0;
+}
+
+/* BitBabblers, then the other USB devices vm.conf's DOMAIN_USB_ entries
+ * and VID:PID:SERIAL arguments name (only those: nothing else is listed). */
+static int scan_others(struct ctx *x)
+{
+    int r = 0;
+    for (size_t i = 0; i < vmconf_count(x->conf) && r == 0; i++) {
+        const struct vmconf_domain *d = vmconf_domain(x->conf, i);
+        for (size_t k = 0; k < d->nusb && r == 0; k++)
+            r = scan_other(x, d->usb[k].vid, d->usb[k].pid);
+    }
+    for (int i = 0; i < x->o->nargs && r == 0; i++) {
+        struct vmconf_usb u;
+        if (vmconf_parse_usb(x->o->args[i], &u) == 0)
+            r = scan_other(x, u.vid, u.pid);
+    }
+    return r;
+}
+
 static int scan(struct ctx *x)
 {
     if (x->scanned)
@@ -105,6 +171,8 @@ static int scan(struct ctx *x)
     /* Freed at once: libvirt work happens in forked children, which is
      * simplest with no libusb threads around. */
     usbenum_free(ue);
+    if (r == 0)
+        r = scan_others(x);
     if (r) {
         char msg[200];
         snprintf(msg, sizeof(msg), "cannot scan for devices: %s", strerror(-r));
@@ -126,8 +194,10 @@ static void print_plan(const struct vmctl_plan *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         const struct vmctl_item *it = &p->items[i];
-        printf("# %s Serial '%s' (Bus:Device %03u:%03u) %s domain '%s' at %s:\n",
-               action_name(it->action), it->serial, it->bus, it->dev,
+        char what[DEVINFO_STR_MAX + 32];
+        printf("# %s %s (Bus:Device %03u:%03u) %s domain '%s' at %s:\n",
+               action_name(it->action),
+               vmctl_what(it->vid, it->pid, it->serial, what, sizeof(what)), it->bus, it->dev,
                it->action == VMCTL_ATTACH ? "to" : "from", it->domain, virt_uri_name(it->uri));
         printf("# virDomain%sDeviceFlags(VIR_DOMAIN_AFFECT_LIVE), as: virsh%s%s %s-device '%s' "
                "FILE --live\n",
@@ -154,23 +224,23 @@ static int run_plan(struct ctx *x, struct vmctl_plan *p)
     for (size_t i = 0; i < p->n; i++) {
         const struct vmctl_item *it = &p->items[i];
         const char *dir = it->action == VMCTL_ATTACH ? "to" : "from";
+        char what[DEVINFO_STR_MAX + 32];
+        vmctl_what(it->vid, it->pid, it->serial, what, sizeof(what));
         switch (it->fate) {
         case VMCTL_ALREADY:
-            log_msg(0, "Serial '%s' (Bus:Device %03u:%03u) %s '%s'", it->serial, it->bus,
-                    it->dev,
+            log_msg(0, "%s (Bus:Device %03u:%03u) %s '%s'", what, it->bus, it->dev,
                     it->action == VMCTL_ATTACH ? "is attached already to" : "is not attached to",
                     it->domain);
             break;
         case VMCTL_DONE:
-            log_msg(0, "%sed Serial '%s' (Bus:Device %03u:%03u) %s '%s'",
-                    action_name(it->action), it->serial, it->bus, it->dev, dir, it->domain);
+            log_msg(0, "%sed %s (Bus:Device %03u:%03u) %s '%s'", action_name(it->action), what,
+                    it->bus, it->dev, dir, it->domain);
             break;
         case VMCTL_FAILED:
         {
             char msg[1024];
-            snprintf(msg, sizeof(msg), "%s Serial '%s' (Bus:Device %03u:%03u) %s '%s' failed: %s",
-                     action_name(it->action), it->serial, it->bus, it->dev, dir, it->domain,
-                     it->err);
+            snprintf(msg, sizeof(msg), "%s %s (Bus:Device %03u:%03u) %s '%s' failed: %s",
+                     action_name(it->action), what, it->bus, it->dev, dir, it->domain, it->err);
             say_error(it->rc, msg);
             break;
         }
@@ -195,7 +265,18 @@ static int cmd_one(struct ctx *x, enum vmctl_action a)
     char err[600];
     struct vmctl_plan p = { 0 };
     int r = need_args(x->o, 1, 1, "DEVICE [-D DOMAIN] [-b BUS -d DEV]");
-    if (r || (r = scan(x)))
+    if (r)
+        return r;
+    /* udev runs us for every USB device with a serial: one that vm.conf
+     * does not name is done with before any scan or libvirt call. */
+    struct vmconf_usb u;
+    if (!x->o->domain && vmconf_parse_usb(x->o->args[0], &u) == 0 && !is_bb(u.vid, u.pid) &&
+        !vmconf_for_usb(x->conf, u.vid, u.pid, u.serial)) {
+        log_msg(LOG_INFO_LVL, "Device %s is not assigned to any domain: nothing to do",
+                x->o->args[0]);
+        return EXIT_OK;
+    }
+    if ((r = scan(x)))
         return r;
     r = vmctl_plan_one(&x->ctl, a, x->o->args[0], &p, err, sizeof(err));
     if (r)
@@ -237,7 +318,12 @@ static int cmd_status(struct ctx *x)
     r = vmctl_status(&x->ctl, &rows, &n, err, sizeof(err));
     if (r == -ENOMEM)
         return say_error(r, err);
-    printf("%-10s %-8s %-10s %-16s %-16s %s\n", "SERIAL", "BUS:DEV", "PORT", "ASSIGNED",
+    /* The first column fits VID:PID:SERIAL of devices other than BitBabblers. */
+    int wid = 10;
+    for (size_t i = 0; i < n; i++)
+        if (!is_bb(rows[i].vid, rows[i].pid) && (int)strlen(rows[i].serial) + 10 > wid)
+            wid = (int)strlen(rows[i].serial) + 10;
+    printf("%-*s %-8s %-10s %-16s %-16s %s\n", wid, "SERIAL", "BUS:DEV", "PORT", "ASSIGNED",
            "ATTACHED", "HOST-SEEDD");
     for (size_t i = 0; i < n; i++) {
         const struct vmctl_row *w = &rows[i];
@@ -245,10 +331,13 @@ static int cmd_status(struct ctx *x)
         if (w->present)
             snprintf(addr, sizeof(addr), "%03u:%03u", w->bus, w->dev);
         const char *att = w->attached ? w->attached : w->attached_unknown ? "?" : "-";
-        printf("%-10s %-8s %-10s %-16s %-16s %s\n", w->serial, addr,
-               w->present ? (w->port[0] ? w->port : "-") : "(absent)",
+        char id[VMCONF_USB_TEXT_MAX];
+        bool bb = is_bb(w->vid, w->pid);
+        printf("%-*s %-8s %-10s %-16s %-16s %s\n", wid,
+               bb ? w->serial : vmconf_usb_format(w->vid, w->pid, w->serial, id, sizeof(id)),
+               addr, w->present ? (w->port[0] ? w->port : "-") : "(absent)",
                w->assigned ? w->assigned : "-", att,
-               w->host_may_claim ? "yes" : "no (guest)");
+               w->host_may_claim ? "yes" : bb ? "no (guest)" : "no (not BB)");
     }
     fflush(stdout);
     vmctl_rows_free(rows, n);
@@ -260,6 +349,17 @@ static int cmd_status(struct ctx *x)
 }
 
 /* DEVICE arguments to scanned devices (each must be present). */
+/* A VID:PID:SERIAL argument: the device scan() listed for it, or NULL. */
+static const struct devinfo *find_usb_arg(const struct ctx *x, const struct vmconf_usb *u)
+{
+    for (size_t k = 0; k < x->ndevs; k++)
+        if (x->devs[k].vid == u->vid && x->devs[k].pid == u->pid &&
+            strcmp(x->devs[k].serial, u->serial) == 0)
+            return &x->devs[k];
+    return NULL;
+}
+
+/* DEVICE arguments to scanned devices (each must be present). */
 static int resolve(struct ctx *x, char **args, int nargs, struct devinfo **out, size_t *n)
 {
     char err[300];
@@ -268,13 +368,23 @@ static int resolve(struct ctx *x, char **args, int nargs, struct devinfo **out, 
         return say_error(-ENOMEM, "out of memory");
     for (int i = 0; i < nargs; i++) {
         struct devid id;
+        struct vmconf_usb u;
         char what[DEVINFO_STR_MAX + 64];
+        const struct devinfo *d = NULL;
+        int r;
+        if (vmconf_parse_usb(args[i], &u) == 0) {
+            if (!(d = find_usb_arg(x, &u))) {
+                free(v);
+                return complain(EXIT_NOTFOUND, "no USB device %.200s is present", args[i]);
+            }
+            v[i] = *d;
+            continue;
+        }
         if (devid_parse(args[i], &id, err, sizeof(err))) {
             free(v);
             return say_error(-EINVAL, err);
         }
-        const struct devinfo *d = NULL;
-        int r = vmctl_find(&x->ctl, &id, &d, err, sizeof(err));
+        r = vmctl_find(&x->ctl, &id, &d, err, sizeof(err));
         if (r == -ENODEV)
             snprintf(err, sizeof(err), "no BitBabbler with %s is present",
                      devid_format(&id, what, sizeof(what)));
@@ -329,7 +439,7 @@ static int cmd_qemu_args(struct ctx *x)
         if (!d)
             return say_error(-ENOMEM, "out of memory");
         for (size_t i = 0; i < x->ndevs; i++)
-            if (x->devs[i].serial[0])
+            if (x->devs[i].serial[0] && is_bb(x->devs[i].vid, x->devs[i].pid))
                 d[n++] = x->devs[i];
         if (n == 0) {
             free(d);
@@ -388,7 +498,7 @@ static int pick_serials(struct ctx *x, const char ***out, size_t *n)
         if (!v)
             return say_error(-ENOMEM, "out of memory");
         for (size_t i = 0; i < x->ndevs; i++)
-            if (vmconf_valid_serial(x->devs[i].serial))
+            if (is_bb(x->devs[i].vid, x->devs[i].pid) && vmconf_valid_serial(x->devs[i].serial))
                 v[cnt++] = x->devs[i].serial;
     }
     if (cnt == 0) {
@@ -477,7 +587,7 @@ static int cmd_qemu_hook(struct ctx *x)
         return EXIT_OK;
     const char *dom = x->o->args[0];
     const struct vmconf_domain *cd = vmconf_find(x->conf, dom);
-    if (!cd || cd->nserials == 0)
+    if (!cd || (cd->nserials == 0 && cd->nusb == 0))
         return EXIT_OK;
 
     fflush(NULL);

@@ -105,9 +105,61 @@ static int parse_location(const char *loc, struct spec *out, char *err, size_t e
     return 0;
 }
 
+/* vid=/pid=: 4 hex digits, not 0000, once. */
+static int parse_id(const char *name, const char *v, uint16_t *out, char *err, size_t err_len)
+{
+    unsigned long x = 0;
+    if (*out) {
+        snprintf(err, err_len, "%s= given twice", name);
+        return -EINVAL;
+    }
+    for (int i = 0; i < 4; i++) {
+        char c = v[i];
+        int h = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (h < 0)
+            break;
+        x = x << 4 | (unsigned long)h;
+        if (i == 3 && v[4] == '\0' && x != 0) {
+            *out = (uint16_t)x;
+            return 0;
+        }
+    }
+    snprintf(err, err_len, "bad %s '%s' (4 hex digits, not 0000)", name, v);
+    return -EINVAL;
+}
+
+/* manufacturer=/product=: 1..126 printable ASCII, no '\\', once. */
+static int parse_text(const char *name, const char *v, char *out, char *err, size_t err_len)
+{
+    size_t n = strlen(v);
+    if (*out) {
+        snprintf(err, err_len, "%s= given twice", name);
+        return -EINVAL;
+    }
+    bool ok = n >= 1 && n <= FMODEL_SERIAL_MAX;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = v[i] >= 0x20 && v[i] <= 0x7e && v[i] != '\\';
+    if (!ok) {
+        snprintf(err, err_len, "bad %s '%s' (1..%d printable ASCII characters, no ',' or '\\')",
+                 name, v, FMODEL_SERIAL_MAX);
+        return -EINVAL;
+    }
+    memcpy(out, v, n + 1);
+    return 0;
+}
+
 static int parse_option(const char *opt, struct spec *out, int *seen_kind, char *err,
                         size_t err_len)
 {
+    if (strncmp(opt, "vid=", 4) == 0)
+        return parse_id("vid", opt + 4, &out->vid, err, err_len);
+    if (strncmp(opt, "pid=", 4) == 0)
+        return parse_id("pid", opt + 4, &out->pid, err, err_len);
+    if (strncmp(opt, "manufacturer=", 13) == 0)
+        return parse_text("manufacturer", opt + 13, out->manufacturer, err, err_len);
+    if (strncmp(opt, "product=", 8) == 0)
+        return parse_text("product", opt + 8, out->product, err, err_len);
     if (strncmp(opt, "dev=", 4) == 0) {
         if (out->dev) {
             snprintf(err, err_len, "dev= given twice");
@@ -214,5 +266,7 @@ struct fmodel_config spec_model_config(const struct spec *s)
 {
     return (struct fmodel_config){ .serial = s->serial, .no_serial = s->no_serial,
                                    .kind = s->kind, .payload = s->payload,
-                                   .payload_len = s->payload_len };
+                                   .payload_len = s->payload_len, .vid = s->vid, .pid = s->pid,
+                                   .manufacturer = s->manufacturer[0] ? s->manufacturer : NULL,
+                                   .product = s->product[0] ? s->product : NULL };
 }

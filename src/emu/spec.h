@@ -2,6 +2,13 @@
  *
  *   SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,noserial]
  *          [,payload=FILE][,fault=NAME[:ARG][@N]]...
+ *          [,vid=HEX][,pid=HEX][,manufacturer=TEXT][,product=TEXT]
+ *
+ * vid/pid (4 hex digits, not 0000), manufacturer/product (1..126 printable
+ * ASCII characters, no ',' or '\\'): another USB identity, e.g. a device
+ * other than a BitBabbler for bbvirt's VID:PID:SERIAL path.  Only the
+ * descriptors, strings and sysfs records change: the FTDI model behind
+ * them still answers (seedd never claims it: it looks for 0403:7840).
  *
  * noserial: the USB device has no serial string (iSerialNumber 0, no sysfs
  * serial); SERIAL still names it in control commands and the wire log.
@@ -31,6 +38,9 @@ struct spec {
     unsigned dev;               /* 0: not given (lowest free >= 2) */
     enum fmodel_kind kind;
     bool no_serial;             /* noserial */
+    uint16_t vid, pid;          /* 0: the BitBabbler's */
+    char manufacturer[FMODEL_SERIAL_MAX + 1];   /* "": the BitBabbler's */
+    char product[FMODEL_SERIAL_MAX + 1];
     uint8_t *payload;           /* owned; NULL: default generators */
     size_t payload_len;
     struct fmodel_fault_spec faults[SPEC_MAX_FAULTS];

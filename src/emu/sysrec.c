@@ -108,7 +108,8 @@ char *sysrec_device(const char *devpath, unsigned bus, unsigned devnum, const ch
     size_t dlen;
     const guint8 *desc = fmodel_model_descriptors(m, &dlen);
     char *h = hex(desc, dlen);
-    char *vendor = udev_safe(FMODEL_MANUFACTURER);
+    char *vendor = udev_safe(fmodel_manufacturer(m));
+    unsigned vid = fmodel_vid(m), pid = fmodel_pid(m);
     char *model = udev_safe(fmodel_product(m));
     /* A device without a serial has no serial attribute (as the kernel
      * does for iSerialNumber 0) and udev's ID_SERIAL is vendor_model. */
@@ -116,19 +117,19 @@ char *sysrec_device(const char *devpath, unsigned bus, unsigned devnum, const ch
 
     common(r, devpath, bus, devnum, port);
     g_string_append_printf(r,
-        "E: PRODUCT=403/7840/900\n"
+        "E: PRODUCT=%x/%x/900\n"
         "E: TYPE=0/0/0\n"
         "E: ID_VENDOR=%s\n"
-        "E: ID_VENDOR_ID=0403\n"
+        "E: ID_VENDOR_ID=%04x\n"
         "E: ID_MODEL=%s\n"
-        "E: ID_MODEL_ID=7840\n"
+        "E: ID_MODEL_ID=%04x\n"
         "E: ID_REVISION=0900\n"
         "E: ID_SERIAL=%s_%s%s%s\n"
         "%s%s%s"
         "E: ID_BUS=usb\n"
         "E: ID_USB_INTERFACES=:ffffff:\n"
-        "A: idVendor=0403\\n\n"
-        "A: idProduct=7840\\n\n"
+        "A: idVendor=%04x\\n\n"
+        "A: idProduct=%04x\\n\n"
         "A: bcdDevice=0900\\n\n"
         "A: bDeviceClass=00\\n\n"
         "A: bDeviceSubClass=00\\n\n"
@@ -141,9 +142,9 @@ char *sysrec_device(const char *devpath, unsigned bus, unsigned devnum, const ch
         "%s%s%s"
         "A: removable=removable\\n\n"
         "H: descriptors=%s\n\n",
-        vendor, model, vendor, model, ser ? "_" : "", ser ? ser : "",
+        vid, pid, vendor, vid, model, pid, vendor, model, ser ? "_" : "", ser ? ser : "",
         ser ? "E: ID_SERIAL_SHORT=" : "", ser ? ser : "", ser ? "\n" : "",
-        FMODEL_MANUFACTURER, fmodel_product(m),
+        vid, pid, fmodel_manufacturer(m), fmodel_product(m),
         ser ? "A: serial=" : "", ser ? ser : "", ser ? "\\n\n" : "", h);
     g_free(h);
     g_free(vendor);
@@ -153,12 +154,13 @@ char *sysrec_device(const char *devpath, unsigned bus, unsigned devnum, const ch
 
 char *sysrec_interface(const char *devpath, const char *sysname, const struct fmodel *m)
 {
-    static const char modalias[] = "usb:v0403p7840d0900dc00dsc00dp00icFFiscFFipFFin00";
-    return g_strdup_printf(
+    char *modalias = g_strdup_printf("usb:v%04Xp%04Xd0900dc00dsc00dp00icFFiscFFipFFin00",
+                                     fmodel_vid(m), fmodel_pid(m));
+    char *r = g_strdup_printf(
         "P: %s/%s:1.0\n"
         "E: SUBSYSTEM=usb\n"
         "E: DEVTYPE=usb_interface\n"
-        "E: PRODUCT=403/7840/900\n"
+        "E: PRODUCT=%x/%x/900\n"
         "E: TYPE=0/0/0\n"
         "E: INTERFACE=255/255/255\n"
         "E: MODALIAS=%s\n"
@@ -171,5 +173,7 @@ char *sysrec_interface(const char *devpath, const char *sysname, const struct fm
         "A: interface=%s\\n\n"
         "A: supports_autosuspend=1\\n\n"
         "A: modalias=%s\\n\n\n",
-        devpath, sysname, modalias, fmodel_product(m), modalias);
+        devpath, sysname, fmodel_vid(m), fmodel_pid(m), modalias, fmodel_product(m), modalias);
+    g_free(modalias);
+    return r;
 }

@@ -72,13 +72,24 @@ static uint8_t word_byte(uint64_t w, uint64_t pos)
     return (uint8_t)(w >> (8 * (pos % 8)));
 }
 
+/* A string descriptor's text: 1..126 of 0x20..0x7e (no '\\'); a serial
+ * has no space either. */
+static bool valid_string(const char *s, bool space)
+{
+    if (!s || !s[0] || strlen(s) > FMODEL_SERIAL_MAX)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (*p < (space ? 0x20 : 0x21) || *p > 0x7e || *p == '\\')
+            return false;
+    return true;
+}
+
 static bool valid_config(const struct fmodel_config *cfg)
 {
-    if (!cfg || !cfg->serial || !cfg->serial[0] || strlen(cfg->serial) > FMODEL_SERIAL_MAX)
+    if (!cfg || !valid_string(cfg->serial, false) ||
+        (cfg->manufacturer && !valid_string(cfg->manufacturer, true)) ||
+        (cfg->product && !valid_string(cfg->product, true)))
         return false;
-    for (const char *p = cfg->serial; *p; p++)
-        if (*p < 0x21 || *p > 0x7e || *p == '\\')
-            return false;
     if (cfg->kind != FMODEL_WHITE && cfg->kind != FMODEL_BLACK)
         return false;
     return !cfg->payload || cfg->payload_len > 0;
@@ -244,6 +255,17 @@ int fmodel_new(const struct fmodel_config *cfg, struct fmodel **out)
     memcpy(m->desc, descriptors, sizeof(m->desc));
     if (m->no_serial)
         m->desc[DESC_ISERIAL] = 0;
+    if (cfg->vid) {
+        m->desc[8] = (uint8_t)(cfg->vid & 0xff);
+        m->desc[9] = (uint8_t)(cfg->vid >> 8);
+    }
+    if (cfg->pid) {
+        m->desc[10] = (uint8_t)(cfg->pid & 0xff);
+        m->desc[11] = (uint8_t)(cfg->pid >> 8);
+    }
+    snprintf(m->manufacturer, sizeof(m->manufacturer), "%s",
+             cfg->manufacturer ? cfg->manufacturer : FMODEL_MANUFACTURER);
+    snprintf(m->product, sizeof(m->product), "%s", cfg->product ? cfg->product : "");
     m->kind = cfg->kind;
     if (cfg->payload) {
         m->payload = malloc(cfg->payload_len);
@@ -284,8 +306,25 @@ bool fmodel_has_serial(const struct fmodel *m)
     return !m->no_serial;
 }
 
+const char *fmodel_manufacturer(const struct fmodel *m)
+{
+    return m->manufacturer;
+}
+
+uint16_t fmodel_vid(const struct fmodel *m)
+{
+    return (uint16_t)(m->desc[8] | m->desc[9] << 8);
+}
+
+uint16_t fmodel_pid(const struct fmodel *m)
+{
+    return (uint16_t)(m->desc[10] | m->desc[11] << 8);
+}
+
 const char *fmodel_product(const struct fmodel *m)
 {
+    if (m->product[0])
+        return m->product;
     return m->kind == FMODEL_BLACK ? FMODEL_PRODUCT_BLACK : FMODEL_PRODUCT_WHITE;
 }
 
@@ -382,7 +421,7 @@ static int standard_request(struct fmodel *m, uint8_t rt, uint8_t rq, uint16_t v
                 return 4;
             }
             if (idx == 1)
-                return (int)string_desc(FMODEL_MANUFACTURER, buf);
+                return (int)string_desc(m->manufacturer, buf);
             if (idx == 2)
                 return (int)string_desc(fmodel_product(m), buf);
             if (idx == 3 && !m->no_serial)

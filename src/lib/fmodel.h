@@ -18,6 +18,8 @@
  * number, which the host software must skip).  The manufacturer string
  * "Voicetronix Australia" is our placeholder: upstream never checks it.
  * The product is "White RNG" (4 generators) or "Black RNG" (1 generator).
+ * A config's vid/pid/manufacturer/product replace that identity (bbemu's
+ * non-BitBabbler devices); the model behind it is the same.
  *
  * PAYLOAD MODEL.  The device has generators G0..G3 (White) or G0 only
  * (Black).  Each Gg is a byte stream indexed by the stream position p:
@@ -137,6 +139,11 @@ struct fmodel_config {
     enum fmodel_kind kind;
     const uint8_t *payload; /* NULL: default G0; else copied, len > 0 */
     size_t payload_len;
+    /* Another USB identity (bbemu's vid=/pid=/manufacturer=/product=): the
+     * device and string descriptors say so, the FTDI model behind them is
+     * unchanged.  0 / NULL: the BitBabbler's.  Strings as the serial. */
+    uint16_t vid, pid;
+    const char *manufacturer, *product;
 };
 
 enum fmodel_fault {
@@ -181,6 +188,9 @@ void fmodel_free(struct fmodel *m);
 const char *fmodel_serial(const struct fmodel *m);   /* the name, even with no_serial */
 bool fmodel_has_serial(const struct fmodel *m);     /* false with no_serial */
 const char *fmodel_product(const struct fmodel *m);
+const char *fmodel_manufacturer(const struct fmodel *m);
+uint16_t fmodel_vid(const struct fmodel *m);
+uint16_t fmodel_pid(const struct fmodel *m);
 enum fmodel_kind fmodel_kind(const struct fmodel *m);
 
 /* Device descriptor (18 bytes) + configuration descriptor set (32 bytes) in

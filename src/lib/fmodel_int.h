@@ -28,6 +28,8 @@ struct fmodel {
     char serial[FMODEL_SERIAL_MAX + 1];
     bool no_serial;
     uint8_t desc[FMODEL_DESCRIPTORS_LEN];   /* this model's descriptors */
+    char manufacturer[FMODEL_SERIAL_MAX + 1];
+    char product[FMODEL_SERIAL_MAX + 1];    /* "": by kind */
     enum fmodel_kind kind;
     uint8_t *payload;
     size_t payload_len;

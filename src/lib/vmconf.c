@@ -8,7 +8,8 @@
  *  - DOMAIN_RNG_x= is an empty array (DOMAIN_RNG_x="" an invalid serial '').
  *    DOMAIN_RNG_x=... after any DOMAIN_RNG_x, DOMAIN_RNG_x+=SERIAL (bash
  *    appends to the first serial's text), '+=' and arrays for NAME/URI are
- *    errors.  Unquoted '~' is an error at a word's start and after ':'.
+ *    errors; the same for DOMAIN_USB_x.  Unquoted '~' is an error at a
+ *    word's start and after ':'.
  *  - Caps: VMCONF_MAX_DOMAINS, VMCONF_MAX_SERIALS (in all), values of
  *    VMCONF_MAX_WORD bytes, <id>s of VMCONF_MAX_NAME (the default name).
  *    File text in messages is quoted with bytes other than printable ASCII
@@ -16,14 +17,11 @@
 #include "vmconf.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define VMCONF_MAX_DOMAINS 1024
 #define VMCONF_MAX_SERIALS 4096
@@ -33,11 +31,13 @@
 #define SERIAL_MAX 127
 #define SHOW_MAX 40
 #define SHOWBUF (SHOW_MAX * 4 + 8)
+#define BB_VID 0x0403 /* BitBabbler: DOMAIN_USB_ entries become serials */
+#define BB_PID 0x7840
 #define NEVER_RUN "vm.conf is read, never executed"
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The three settings, in the order of their prefixes in statement(). */
-enum kind { K_RNG, K_NAME, K_URI, K_N };
+/* The settings, in the order of their prefixes in statement(). */
+enum kind { K_RNG, K_NAME, K_URI, K_USB, K_N };
 
 struct dom {
     struct vmconf_domain pub; /* filled in when parsing is done */
@@ -47,6 +47,9 @@ struct dom {
     char **serials;
     unsigned *serial_lines;
     size_t nserials, cap;
+    struct vmconf_usb *usb;   /* DOMAIN_USB_<id>, less BitBabblers */
+    unsigned *usb_lines;
+    size_t nusb, usbcap;
     unsigned line;
     unsigned set_line[K_N];   /* line each setting was first given; 0: not set */
 };
@@ -54,7 +57,7 @@ struct dom {
 struct vmconf {
     struct dom *doms;
     size_t n, cap;
-    size_t nserials;          /* over all domains */
+    size_t nserials;          /* over all domains, DOMAIN_USB_ entries too */
 };
 
 struct parser {
@@ -77,6 +80,18 @@ static struct dom *find_serial(const struct vmconf *c, const char *s, size_t *k)
         for (*k = 0; *k < c->doms[i].nserials; ++*k)
             if (strcmp(c->doms[i].serials[*k], s) == 0)
                 return &c->doms[i];
+    return NULL;
+}
+
+/* The domain listing USB device u (as its *k-th), or NULL. */
+static struct dom *find_usb(const struct vmconf *c, const struct vmconf_usb *u, size_t *k)
+{
+    for (size_t i = 0; i < c->n; i++)
+        for (*k = 0; *k < c->doms[i].nusb; ++*k) {
+            const struct vmconf_usb *v = &c->doms[i].usb[*k];
+            if (v->vid == u->vid && v->pid == u->pid && strcmp(v->serial, u->serial) == 0)
+                return &c->doms[i];
+        }
     return NULL;
 }
 
@@ -459,6 +474,24 @@ nomem:
     return NULL;
 }
 
+/* Room for one more in an array of n of size sz (and its lines). */
+static int grow(void **v, unsigned **lines, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 4;
+    void *nv = realloc(*v, nc * sz);
+    if (!nv)
+        return -ENOMEM;
+    *v = nv;
+    unsigned *nl = realloc(*lines, nc * sizeof(*nl));
+    if (!nl)
+        return -ENOMEM;
+    *lines = nl;
+    *cap = nc;
+    return 0;
+}
+
 static int add_serial(struct parser *p, struct dom *d)
 {
     struct vmconf *c = p->c;
@@ -482,18 +515,9 @@ static int add_serial(struct parser *p, struct dom *d)
     }
     if (c->nserials >= VMCONF_MAX_SERIALS)
         return perr(p, p->wline, "more than %d serials", VMCONF_MAX_SERIALS);
-    if (d->nserials == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 4;
-        char **s = realloc(d->serials, cap * sizeof(*s));
-        if (!s)
-            return oom(p);
-        d->serials = s;
-        unsigned *l = realloc(d->serial_lines, cap * sizeof(*l));
-        if (!l)
-            return oom(p);
-        d->serial_lines = l;
-        d->cap = cap;
-    }
+    if (grow((void **)&d->serials, &d->serial_lines, d->nserials, &d->cap,
+             sizeof(*d->serials)) < 0)
+        return oom(p);
     if (!(d->serials[d->nserials] = strdup(w)))
         return oom(p);
     d->serial_lines[d->nserials++] = p->wline;
@@ -501,7 +525,51 @@ static int add_serial(struct parser *p, struct dom *d)
     return 0;
 }
 
-static int parse_array(struct parser *p, struct dom *d)
+/* A DOMAIN_USB_ word: VID:PID:SERIAL; a BitBabbler's becomes a serial. */
+static int add_usb(struct parser *p, struct dom *d)
+{
+    struct vmconf *c = p->c;
+    struct vmconf_usb u;
+    char sh[SHOWBUF], a[SHOWBUF], b[SHOWBUF];
+
+    show(sh, p->word, p->wlen);
+    if (p->wlen != strlen(p->word) || vmconf_parse_usb(p->word, &u) < 0)
+        return perr(p, p->wline, "'%s' is not a valid VID:PID:SERIAL (VID and PID 4 hex "
+                    "digits, not 0000; SERIAL 1 to %d letters, digits, '.', '_', '-', ':')",
+                    sh, VMCONF_USB_SERIAL_MAX);
+    if (u.vid == BB_VID && u.pid == BB_PID) {
+        size_t n = strlen(u.serial);
+        memmove(p->word, u.serial, n + 1);
+        p->wlen = n;
+        return add_serial(p, d);
+    }
+    size_t k;
+    const struct dom *o = find_usb(c, &u, &k);
+    if (o) {
+        show(a, o->id, strlen(o->id));
+        if (o == d)
+            return perr(p, p->wline, "device '%s' is listed twice for domain '%s' (first on "
+                        "line %u)", sh, a, o->usb_lines[k]);
+        show(b, d->id, strlen(d->id));
+        return perr(p, p->wline, "device '%s' is assigned to both domain '%s' (line %u) and "
+                    "domain '%s'", sh, a, o->usb_lines[k], b);
+    }
+    if (c->nserials >= VMCONF_MAX_SERIALS)
+        return perr(p, p->wline, "more than %d serials", VMCONF_MAX_SERIALS);
+    if (grow((void **)&d->usb, &d->usb_lines, d->nusb, &d->usbcap, sizeof(u)) < 0)
+        return oom(p);
+    d->usb[d->nusb] = u;
+    d->usb_lines[d->nusb++] = p->wline;
+    c->nserials++;
+    return 0;
+}
+
+static int add_entry(struct parser *p, struct dom *d, enum kind kind)
+{
+    return kind == K_USB ? add_usb(p, d) : add_serial(p, d);
+}
+
+static int parse_array(struct parser *p, struct dom *d, enum kind kind)
 {
     unsigned open = p->line;
     bool present;
@@ -520,7 +588,7 @@ static int parse_array(struct parser *p, struct dom *d)
         }
         if ((r = parse_word(p, true, &present)) < 0)
             return r;
-        if (present && (r = add_serial(p, d)) < 0)
+        if (present && (r = add_entry(p, d, kind)) < 0)
             return r;
     }
     p->pos++;
@@ -552,7 +620,8 @@ static int check_value(struct parser *p, enum kind kind, const char *nm)
 
 static int statement(struct parser *p)
 {
-    static const char *const prefix[K_N] = { "DOMAIN_RNG_", "DOMAIN_NAME_", "DOMAIN_URI_" };
+    static const char *const prefix[K_N] = { "DOMAIN_RNG_", "DOMAIN_NAME_", "DOMAIN_URI_",
+                                             "DOMAIN_USB_" };
     const char *b = p->buf;
     size_t s = p->pos, e = s, plen = 0;
     enum kind kind;
@@ -578,8 +647,8 @@ static int statement(struct parser *p)
             break;
     }
     if (kind == K_N)
-        return perr(p, line, "unknown setting '%s' (only DOMAIN_RNG_<id>, DOMAIN_NAME_<id> and "
-                    "DOMAIN_URI_<id> are allowed)", nm);
+        return perr(p, line, "unknown setting '%s' (only DOMAIN_RNG_<id>, DOMAIN_USB_<id>, "
+                    "DOMAIN_NAME_<id> and DOMAIN_URI_<id> are allowed)", nm);
     if (e - s - plen > VMCONF_MAX_NAME) /* the id is the default libvirt name */
         return perr(p, line, "%s: <id> longer than %d bytes", nm, VMCONF_MAX_NAME);
     show(ids, b + s + plen, e - s - plen);
@@ -588,31 +657,34 @@ static int statement(struct parser *p)
     struct dom *d = get_dom(p, b + s + plen, e - s - plen, &r);
     if (!d)
         return r;
-    if (add && kind != K_RNG)
-        return perr(p, line, "'+=' is only for DOMAIN_RNG_<id> arrays: %s is a single value", nm);
+    bool array = kind == K_RNG || kind == K_USB;
+    if (add && !array)
+        return perr(p, line, "'+=' is only for DOMAIN_RNG_<id> and DOMAIN_USB_<id> arrays: %s "
+                    "is a single value", nm);
     unsigned prev = d->set_line[kind];
-    if (prev && kind != K_RNG)
+    if (prev && !array)
         return perr(p, line, "%s is already set on line %u", nm, prev);
     if (prev && !add)
-        return perr(p, line, "%s is already set on line %u (use DOMAIN_RNG_%s+=( ... ) to add "
-                    "serials)", nm, prev, ids);
+        return perr(p, line, "%s is already set on line %u (use %.11s%s+=( ... ) to add "
+                    "devices)", nm, prev, prefix[kind], ids);
     if (!prev)
         d->set_line[kind] = line;
 
     if (at(p, p->pos) == '(') {
-        if (kind != K_RNG)
+        if (!array)
             return perr(p, line, "%s must be a single value, not an array", nm);
-        if ((r = parse_array(p, d)) < 0)
+        if ((r = parse_array(p, d, kind)) < 0)
             return r;
         return rest_of_line(p);
     }
     if (add)
-        return perr(p, line, "'%s+=SERIAL' would append to the text of the first serial; use "
-                    "%s+=( SERIAL )", nm, nm);
+        return perr(p, line, "'%s+=%s' would append to the text of the first entry; use "
+                    "%s+=( %s )", nm, kind == K_USB ? "VID:PID:SERIAL" : "SERIAL", nm,
+                    kind == K_USB ? "VID:PID:SERIAL" : "SERIAL");
     if ((r = parse_word(p, false, &present)) < 0)
         return r;
-    if (kind == K_RNG) {
-        if (present && (r = add_serial(p, d)) < 0)
+    if (array) {
+        if (present && (r = add_entry(p, d, kind)) < 0)
             return r;
         return rest_of_line(p);
     }
@@ -657,6 +729,8 @@ static int finish(struct parser *p)
         d->pub.uri = d->uri;
         d->pub.serials = (const char *const *)d->serials;
         d->pub.nserials = d->nserials;
+        d->pub.usb = d->usb;
+        d->pub.nusb = d->nusb;
         d->pub.line = d->line;
         for (size_t i = 0; i < j; i++) {
             struct dom *first = &c->doms[i], *later = d;
@@ -720,67 +794,6 @@ out:
     return r;
 }
 
-int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
-{
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    struct stat st;
-    int r, fd;
-
-    if (err && errlen > 0)
-        err[0] = '\0';
-    if (!path || !out)
-        return fail(-EINVAL, err, errlen, "vm.conf: invalid arguments");
-    /* O_NONBLOCK: a FIFO must not hang us before fstat says what it is. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        r = fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        r = fail(-EISDIR, err, errlen, "%s: %s", path, strerror(EISDIR));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        r = fail(-EINVAL, err, errlen, "%s: not a regular file", path);
-        goto out;
-    }
-    /* Read to EOF (the file may grow under us), at most VMCONF_MAX_FILE + 1
-     * bytes: room for st_size + 1 first, for VMCONF_MAX_FILE + 1 if it grew. */
-    while (len <= VMCONF_MAX_FILE) {
-        if (len == cap) {
-            cap = cap ? VMCONF_MAX_FILE + 1
-                      : (st.st_size > VMCONF_MAX_FILE ? VMCONF_MAX_FILE : (size_t)st.st_size) + 1;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                r = fail(-ENOMEM, err, errlen, "%s: %s", path, strerror(ENOMEM));
-                goto out;
-            }
-            buf = nb;
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    if (len > VMCONF_MAX_FILE)
-        r = fail(-EFBIG, err, errlen, "%s: %s (more than %d bytes)", path, strerror(EFBIG),
-                 VMCONF_MAX_FILE);
-    else
-        r = vmconf_parse(buf, len, path, out, err, errlen);
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return r;
-}
-
 int vmconf_new_empty(struct vmconf **out)
 {
     if (!out)
@@ -802,6 +815,8 @@ void vmconf_free(struct vmconf *c)
             free(d->serials[k]);
         free(d->serials);
         free(d->serial_lines);
+        free(d->usb);
+        free(d->usb_lines);
         free(d->id);
         free(d->name);
         free(d->uri);
@@ -837,5 +852,19 @@ const struct vmconf_domain *vmconf_for_serial(const struct vmconf *c, const char
 {
     size_t k;
     const struct dom *d = c && serial ? find_serial(c, serial, &k) : NULL;
+    return d ? &d->pub : NULL;
+}
+
+const struct vmconf_domain *vmconf_for_usb(const struct vmconf *c, uint16_t vid, uint16_t pid,
+                                           const char *serial)
+{
+    if (vid == BB_VID && pid == BB_PID)
+        return vmconf_for_serial(c, serial);
+    struct vmconf_usb u = { .vid = vid, .pid = pid };
+    if (!c || !serial || strlen(serial) > VMCONF_USB_SERIAL_MAX)
+        return NULL;
+    strcpy(u.serial, serial);
+    size_t k;
+    const struct dom *d = find_usb(c, &u, &k);
     return d ? &d->pub : NULL;
 }

@@ -8,6 +8,8 @@
  *     DOMAIN_RNG_<id>=SERIAL             a one-element array, as in bash
  *     DOMAIN_NAME_<id>="libvirt name"    when the libvirt name is not an id
  *     DOMAIN_URI_<id>="qemu:///system"   the libvirt URI for this domain
+ *     DOMAIN_USB_<id>=( VID:PID:SERIAL ... )  any USB devices for the domain
+ *     DOMAIN_USB_<id>+=( VID:PID:SERIAL ... ) (also one VID:PID:SERIAL)
  *
  * <id> is [A-Za-z0-9_]+.  One statement per line (an array may continue
  * over several lines); '#' starts a comment at the start of a word.  Values
@@ -16,7 +18,12 @@
  * that bash would expand or run ($, `, ;, &, |, <, >, globs, unknown
  * variables, commands) is an error naming the file, line and what was
  * found.  A serial is 4..127 letters and digits; it may be assigned to one
- * domain only.  A setting given twice, or two ids naming the same libvirt
+ * domain only.  VID and PID are 4 hex digits each (not 0000; either case,
+ * kept as numbers), SERIAL 1..127 of letters, digits and . _ - : (the
+ * first two colons end VID and PID).  A DOMAIN_USB_ entry with VID:PID
+ * 0403:7840 is a BitBabbler: it is kept as a serial of the domain (and
+ * must be a valid one), so seedd leaves it alone too.  One VID:PID:SERIAL
+ * may be assigned to one domain only.  A setting given twice, or two ids naming the same libvirt
  * domain, are errors too.
  *
  * Domains are kept in order of first mention.  A domain can have NAME/URI
@@ -28,10 +35,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VMCONF_MAX_FILE (1024 * 1024)
 
+#define VMCONF_USB_SERIAL_MAX 127
+
 struct vmconf;
+
+/* A device by VID:PID:SERIAL (DOMAIN_USB_<id>); never 0403:7840. */
+struct vmconf_usb {
+    uint16_t vid, pid;
+    char serial[VMCONF_USB_SERIAL_MAX + 1];
+};
 
 struct vmconf_domain {
     const char *id;                /* the <id> of DOMAIN_*_<id> */
@@ -39,6 +55,8 @@ struct vmconf_domain {
     const char *uri;               /* DOMAIN_URI_<id>, or NULL */
     const char *const *serials;    /* nserials serials, in file order */
     size_t nserials;
+    const struct vmconf_usb *usb;  /* nusb other USB devices, in file order */
+    size_t nusb;
     unsigned line;                 /* line of the domain's first mention */
 };
 
@@ -67,7 +85,21 @@ const struct vmconf_domain *vmconf_find(const struct vmconf *c, const char *id_o
 /* The domain a serial is assigned to, or NULL. */
 const struct vmconf_domain *vmconf_for_serial(const struct vmconf *c, const char *serial);
 
+/* The domain the device vid:pid:serial is assigned to, or NULL; for
+ * 0403:7840 that is vmconf_for_serial(). */
+const struct vmconf_domain *vmconf_for_usb(const struct vmconf *c, uint16_t vid, uint16_t pid,
+                                           const char *serial);
+
 /* True if s is acceptable as a serial in vm.conf (4..127 letters/digits). */
 bool vmconf_valid_serial(const char *s);
+
+/* Parse "VID:PID:SERIAL" (as in DOMAIN_USB_<id>, 0403:7840 included; no
+ * BitBabbler serial check).  0, or -EINVAL (*out untouched).  Pure. */
+int vmconf_parse_usb(const char *s, struct vmconf_usb *out);
+
+/* "1d6b:0104:ABC123" into buf (at least VMCONF_USB_TEXT_MAX); returns buf. */
+#define VMCONF_USB_TEXT_MAX (10 + VMCONF_USB_SERIAL_MAX + 1)
+const char *vmconf_usb_format(uint16_t vid, uint16_t pid, const char *serial, char *buf,
+                              size_t len);
 
 #endif

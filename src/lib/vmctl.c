@@ -56,9 +56,22 @@ static char *dup_or_null(const char *s, bool *oom)
     return d;
 }
 
-static int add_item(struct vmctl_plan *p, enum vmctl_action a, const char *serial, unsigned bus,
-                    unsigned dev, bool present, const char *domain, const char *conf_id,
-                    const char *uri)
+static bool is_bb(uint16_t vid, uint16_t pid)
+{
+    return vid == BB_VENDOR_ID && pid == BB_PRODUCT_ID;
+}
+
+const char *vmctl_what(uint16_t vid, uint16_t pid, const char *serial, char *buf, size_t len)
+{
+    if (is_bb(vid, pid))
+        snprintf(buf, len, "Serial '%s'", serial);
+    else
+        snprintf(buf, len, "Device %04x:%04x:%s", vid, pid, serial);
+    return buf;
+}
+
+static int add_item(struct vmctl_plan *p, enum vmctl_action a, const struct devinfo *d,
+                    bool present, const char *domain, const char *conf_id, const char *uri)
 {
     struct vmctl_item *v = realloc(p->items, (p->n + 1) * sizeof(*v));
     if (!v)
@@ -67,25 +80,37 @@ static int add_item(struct vmctl_plan *p, enum vmctl_action a, const char *seria
     struct vmctl_item *it = &v[p->n];
     memset(it, 0, sizeof(*it));
     it->action = a;
-    snprintf(it->serial, sizeof(it->serial), "%s", serial);
-    it->bus = bus;
-    it->dev = dev;
+    it->vid = d->vid;
+    it->pid = d->pid;
+    snprintf(it->serial, sizeof(it->serial), "%s", d->serial);
+    it->bus = d->bus;
+    it->dev = d->dev;
     it->present = present;
     bool oom = false;
     it->domain = dup_or_null(domain, &oom);
     it->conf_id = dup_or_null(conf_id, &oom);
     it->uri = dup_or_null(uri, &oom);
-    it->xml = virtxml_hostdev_addr(bus, dev);
+    it->xml = virtxml_hostdev_addr(d->bus, d->dev);
     p->n++; /* counted even on failure, so vmctl_plan_free releases it */
     return oom || !it->xml ? -ENOMEM : 0;
 }
 
-static const struct devinfo *find_serial(const struct vmctl *c, const char *serial)
+static const struct devinfo *find_dev(const struct vmctl *c, uint16_t vid, uint16_t pid,
+                                      const char *serial)
 {
     for (size_t i = 0; i < c->ndevs; i++)
-        if (strcmp(c->devs[i].serial, serial) == 0)
+        if (c->devs[i].vid == vid && c->devs[i].pid == pid &&
+            strcmp(c->devs[i].serial, serial) == 0)
             return &c->devs[i];
     return NULL;
+}
+
+/* A bare serial names a BitBabbler only; other IDs any device scanned. */
+static bool id_matches(const struct devid *id, const struct devinfo *d)
+{
+    if (!d->serial[0] || (id->kind == DEVID_SERIAL && !is_bb(d->vid, d->pid)))
+        return false;
+    return devid_match(id, d);
 }
 
 /* ", 003:006 (Serial 'GK9VZF')" for each device id matches, after the
@@ -96,10 +121,11 @@ static void list_matches(const struct vmctl *c, const struct devid *id, char *er
     const char *sep = "";
     for (size_t i = 0; i < c->ndevs && used + 1 < errlen; i++) {
         const struct devinfo *d = &c->devs[i];
-        if (!d->serial[0] || !devid_match(id, d))
+        char w[DEVINFO_STR_MAX + 32];
+        if (!id_matches(id, d))
             continue;
-        snprintf(err + used, errlen - used, "%s%03u:%03u (Serial '%s')", sep, d->bus, d->dev,
-                 d->serial);
+        snprintf(err + used, errlen - used, "%s%03u:%03u (%s)", sep, d->bus, d->dev,
+                 vmctl_what(d->vid, d->pid, d->serial, w, sizeof(w)));
         used += strlen(err + used);
         sep = " and ";
     }
@@ -113,11 +139,13 @@ int vmctl_find(const struct vmctl *c, const struct devid *id, const struct devin
     const struct devinfo *found = NULL;
     char what[DEVINFO_STR_MAX + 64];
     for (size_t i = 0; i < c->ndevs; i++) {
-        if (!c->devs[i].serial[0] || !devid_match(id, &c->devs[i]))
+        if (!id_matches(id, &c->devs[i]))
             continue;
         if (found) {
             devid_format(id, what, sizeof(what));
-            fail(-EINVAL, err, errlen, "%s matches more than one BitBabbler: ", what);
+            bool bb = is_bb(found->vid, found->pid) && is_bb(c->devs[i].vid, c->devs[i].pid);
+            fail(-EINVAL, err, errlen, "%s matches more than one %s: ", what,
+                 bb ? "BitBabbler" : "USB device");
             if (err && errlen > 0)
                 list_matches(c, id, err, errlen);
             return -EINVAL;
@@ -130,66 +158,112 @@ int vmctl_find(const struct vmctl *c, const struct devid *id, const struct devin
     return 0;
 }
 
+/* The device DEVICE names: *found from the scan, or (gone, with -b/-d
+ * given) *gone filled in from the ID and -b/-d.  "VID:PID:SERIAL" names
+ * any device; 0403:7840:SERIAL is the same as SERIAL. */
+static int resolve_one(const struct vmctl *c, const char *device, const struct devinfo **found,
+                       struct devinfo *gone, char *err, size_t errlen)
+{
+    struct devid id;
+    struct vmconf_usb u;
+    char what[DEVINFO_STR_MAX + 64];
+    int r;
+
+    memset(gone, 0, sizeof(*gone));
+    *found = NULL;
+    bool by_usb = vmconf_parse_usb(device, &u) == 0;
+    if (by_usb && !is_bb(u.vid, u.pid)) {
+        vmctl_what(u.vid, u.pid, u.serial, what, sizeof(what));
+        *found = find_dev(c, u.vid, u.pid, u.serial);
+    } else {
+        if (by_usb && !vmconf_valid_serial(u.serial))
+            return fail(-EINVAL, err, errlen, "'%s': a BitBabbler's serial is 4 to 127 letters "
+                        "and digits", device);
+        if ((r = devid_parse(by_usb ? u.serial : device, &id, err, errlen)))
+            return r;
+        devid_format(&id, what, sizeof(what));
+        r = vmctl_find(c, &id, found, err, errlen);
+        if (r == -EINVAL)
+            return r;
+        if (!*found && id.kind != DEVID_SERIAL)
+            return fail(-ENODEV, err, errlen, "no device at %s", what);
+        u.vid = BB_VENDOR_ID;
+        u.pid = BB_PRODUCT_ID;
+        snprintf(u.serial, sizeof(u.serial), "%s", id.str);
+    }
+    const struct devinfo *d = *found;
+    if (d && ((c->bus && c->bus != d->bus) || (c->dev && c->dev != d->dev)))
+        return fail(-EINVAL, err, errlen,
+                    "%s is at Bus:Device %03u:%03u, not at the address given with -b/-d",
+                    what, d->bus, d->dev);
+    if (d)
+        return 0;
+    if (!c->bus || !c->dev)
+        return fail(-ENODEV, err, errlen,
+                    "no %s with %s is present (give -b and -d to name its address)",
+                    is_bb(u.vid, u.pid) ? "BitBabbler" : "USB device", what);
+    /* Gone already (udev remove), or not visible to us: go by the address
+     * the caller knows. */
+    gone->vid = u.vid;
+    gone->pid = u.pid;
+    snprintf(gone->serial, sizeof(gone->serial), "%s", u.serial);
+    gone->bus = c->bus;
+    gone->dev = c->dev;
+    return 0;
+}
+
 int vmctl_plan_one(const struct vmctl *c, enum vmctl_action a, const char *device,
                    struct vmctl_plan *out, char *err, size_t errlen)
 {
-    struct devid id;
-    char what[DEVINFO_STR_MAX + 64];
-    int r = devid_parse(device, &id, err, errlen);
+    const struct devinfo *d = NULL;
+    struct devinfo gone;
+    char what[DEVINFO_STR_MAX + 32];
+    memset(out, 0, sizeof(*out));
+    int r = resolve_one(c, device, &d, &gone, err, errlen);
     if (r)
         return r;
-    devid_format(&id, what, sizeof(what));
-    memset(out, 0, sizeof(*out));
+    const struct devinfo *dev = d ? d : &gone;
+    vmctl_what(dev->vid, dev->pid, dev->serial, what, sizeof(what));
 
-    const struct devinfo *d = NULL;
-    r = vmctl_find(c, &id, &d, err, errlen);
-    if (r == -EINVAL)
-        return r;
-    const char *serial;
-    unsigned bus, dev;
-    if (d) {
-        if ((c->bus && c->bus != d->bus) || (c->dev && c->dev != d->dev))
-            return fail(-EINVAL, err, errlen,
-                        "%s is at Bus:Device %03u:%03u, not at the address given with -b/-d",
-                        what, d->bus, d->dev);
-        serial = d->serial;
-        bus = d->bus;
-        dev = d->dev;
-    } else if (id.kind == DEVID_SERIAL && c->bus && c->dev) {
-        /* Gone already (udev remove), or not visible to us: go by the
-         * address the caller knows. */
-        serial = id.str;
-        bus = c->bus;
-        dev = c->dev;
-    } else if (id.kind == DEVID_SERIAL) {
-        return fail(-ENODEV, err, errlen,
-                    "no BitBabbler with %s is present (give -b and -d to name its address)", what);
-    } else {
-        return fail(-ENODEV, err, errlen, "no BitBabbler at %s", what);
-    }
-
-    const struct vmconf_domain *cd = vmconf_for_serial(c->conf, serial);
+    const struct vmconf_domain *cd = vmconf_for_usb(c->conf, dev->vid, dev->pid, dev->serial);
     const char *name;
     if (c->domain) {
         const struct vmconf_domain *named = vmconf_find(c->conf, c->domain);
         if (cd && cd != named)
-            log_msg(LOG_WARN_LVL, "Serial '%s' is assigned to '%s' in vm.conf, using '%s' as asked",
-                    serial, cd->name, c->domain);
+            log_msg(LOG_WARN_LVL, "%s is assigned to '%s' in vm.conf, using '%s' as asked",
+                    what, cd->name, c->domain);
         cd = named;
         name = cd ? cd->name : c->domain;
     } else if (cd) {
         name = cd->name;
     } else {
-        log_msg(LOG_WARN_LVL, "Serial '%s' is not assigned to any domain: nothing to do", serial);
+        /* udev runs us for every USB device with a serial: quiet for
+         * devices other than BitBabblers. */
+        log_msg(is_bb(dev->vid, dev->pid) ? LOG_WARN_LVL : LOG_INFO_LVL,
+                "%s is not assigned to any domain: nothing to do", what);
         return 0;
     }
     const char *uri = c->uri ? c->uri : cd ? cd->uri : NULL;
-    r = add_item(out, a, serial, bus, dev, d != NULL, name, cd ? cd->id : NULL, uri);
+    r = add_item(out, a, dev, d != NULL, name, cd ? cd->id : NULL, uri);
     if (r) {
         vmctl_plan_free(out);
         return fail(r, err, errlen, "out of memory");
     }
     return 0;
+}
+
+/* One device of domain cd, if present. */
+static int plan_dev(const struct vmctl *c, enum vmctl_action a, const struct vmconf_domain *cd,
+                    uint16_t vid, uint16_t pid, const char *serial, struct vmctl_plan *out)
+{
+    const struct devinfo *d = find_dev(c, vid, pid, serial);
+    if (!d) {
+        char what[DEVINFO_STR_MAX + 32];
+        log_msg(LOG_INFO_LVL, "%s (for '%s') is not present, skipped",
+                vmctl_what(vid, pid, serial, what, sizeof(what)), cd->name);
+        return 0;
+    }
+    return add_item(out, a, d, true, cd->name, cd->id, c->uri ? c->uri : cd->uri);
 }
 
 int vmctl_plan_all(const struct vmctl *c, enum vmctl_action a, const char *domain,
@@ -206,19 +280,14 @@ int vmctl_plan_all(const struct vmctl *c, enum vmctl_action a, const char *domai
         const struct vmconf_domain *cd = vmconf_domain(c->conf, i);
         if (only && cd != only)
             continue;
-        const char *uri = c->uri ? c->uri : cd->uri;
-        for (size_t k = 0; k < cd->nserials; k++) {
-            const struct devinfo *d = find_serial(c, cd->serials[k]);
-            if (!d) {
-                log_msg(LOG_INFO_LVL, "Serial '%s' (for '%s') is not present, skipped",
-                        cd->serials[k], cd->name);
-                continue;
-            }
-            int r = add_item(out, a, d->serial, d->bus, d->dev, true, cd->name, cd->id, uri);
-            if (r) {
-                vmctl_plan_free(out);
-                return fail(r, err, errlen, "out of memory");
-            }
+        int r = 0;
+        for (size_t k = 0; k < cd->nserials && r == 0; k++)
+            r = plan_dev(c, a, cd, BB_VENDOR_ID, BB_PRODUCT_ID, cd->serials[k], out);
+        for (size_t k = 0; k < cd->nusb && r == 0; k++)
+            r = plan_dev(c, a, cd, cd->usb[k].vid, cd->usb[k].pid, cd->usb[k].serial, out);
+        if (r) {
+            vmctl_plan_free(out);
+            return fail(r, err, errlen, "out of memory");
         }
     }
     return 0;
@@ -296,7 +365,7 @@ static const char *attached_to(const struct uri_doms *u, const struct devinfo *d
 
 static void item_devinfo(const struct vmctl *c, const struct vmctl_item *it, struct devinfo *d)
 {
-    const struct devinfo *scan = find_serial(c, it->serial);
+    const struct devinfo *scan = find_dev(c, it->vid, it->pid, it->serial);
     if (scan && scan->bus == it->bus && scan->dev == it->dev) {
         *d = *scan;
         return;
@@ -304,8 +373,8 @@ static void item_devinfo(const struct vmctl *c, const struct vmctl_item *it, str
     memset(d, 0, sizeof(*d));
     d->bus = it->bus;
     d->dev = it->dev;
-    d->vid = BB_VENDOR_ID;
-    d->pid = BB_PRODUCT_ID;
+    d->vid = it->vid;
+    d->pid = it->pid;
     snprintf(d->serial, sizeof(d->serial), "%s", it->serial);
 }
 
@@ -349,6 +418,7 @@ int vmctl_check(const struct vmctl *c, struct vmctl_plan *p, char *err, size_t e
         if ((r = check_domain(c, u, it, err, errlen)) < 0)
             break;
         struct devinfo d;
+        char what[DEVINFO_STR_MAX + 32];
         bool vague;
         item_devinfo(c, it, &d);
         const char *where = attached_to(u, &d, &vague);
@@ -357,9 +427,10 @@ int vmctl_check(const struct vmctl *c, struct vmctl_plan *p, char *err, size_t e
                 it->fate = VMCTL_ALREADY;
             else if (where && !vague)
                 r = fail(-EBUSY, err, errlen,
-                         "Serial '%s' (Bus:Device %03u:%03u) is attached to '%s' already,"
+                         "%s (Bus:Device %03u:%03u) is attached to '%s' already,"
                          " not attaching it to '%s'",
-                         it->serial, it->bus, it->dev, where, it->domain);
+                         vmctl_what(it->vid, it->pid, it->serial, what, sizeof(what)),
+                         it->bus, it->dev, where, it->domain);
         } else if (!where || vague || strcmp(where, it->domain) != 0) {
             it->fate = VMCTL_ALREADY;
         }
@@ -402,7 +473,7 @@ void vmctl_rows_free(struct vmctl_row *rows, size_t n)
 }
 
 static int add_row(struct vmctl_row **rows, size_t *n, const struct vmctl *c,
-                   const struct devinfo *d, const char *serial)
+                   const struct devinfo *d, uint16_t vid, uint16_t pid, const char *serial)
 {
     struct vmctl_row *v = realloc(*rows, (*n + 1) * sizeof(*v));
     if (!v)
@@ -410,6 +481,8 @@ static int add_row(struct vmctl_row **rows, size_t *n, const struct vmctl *c,
     *rows = v;
     struct vmctl_row *row = &v[(*n)++];
     memset(row, 0, sizeof(*row));
+    row->vid = vid;
+    row->pid = pid;
     snprintf(row->serial, sizeof(row->serial), "%s", serial);
     if (d) {
         row->present = true;
@@ -418,9 +491,9 @@ static int add_row(struct vmctl_row **rows, size_t *n, const struct vmctl *c,
         if (d->port[0])
             snprintf(row->port, sizeof(row->port), "%u-%s", d->bus, d->port);
     }
-    const struct vmconf_domain *cd = vmconf_for_serial(c->conf, serial);
+    const struct vmconf_domain *cd = vmconf_for_usb(c->conf, vid, pid, serial);
     row->assigned = cd ? cd->name : NULL;
-    row->host_may_claim = cd == NULL;
+    row->host_may_claim = cd == NULL && is_bb(vid, pid);
     return 0;
 }
 
@@ -432,14 +505,21 @@ int vmctl_status(const struct vmctl *c, struct vmctl_row **rows, size_t *n, char
     struct uri_cache uc = { 0 };
     int r = 0, first = 0;
 
-    for (size_t i = 0; i < c->ndevs && r == 0; i++)
-        if (c->devs[i].serial[0])
-            r = add_row(&v, &cnt, c, &c->devs[i], c->devs[i].serial);
+    for (size_t i = 0; i < c->ndevs && r == 0; i++) {
+        const struct devinfo *d = &c->devs[i];
+        if (d->serial[0])
+            r = add_row(&v, &cnt, c, d, d->vid, d->pid, d->serial);
+    }
     for (size_t i = 0; i < vmconf_count(c->conf) && r == 0; i++) {
         const struct vmconf_domain *cd = vmconf_domain(c->conf, i);
         for (size_t k = 0; k < cd->nserials && r == 0; k++)
-            if (!find_serial(c, cd->serials[k]))
-                r = add_row(&v, &cnt, c, NULL, cd->serials[k]);
+            if (!find_dev(c, BB_VENDOR_ID, BB_PRODUCT_ID, cd->serials[k]))
+                r = add_row(&v, &cnt, c, NULL, BB_VENDOR_ID, BB_PRODUCT_ID, cd->serials[k]);
+        for (size_t k = 0; k < cd->nusb && r == 0; k++) {
+            const struct vmconf_usb *u = &cd->usb[k];
+            if (!find_dev(c, u->vid, u->pid, u->serial))
+                r = add_row(&v, &cnt, c, NULL, u->vid, u->pid, u->serial);
+        }
     }
     if (r)
         goto fail_oom;
@@ -466,7 +546,7 @@ int vmctl_status(const struct vmctl *c, struct vmctl_row **rows, size_t *n, char
         struct vmctl_row *row = &v[i];
         if (!row->present)
             continue;
-        const struct devinfo *d = find_serial(c, row->serial);
+        const struct devinfo *d = find_dev(c, row->vid, row->pid, row->serial);
         for (size_t u = 0; u < uc.n && !row->attached; u++) {
             if (uc.v[u].rc) {
                 row->attached_unknown = true;

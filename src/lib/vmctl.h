@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "devinfo.h"
 #include "virt.h"
@@ -32,6 +33,7 @@ enum vmctl_fate {
 
 struct vmctl_item {
     enum vmctl_action action;
+    uint16_t vid, pid;            /* 0403:7840 for a BitBabbler */
     char serial[DEVINFO_STR_MAX];
     unsigned bus, dev;
     bool present;                 /* in the current scan */
@@ -51,7 +53,8 @@ struct vmctl_plan {
 
 struct vmctl {
     const struct vmconf *conf;
-    const struct devinfo *devs;   /* the scan */
+    const struct devinfo *devs;   /* the scan: BitBabblers, and other devices by
+                                     VID:PID:SERIAL (never any without a serial) */
     size_t ndevs;
     const struct virt_ops *ops;
     void *ops_ctx;
@@ -71,14 +74,18 @@ void vmctl_plan_free(struct vmctl_plan *p);
 int vmctl_find(const struct vmctl *c, const struct devid *id, const struct devinfo **out,
                char *err, size_t errlen);
 
-/* One device (serial, [bus:]dev, bus-port).  A serial that is assigned to
+/* "Serial 'GK9VZF'" for a BitBabbler, "Device 1d6b:0104:ABC123" for
+ * another USB device: how messages name a device.  Returns buf. */
+const char *vmctl_what(uint16_t vid, uint16_t pid, const char *serial, char *buf, size_t len);
+
+/* One device (BitBabbler serial, VID:PID:SERIAL, [bus:]dev, bus-port).  A serial that is assigned to
  * no domain (and no -D) gives an empty plan and returns 0.  Errors: -EINVAL
  * (bad ID, -b/-d conflicting with the device found), -ENODEV (no such
  * device, and no -b/-d to go by), -ENOMEM; err says which. */
 int vmctl_plan_one(const struct vmctl *c, enum vmctl_action a, const char *device,
                    struct vmctl_plan *out, char *err, size_t errlen);
 
-/* Every assigned device that is present, for one domain (config id or
+/* Every assigned device (DOMAIN_RNG_ and DOMAIN_USB_) that is present, for one domain (config id or
  * libvirt name; -ENOENT if vm.conf has no such domain) or for all (domain
  * NULL).  Absent devices are skipped (logged at level 2). */
 int vmctl_plan_all(const struct vmctl *c, enum vmctl_action a, const char *domain,
@@ -98,6 +105,7 @@ int vmctl_execute(const struct vmctl *c, struct vmctl_plan *p);
 /* ---- status ---- */
 
 struct vmctl_row {
+    uint16_t vid, pid;
     char serial[DEVINFO_STR_MAX];
     bool present;
     unsigned bus, dev;
@@ -105,11 +113,11 @@ struct vmctl_row {
     const char *assigned;             /* libvirt name from vm.conf, or NULL */
     char *attached;                   /* running domain that has it, or NULL */
     bool attached_unknown;            /* libvirt could not be asked */
-    bool host_may_claim;              /* seedd takes it by default */
+    bool host_may_claim;              /* seedd takes it by default (BitBabblers only) */
 };
 
-/* One row per device present (scan order), then one per serial vm.conf
- * assigns that is not present.  Rows are filled even when libvirt cannot
+/* One row per device present (scan order), then one per serial and
+ * VID:PID:SERIAL vm.conf assigns that is not present.  Rows are filled even when libvirt cannot
  * be asked (attached_unknown set, the first error returned with err). */
 int vmctl_status(const struct vmctl *c, struct vmctl_row **rows, size_t *n, char *err,
                  size_t errlen);

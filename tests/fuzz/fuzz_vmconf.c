@@ -59,6 +59,17 @@ static void check_domain(const struct vmconf *c, size_t i, unsigned nlines)
         for (size_t l = 0; l < k; l++)
             FUZZ_CHECK(strcmp(d->serials[l], d->serials[k]) != 0);
     }
+    FUZZ_CHECK(d->nusb == 0 || d->usb != NULL);
+    for (size_t k = 0; k < d->nusb; k++) {
+        const struct vmconf_usb *u = &d->usb[k];
+        char txt[VMCONF_USB_TEXT_MAX];
+        struct vmconf_usb back;
+        FUZZ_CHECK(u->vid && u->pid && !(u->vid == 0x0403 && u->pid == 0x7840));
+        vmconf_usb_format(u->vid, u->pid, u->serial, txt, sizeof(txt));
+        FUZZ_CHECK(vmconf_parse_usb(txt, &back) == 0);
+        FUZZ_CHECK(back.vid == u->vid && back.pid == u->pid && !strcmp(back.serial, u->serial));
+        FUZZ_CHECK(vmconf_for_usb(c, u->vid, u->pid, u->serial) == d); /* in no earlier domain */
+    }
 }
 
 /* Render c canonically; parsing that must give the same domains. */
@@ -74,6 +85,12 @@ static void round_trip(const struct vmconf *c)
         fprintf(f, "DOMAIN_RNG_%s=(", d->id);
         for (size_t k = 0; k < d->nserials; k++)
             fprintf(f, "%s%s", k % 4 == 3 ? "\n  " : " ", d->serials[k]);
+        fprintf(f, " )\nDOMAIN_USB_%s=(", d->id);
+        for (size_t k = 0; k < d->nusb; k++) {
+            char txt[VMCONF_USB_TEXT_MAX];
+            fprintf(f, " %s", vmconf_usb_format(d->usb[k].vid, d->usb[k].pid, d->usb[k].serial,
+                                                txt, sizeof(txt)));
+        }
         fprintf(f, " )\nDOMAIN_NAME_%s=", d->id);
         put_quoted(f, d->name);
         if (d->uri) {
@@ -96,6 +113,10 @@ static void round_trip(const struct vmconf *c)
         FUZZ_CHECK(a->nserials == b->nserials);
         for (size_t k = 0; k < a->nserials; k++)
             FUZZ_CHECK(strcmp(a->serials[k], b->serials[k]) == 0);
+        FUZZ_CHECK(a->nusb == b->nusb);
+        for (size_t k = 0; k < a->nusb; k++)
+            FUZZ_CHECK(a->usb[k].vid == b->usb[k].vid && a->usb[k].pid == b->usb[k].pid &&
+                       strcmp(a->usb[k].serial, b->usb[k].serial) == 0);
     }
     vmconf_free(c2);
     free(text);

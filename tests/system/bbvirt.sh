@@ -174,6 +174,109 @@ else
         "cannot make a private mount namespace (unshare -m; needs root)"
 fi
 
+# ---- any USB device by VID:PID:SERIAL (vm.conf's DOMAIN_USB_<id>) ----
+# GK9VZF (a BitBabbler), USB0001 (1d6b:0104, in vm.conf) and USB0002
+# (1d6b:0104, in no entry), both presented by bbemu with another identity.
+OTHER="--device USB0001@5-1,dev=3,vid=1d6b,pid=0104,manufacturer=Linux_Foundation,product=Gadget --device USB0002@5-2,dev=4,vid=1d6b,pid=0104"
+cat >"$T/usb.conf" <<'EOF'
+DOMAIN_RNG_vm1=( GK9VZF )
+DOMAIN_USB_vm1=( 1d6b:0104:USB0001   # a token
+                 1D6B:0104:GONE01 )
+EOF
+cat >"$T/usb.sh" <<EOF
+run() { n=\$1; shift; "$BBVIRT" -C "$T/usb.conf" "\$@" >"$T/\$n.out" 2>"$T/\$n.err"; echo \$? >"$T/\$n.rc"; }
+"$SEEDD" -s >"$T/u_scan.out" 2>&1; echo \$? >"$T/u_scan.rc"
+"$SEEDD" --shell-mr >"$T/u_mr.out" 2>&1
+"$SEEDD" -o -b 64k --no-qa -f 0 >"$T/u_data.bin" 2>"$T/u_data.err"; echo \$? >"$T/u_data.rc"
+run u_dry -n attach 1d6b:0104:USB0001
+run u_dry_bb -n attach 0403:7840:GK9VZF
+run u_dry_all -n attach-all vm1
+run u_unnamed -n attach 1d6b:0104:USB0002
+run u_unnamed_v -n -v attach 1d6b:0104:USB0002
+run u_bare -n attach USB0001
+run u_absent -n attach 1d6b:0104:GONE01
+run u_gone -n detach 1d6b:0104:GONE01 --busnum 005 --devnum 012
+run u_xml xml 1d6b:0104:USB0001
+run u_status -t 2 -c "qemu+unix:///system?socket=$T/nosock" status
+echo done >"$T/usb.done"
+EOF
+emu --device GK9VZF@3-2,dev=6 $OTHER -- sh "$T/usb.sh"
+check "non-BitBabbler session ran to its end" test -s "$T/usb.done"
+check "seedd -s lists the BitBabbler only, not the two 1d6b:0104 devices" \
+    sh -c "grep -q 'Have 1 device' '$T/u_scan.out' && grep -q GK9VZF '$T/u_scan.out' && ! grep -q USB000 '$T/u_scan.out'"
+check "seedd --shell-mr: no 1d6b:0104 device" sh -c "! grep -q USB000 '$T/u_mr.out' && grep -q GK9VZF '$T/u_mr.out'"
+"$BBEMU" --device GK9VZF --expect f:64k >"$T/u_want.bin"
+check "seedd -o: exit 0, exactly GK9VZF's bytes (the other devices never claimed)" \
+    sh -c "[ \$(cat '$T/u_data.rc') = 0 ] && cmp -s '$T/u_data.bin' '$T/u_want.bin'"
+check "seedd -o: never opened the other devices" sh -c "! grep -q USB000 '$T/u_data.err'"
+emu $OTHER -- "$SEEDD" -s >"$T/u_none.out" 2>&1
+check "seedd -s with only non-BitBabblers: no devices" grep -q "No devices found" "$T/u_none.out"
+exp="# attach Device 1d6b:0104:USB0001 (Bus:Device 005:003) to domain 'vm1' at the default libvirt URI:
+# virDomainAttachDeviceFlags(VIR_DOMAIN_AFFECT_LIVE), as: virsh attach-device 'vm1' FILE --live
+$(hostdev 5 3)$NL"
+check "-n attach VID:PID:SERIAL: exit 0" rc_is u_dry 0
+check "-n attach VID:PID:SERIAL: the call and the XML by bus/device" out_is u_dry "$exp"
+check "-n attach 0403:7840:SERIAL is the BitBabbler" \
+    sh -c "grep -q \"^# attach Serial 'GK9VZF' (Bus:Device 003:006)\" '$T/u_dry_bb.out'"
+check "-n attach-all vm1: GK9VZF and USB0001 (GONE01 absent, skipped)" \
+    sh -c "[ \$(grep -c '^# attach ' '$T/u_dry_all.out') = 2 ] && grep -q 'Device 1d6b:0104:USB0001' '$T/u_dry_all.out'"
+check "a device vm.conf does not name: exit 0, nothing, silent (udev runs us for every device)" \
+    sh -c "[ \$(cat '$T/u_unnamed.rc') = 0 ] && [ ! -s '$T/u_unnamed.out' ] && [ ! -s '$T/u_unnamed.err' ]"
+check "... and with -v it says so" contains "$T/u_unnamed_v.err" "1d6b:0104:USB0002 is not assigned"
+check "a bare serial is a BitBabbler's: USB0001 alone is not found (exit 2)" rc_is u_bare 2
+check "absent VID:PID:SERIAL without -b/-d: exit 2, named" \
+    sh -c "[ \$(cat '$T/u_absent.rc') = 2 ] && grep -q 'no USB device with Device 1d6b:0104:GONE01' '$T/u_absent.err'"
+check "unplugged VID:PID:SERIAL with udev's BUSNUM/DEVNUM: detach planned at that address" \
+    sh -c "[ \$(cat '$T/u_gone.rc') = 0 ] && grep -q \"<address bus='5' device='12'/>\" '$T/u_gone.out'"
+check "xml VID:PID:SERIAL" out_is u_xml "$(hostdev 5 3)$NL"
+check "status: the named device with its address, domain and 'not BB'" \
+    grep -qE '^1d6b:0104:USB0001 +005:003 +5-1 +vm1 +\? +no \(not BB\)$' "$T/u_status.out"
+check "status: the absent named device" grep -qE '^1d6b:0104:GONE01 +- +\(absent\) +vm1 ' "$T/u_status.out"
+check "status: the BitBabbler still 'no (guest)', the unnamed device not listed" \
+    sh -c "grep -qE '^GK9VZF .*no \(guest\)$' '$T/u_status.out' && ! grep -q USB0002 '$T/u_status.out'"
+printf 'DOMAIN_USB_x=( 1d6b:0104:OK1\n  1d6b:104:BAD )\n' >"$T/usb-bad.conf"
+"$BBVIRT" -C "$T/usb-bad.conf" status >"$T/u_bad.out" 2>"$T/u_bad.err"
+check "vm.conf: a bad VID:PID:SERIAL is exit 1 with file:line" \
+    sh -c "[ $? = 1 ] && grep -q \"usb-bad.conf:2: '1d6b:104:BAD' is not a valid VID:PID:SERIAL\" '$T/u_bad.err'"
+
+# The shipped rules for a non-BitBabbler, as udevadm evaluates them: with
+# vm.conf (at the path the rules test, on a tmpfs in a private mount
+# namespace) a bbvirt attach/detach by VID:PID:SERIAL; nothing else for it;
+# without vm.conf no bbvirt at all.
+# (bbvirt's default vm.conf, which the rules must test for)
+VMCONF_PATH=$("$BBVIRT" --help | sed -n 's/.*(default \(.*\/vm\.conf\);.*/\1/p')
+check "bbvirt --help names its default vm.conf" test -n "$VMCONF_PATH"
+check "the shipped rules test for that vm.conf" \
+    grep -qF "TEST!=\"$VMCONF_PATH\", GOTO=\"bit_babbler_end\"" "$BUILD/data/60-bit-babbler.rules"
+ETC=$(dirname "$(dirname "$VMCONF_PATH")")
+cat >"$T/udev-usb.sh" <<EOF
+mount --make-rprivate / && mount --bind "$T/rules" /etc/udev/rules.d &&
+mkdir -p /run/libvirt && mount --bind "$T/lvrun" /run/libvirt || exit 3
+ut() { "$BBEMU" $OTHER -- udevadm test --action=\$1 /sys/bus/usb/devices/5-\$2 >"$T/udev-u\$3.out" 2>&1; }
+ut add 1 noconf
+mount -t tmpfs tmpfs "$ETC" && mkdir -p "\$(dirname "$VMCONF_PATH")" &&
+cp "$T/usb.conf" "$VMCONF_PATH" || exit 4
+ut add 1 add && ut remove 1 rm && ut add 2 unnamed
+EOF
+if command -v udevadm >/dev/null && unshare -m true 2>/dev/null && [ -d "$ETC" ]; then
+    rm -f "$T/rules/70-gen.rules"
+    timeout -k 3 60 unshare -m sh "$T/udev-usb.sh"
+    check "udevadm test (non-BitBabbler) ran" equals $? 0
+    check "rules: non-BitBabbler add: bbvirt attach VID:PID:SERIAL with bus and devnum" \
+        grep -q "run: '.*/bbvirt --syslog --timeout 3 attach 1d6b:0104:USB0001 --busnum 5 --devnum 3'" "$T/udev-uadd.out"
+    check "rules: non-BitBabbler remove: bbvirt detach from udev's properties" \
+        grep -q "run: '.*/bbvirt --syslog --timeout 3 detach 1d6b:0104:USB0001 --busnum 005 --devnum 003'" "$T/udev-urm.out"
+    check "rules: the same generic rule for a device vm.conf does not name (bbvirt filters)" \
+        grep -q "attach 1d6b:0104:USB0002 --busnum 5 --devnum 4" "$T/udev-uunnamed.out"
+    check "rules: no group, mode, ACL or bitbabbler/ symlink for a non-BitBabbler" \
+        sh -c "! grep -E 'bitbabbler/|setfacl|GROUP|MODE' '$T/udev-uadd.out' | grep -q 60-bit-babbler"
+    check "rules: without vm.conf, no bbvirt for a non-BitBabbler" \
+        sh -c "grep -q 60-bit-babbler '$T/udev-unoconf.out' && ! grep -q 'bbvirt' '$T/udev-unoconf.out'"
+else
+    skip_check "the shipped udev rules for a non-BitBabbler (6 checks)" \
+        "needs udevadm, a private mount namespace (root) and ${ETC:-the vm.conf directory}"
+fi
+
 # ---- vm.conf errors and hostile input ----
 vmc() { printf '%s\n' "$2" >"$T/$1.conf"; ( cd "$T" && "$BBVIRT" -C "$T/$1.conf" -n attach-all >"$T/$1.out" 2>"$T/$1.err" ); echo $? >"$T/$1.rc"; }
 vmc twice 'DOMAIN_RNG_a=( GK9VZF )
@@ -215,6 +318,8 @@ ln -s "$BBVIRT" "$T/hooks/qemu"
 cat >"$T/hook.conf" <<EOF
 DOMAIN_RNG_vm1=( GK9VZF GDYXTH )
 DOMAIN_URI_vm1="qemu+unix:///system?socket=$T/nosock"
+DOMAIN_USB_vm2=( 1d6b:0104:USB0001 )
+DOMAIN_URI_vm2="qemu+unix:///system?socket=$T/nosock"
 EOF
 cat >"$T/hook.sh" <<EOF
 export BBVIRT_CONFIG="$T/hook.conf" BBVIRT_LOG_FILE="$T/hook.log"
@@ -223,17 +328,23 @@ export BBVIRT_CONFIG="$T/hook.conf" BBVIRT_LOG_FILE="$T/hook.log"
 "$T/hooks/qemu" other started begin - </dev/null; echo \$? >"$T/hook-other.rc"
 # The worker is detached: wait for its last line.
 n=0; until grep -q "done for 'vm1'" "$T/hook.log" 2>/dev/null; do n=\$((n+1)); [ \$n -gt 600 ] && break; sleep 0.05; done
+# a domain with only a non-BitBabbler (DOMAIN_USB_)
+"$T/hooks/qemu" vm2 started begin - </dev/null; echo \$? >"$T/hook-vm2.rc"
+n=0; until grep -q "done for 'vm2'" "$T/hook.log" 2>/dev/null; do n=\$((n+1)); [ \$n -gt 600 ] && break; sleep 0.05; done
 BBVIRT_CONFIG="$T/twice.conf" "$T/hooks/qemu" vm1 started begin - </dev/null 2>"$T/hook-bad.err"
 echo \$? >"$T/hook-bad.rc"
 EOF
-emu $DEVS -- sh "$T/hook.sh"
+emu $DEVS --device USB0001@4-1,dev=3,vid=1d6b,pid=0104 -- sh "$T/hook.sh"
 check "hook: prepare/started/other domain all exit 0" \
     test "$(cat "$T/hook-prepare.rc" "$T/hook-started.rc" "$T/hook-other.rc" | tr -d '\n')" = 000
 check "hook: the worker ran for vm1 and found libvirt absent" \
     grep -q "cannot connect to libvirt at qemu+unix" "$T/hook.log"
 check "hook: the worker finished" grep -q "qemu hook: done for 'vm1' (exit 4)" "$T/hook.log"
 check "hook: one worker only (not for prepare, not for another domain)" \
-    test "$(grep -c "qemu hook: domain" "$T/hook.log")" -eq 1
+    test "$(grep -c "qemu hook: domain 'vm1'" "$T/hook.log")" -eq 1 -a \
+         "$(grep -c "qemu hook: domain 'other'" "$T/hook.log")" -eq 0
+check "hook: a domain with only DOMAIN_USB_ devices gets a worker, which tries libvirt (exit 4)" \
+    sh -c "[ \$(cat '$T/hook-vm2.rc') = 0 ] && grep -q \"qemu hook: done for 'vm2' (exit 4)\" '$T/hook.log'"
 check "hook: a broken vm.conf is reported but does not fail the guest's start" \
     sh -c "[ \$(cat '$T/hook-bad.rc') = 0 ] && grep -q 'twice.conf:2:' '$T/hook-bad.err'"
 

@@ -516,6 +516,166 @@ static void test_status(void **state)
     vmctl_rows_free(rows, n);
 }
 
+/* ---- any USB device by VID:PID:SERIAL (DOMAIN_USB_<id>) ---- */
+
+/* A BitBabbler, two other devices in vm.conf (one with a BitBabbler's
+ * serial under another VID:PID), one in no entry. */
+static const struct devinfo mixed[] = {
+    { .bus = 3, .dev = 6, .vid = 0x0403, .pid = 0x7840, .serial = "GK9VZF", .port = "2" },
+    { .bus = 5, .dev = 9, .vid = 0x1d6b, .pid = 0x0104, .serial = "ABC123", .port = "1" },
+    { .bus = 1, .dev = 4, .vid = 0x046d, .pid = 0xc52b, .serial = "GK9VZF", .port = "3" },
+    { .bus = 1, .dev = 5, .vid = 0x1d6b, .pid = 0x0104, .serial = "OTHER1", .port = "4" },
+};
+
+static const char mixed_conf[] =
+    "DOMAIN_RNG_vm1=( GK9VZF )\n"
+    "DOMAIN_USB_vm1=( 1d6b:0104:ABC123 1d6b:0104:ABSENT )\n"
+    "DOMAIN_USB_other=( 046d:c52b:GK9VZF )\n";
+
+static void use_mixed(struct fx *x)
+{
+    char err[300];
+    vmconf_free(x->conf);
+    x->conf = NULL;
+    assert_int_equal(vmconf_parse(mixed_conf, strlen(mixed_conf), "vm.conf", &x->conf, err,
+                                  sizeof(err)),
+                     0);
+    x->ctl.conf = x->conf;
+    x->ctl.devs = mixed;
+    x->ctl.ndevs = 4;
+}
+
+static void plan_one_is(struct fx *x, const char *device, const char *domain, uint16_t vid,
+                        unsigned bus, unsigned dev)
+{
+    struct vmctl_plan p;
+    int r = vmctl_plan_one(&x->ctl, VMCTL_ATTACH, device, &p, x->err, sizeof(x->err));
+    if (r)
+        fail_msg("%s: %d %s", device, r, x->err);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.items[0].domain, domain);
+    assert_int_equal(p.items[0].vid, vid);
+    assert_int_equal(p.items[0].bus, bus);
+    assert_int_equal(p.items[0].dev, dev);
+    char want[64];
+    snprintf(want, sizeof(want), "<address bus='%u' device='%u'/>", bus, dev);
+    assert_non_null(strstr(p.items[0].xml, want));
+    vmctl_plan_free(&p);
+}
+
+static void test_usb_plan_one(void **state)
+{
+    struct fx *x = *state;
+    struct vmctl_plan p;
+    use_mixed(x);
+    plan_one_is(x, "1d6b:0104:ABC123", "vm1", 0x1d6b, 5, 9);
+    plan_one_is(x, "1D6B:0104:ABC123", "vm1", 0x1d6b, 5, 9);
+    plan_one_is(x, "5:9", "vm1", 0x1d6b, 5, 9);            /* by address too */
+    /* a bare serial is a BitBabbler's, never the other device's */
+    plan_one_is(x, "GK9VZF", "vm1", 0x0403, 3, 6);
+    plan_one_is(x, "0403:7840:GK9VZF", "vm1", 0x0403, 3, 6);
+    plan_one_is(x, "046d:c52b:GK9VZF", "other", 0x046d, 1, 4);
+    /* present but in no entry: nothing to do */
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_ATTACH, "1d6b:0104:OTHER1", &p, x->err,
+                                    sizeof(x->err)),
+                     0);
+    assert_int_equal(p.n, 0);
+    /* absent, no address: named */
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_ATTACH, "1d6b:0104:ABSENT", &p, x->err,
+                                    sizeof(x->err)),
+                     -ENODEV);
+    assert_non_null(strstr(x->err, "no USB device with Device 1d6b:0104:ABSENT"));
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_ATTACH, "0403:7840:GK9", &p, x->err,
+                                    sizeof(x->err)),
+                     -EINVAL);
+    /* gone (udev remove): by the address udev gives */
+    x->ctl.bus = 5;
+    x->ctl.dev = 12;
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_DETACH, "1d6b:0104:ABSENT", &p, x->err,
+                                    sizeof(x->err)),
+                     0);
+    assert_int_equal(p.n, 1);
+    assert_false(p.items[0].present);
+    assert_int_equal(p.items[0].vid, 0x1d6b);
+    assert_int_equal(p.items[0].pid, 0x0104);
+    assert_string_equal(p.items[0].serial, "ABSENT");
+    assert_string_equal(p.items[0].domain, "vm1");
+    assert_non_null(strstr(p.items[0].xml, "<address bus='5' device='12'/>"));
+    vmctl_plan_free(&p);
+    /* present elsewhere than -b/-d say */
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_DETACH, "1d6b:0104:ABC123", &p, x->err,
+                                    sizeof(x->err)),
+                     -EINVAL);
+    assert_non_null(strstr(x->err, "Device 1d6b:0104:ABC123 is at Bus:Device 005:009"));
+    assert_int_equal(x->fake.calls, 0);
+}
+
+static void test_usb_attach_all_check_status(void **state)
+{
+    struct fx *x = *state;
+    struct vmctl_plan p;
+    use_mixed(x);
+    x->fake.doms[1] = (struct fake_dom){ .name = "other", .state = VIRT_STATE_RUNNING };
+    x->fake.ndoms = 2;
+    assert_int_equal(vmctl_plan_all(&x->ctl, VMCTL_ATTACH, "vm1", &p, x->err, sizeof(x->err)), 0);
+    assert_int_equal(p.n, 2);   /* GK9VZF and ABC123; ABSENT skipped */
+    assert_int_equal(p.items[1].vid, 0x1d6b);
+    assert_int_equal(vmctl_check(&x->ctl, &p, x->err, sizeof(x->err)), 0);
+    assert_int_equal(vmctl_execute(&x->ctl, &p), 0);
+    vmctl_plan_free(&p);
+    assert_int_equal(x->fake.doms[0].n, 2);
+    assert_int_equal(x->fake.doms[0].bus[1], 5);
+    assert_int_equal(x->fake.doms[0].dev[1], 9);
+    assert_int_equal(vmctl_plan_all(&x->ctl, VMCTL_ATTACH, NULL, &p, x->err, sizeof(x->err)), 0);
+    assert_int_equal(p.n, 3);
+    assert_int_equal(vmctl_check(&x->ctl, &p, x->err, sizeof(x->err)), 0);
+    assert_int_equal(p.items[1].fate, VMCTL_ALREADY);  /* ABC123 found in vm1's live XML */
+    assert_int_equal(vmctl_execute(&x->ctl, &p), 0);
+    vmctl_plan_free(&p);
+    assert_int_equal(x->fake.doms[1].n, 1);
+    /* in another running domain already: refused, naming the device */
+    x->ctl.domain = "vm1";
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_ATTACH, "046d:c52b:GK9VZF", &p, x->err,
+                                    sizeof(x->err)),
+                     0);
+    assert_int_equal(vmctl_check(&x->ctl, &p, x->err, sizeof(x->err)), -EBUSY);
+    assert_non_null(strstr(x->err, "Device 046d:c52b:GK9VZF (Bus:Device 001:004) is attached "
+                                   "to 'other' already, not attaching it to 'vm1'"));
+    vmctl_plan_free(&p);
+    x->ctl.domain = NULL;
+
+    struct vmctl_row *rows;
+    size_t n;
+    assert_int_equal(vmctl_status(&x->ctl, &rows, &n, x->err, sizeof(x->err)), 0);
+    assert_int_equal(n, 5);
+    assert_string_equal(rows[1].serial, "ABC123");
+    assert_int_equal(rows[1].vid, 0x1d6b);
+    assert_string_equal(rows[1].attached, "vm1");
+    assert_false(rows[1].host_may_claim);
+    assert_string_equal(rows[2].attached, "other");
+    assert_int_equal(rows[3].pid, 0x0104);   /* OTHER1: no domain, and not seedd's either */
+    assert_null(rows[3].assigned);
+    assert_false(rows[3].host_may_claim);
+    assert_string_equal(rows[4].serial, "ABSENT");
+    assert_false(rows[4].present);
+    assert_string_equal(rows[4].assigned, "vm1");
+    vmctl_rows_free(rows, n);
+
+    /* unplugged: detach by VID:PID:SERIAL and the last address */
+    x->ctl.ndevs = 0;
+    x->ctl.bus = 5;
+    x->ctl.dev = 9;
+    assert_int_equal(vmctl_plan_one(&x->ctl, VMCTL_DETACH, "1d6b:0104:ABC123", &p, x->err,
+                                    sizeof(x->err)),
+                     0);
+    assert_int_equal(vmctl_check(&x->ctl, &p, x->err, sizeof(x->err)), 0);
+    assert_int_equal(vmctl_execute(&x->ctl, &p), 0);
+    assert_int_equal(p.items[0].fate, VMCTL_DONE);
+    vmctl_plan_free(&p);
+    assert_int_equal(x->fake.doms[0].n, 1);
+    assert_int_equal(x->fake.doms[0].bus[0], 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,6 +688,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_attach_all_then_detach, setup, teardown),
         cmocka_unit_test_setup_teardown(test_execute_failure_is_per_device, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_usb_plan_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_usb_attach_all_check_status, setup, teardown),
     };
     return unit_run(tests);
 }

@@ -130,9 +130,12 @@ getent passwd libvirt-qemu >/dev/null ||
 
 # --- the emulated devices -----------------------------------------------
 # HSTRNG is in no vm.conf entry: the host's seedd may use it (and only it).
+# USB0001 is not a BitBabbler (1d6b:0104): vm.conf names it by
+# VID:PID:SERIAL for vmB; seedd never claims it.
 # (its testbed under $T: removed by the outer trap even after a SIGKILL)
 TMPDIR=$T "$BBEMU" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 --device GTH4R8@5-2.3,dev=7 \
-    --device HSTRNG@1-1,dev=2 >"$T/emu.env" 2>"$T/emu.err" &
+    --device HSTRNG@1-1,dev=2 --device USB0001@4-1,dev=3,vid=1d6b,pid=0104,product=Test_Gadget \
+    >"$T/emu.env" 2>"$T/emu.err" &
 EMUPID=$!
 emu_up() { grep -q '^BBEMU_PRELOAD=' "$T/emu.env" 2>/dev/null; }
 wait_for emu_up || { cat "$T/emu.err"; echo "not ok - bbemu did not start"; exit 1; }
@@ -160,7 +163,16 @@ cat >"$T/vm.conf" <<'EOF'
 # the seed's realistic case: two devices for one guest, one for the other
 DOMAIN_RNG_vmA=( GK9VZF GDYXTH )
 DOMAIN_RNG_vmB=( GTH4R8 )
+# any USB device by serial: not a BitBabbler
+DOMAIN_USB_vmB=( 1d6b:0104:USB0001 )
 EOF
+# The rules run bbvirt for devices other than BitBabblers only when
+# bbvirt's default vm.conf exists: a copy there (a tmpfs, this namespace only).
+VMCONF_PATH=$("$BBVIRT" --help | sed -n 's/.*(default \(.*\/vm\.conf\);.*/\1/p')
+ETC=$(dirname "$(dirname "$VMCONF_PATH")")
+{ [ -n "$VMCONF_PATH" ] && [ -d "$ETC" ] && mount -t tmpfs tmpfs "$ETC" &&
+  mkdir -p "$(dirname "$VMCONF_PATH")" && cp "$T/vm.conf" "$VMCONF_PATH"; } ||
+    { echo "not ok - cannot put vm.conf at bbvirt's default path '$VMCONF_PATH'"; exit 1; }
 cat >/etc/libvirt/hooks/qemu <<EOF
 #!/bin/sh
 echo "\$*" >>"$T/hook.calls"
@@ -225,6 +237,7 @@ usb_is() { [ "$(tr -d '\r' <"$T/$1.console" 2>/dev/null | grep '^USB \[' | tail 
 guest_sees() { WAIT_TRIES=${VM_WAIT_TRIES:-2400} wait_for usb_is "$1" "$2"; }
 console_tail() { tr -d '\r' <"$T/$1.console" 2>/dev/null | tail -n 8 | sed 's/^/#   /'; }
 BB=0403:7840
+OT=1d6b:0104:USB0001                    # the other device, as the guest lists it
 
 # ==== 1. the seed's realistic case ========================================
 domain_xml vmA qemu-xhci "" >"$T/vmA.xml"
@@ -241,8 +254,9 @@ check "libvirtd ran the hook for vmA's start" grep -q "^vmA started begin" "$T/h
 guest_sees vmA "$BB:GDYXTH $BB:GK9VZF"
 check "vmA's guest sees exactly GDYXTH and GK9VZF (attached by the hook)" equals $? 0 ||
     console_tail vmA
-guest_sees vmB "$BB:GTH4R8"
-check "vmB's guest sees exactly GTH4R8" equals $? 0 || console_tail vmB
+guest_sees vmB "$BB:GTH4R8 $OT"
+check "vmB's guest sees exactly GTH4R8 and $OT (not a BitBabbler, by VID:PID:SERIAL, attached by the hook)" \
+    equals $? 0 || console_tail vmB
 check "the guests run the pinned kernel" grep -q "^VM READY $KREL" "$T/vmA.console"
 LD_PRELOAD=$BBEMU_PRELOAD timeout 60 "$SEEDD" --vm-conf "$T/vm.conf" -b 64k --no-qa -f 0 -v \
     >"$T/host.bin" 2>"$T/host.err"
@@ -305,6 +319,37 @@ tg=$(now_ms)
 check "vmA's live XML holds GK9VZF's new address 3:$newdev" \
     sh -c "virsh -c qemu:///system dumpxml vmA | grep -q \"<address bus='3' device='$newdev'/>\""
 echo "# BENCH vm_replug_to_guest_ms $((tg - tp)) (plug -> udev rule command $((tr - tp)), command -> libvirt attach returned $((ta - tr)), attach -> guest sees it $((tg - ta)))"
+
+# ==== 3b. replug of a device other than a BitBabbler ======================
+rmcmd=$(rule_cmd remove 4-1)
+check "the remove rule gives a detach command for $OT" \
+    sh -c "echo '$rmcmd' | grep -q -- '^--syslog .*detach $OT --busnum 004 --devnum 003\$'"
+echo "unplug USB0001" >"$CTL"
+ogone() { [ ! -e "$UMOCKDEV_DIR/sys/bus/usb/devices/4-1" ]; }
+wait_for ogone
+# shellcheck disable=SC2086
+bbv orm --log-file "$T/orm.log" ${rmcmd#--syslog }
+check "remove rule's command ($OT): exit 0" rc_is orm 0
+guest_sees vmB "$BB:GTH4R8"
+check "vmB's guest sees $OT gone" equals $? 0 || console_tail vmB
+echo "plug USB0001" >"$CTL"
+oback() { [ -e "$UMOCKDEV_DIR/sys/bus/usb/devices/4-1/devnum" ]; }
+wait_for oback
+onew=$(cat "$UMOCKDEV_DIR/sys/bus/usb/devices/4-1/devnum")
+check "USB0001 plugged back with another device number ($onew)" test "$onew" != 3
+addcmd=$(rule_cmd add 4-1)
+check "the add rule gives an attach command for $OT at the new address" \
+    sh -c "echo '$addcmd' | grep -q -- '^--syslog .*attach $OT --busnum 0*4 --devnum 0*$onew\$'"
+# shellcheck disable=SC2086
+bbv oadd --log-file "$T/oadd.log" ${addcmd#--syslog }
+check "add rule's command ($OT): exit 0" rc_is oadd 0
+guest_sees vmB "$BB:GTH4R8 $OT"
+check "vmB's guest sees $OT again" equals $? 0 || console_tail vmB
+check "vmB's live XML holds $OT's new address 4:$onew" \
+    sh -c "virsh -c qemu:///system dumpxml vmB | grep -q \"<address bus='4' device='$onew'/>\""
+bbv ostat status
+check "bbvirt status: $OT attached to vmB, not the host seedd's" \
+    grep -qE "^$OT +004:0*$onew +4-1 +vmB +vmB +no \(not BB\)\$" "$T/ostat.out"
 
 # ==== 4. bbvirt attach vs virsh attach-device (same XML, same libvirtd) ====
 LD_PRELOAD=$BBEMU_PRELOAD "$BBVIRT" -C "$T/vm.conf" xml GDYXTH >"$T/gdyxth.xml"
