@@ -369,8 +369,8 @@ const struct optab optab[] = {
       "Seconds between timed kernel feeds (default " STR(SEEDD_KERNEL_REFILL) ",\n"
       STR(SEEDD_KERNEL_REFILL_LOW_POWER) " with --low-power; 0: none)" },
     { "kernel-reseed", 0, "yes|no", OS_POOL, "kernel-reseed", OK_KEY, p_kernel_reseed,
-      "Reseed the kernel's CRNG after each timed feed\n"
-      "(default yes)" },
+      "Once the kernel's CRNG is ready, have it reseed after\n"
+      "each feed (RNDRESEEDCRNG; default yes)" },
     { "qa-gate", 0, "MODE", OS_POOL, "qa-gate", OK_KEY, p_qa_gate,
       "'exact' (default): no byte of a failing FIPS block\n"
       "or of a rejected block is output; 'upstream': whole\n"

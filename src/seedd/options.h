@@ -51,7 +51,7 @@ struct seedd_opts {
     unsigned kernel_refill;/* --kernel-refill / kernel-refill, seconds: default 60,
                             * 3600 when any device has low-power; 0 = no timer */
     bool kernel_reseed;    /* --kernel-reseed=yes|no / kernel-reseed (ours):
-                            * RNDRESEEDCRNG after each timed feed once the CRNG
+                            * RNDRESEEDCRNG after each feed once the CRNG
                             * is ready; default yes */
 };
 
