@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 struct sec {
     struct cfgmap_section pub;
     struct cfgmap_entry *ents;
@@ -16,19 +18,6 @@ struct cfgmap {
     struct sec *secs; /* sorted by name */
     size_t n, cap;
 };
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap * 2 : 8;
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return -ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
-}
 
 /* A copy of s (NULL stays NULL); *ok cleared when out of memory. */
 static char *dup(const char *s, int *ok)
@@ -117,7 +106,7 @@ static struct sec *get_sec(struct cfgmap *m, const char *name, const char *file,
     size_t i = find_sec(m, name, &found);
     if (found)
         return &m->secs[i];
-    if (grow((void **)&m->secs, &m->cap, m->n + 1, sizeof(*m->secs)) < 0)
+    if (vec_grow((void **)&m->secs, &m->cap, m->n + 1, sizeof(*m->secs)) < 0)
         return NULL;
     struct sec s = { .pub = { .name = dup(name, &ok), .file = dup(file, &ok), .line = line } };
     if (!ok) {
@@ -146,7 +135,7 @@ int cfgmap_set(struct cfgmap *m, const char *section, const char *key, const cha
     size_t i = find_ent(s, key, &found);
     struct cfgmap_entry e = { .key = dup(key, &ok), .value = dup(value, &ok),
                               .file = dup(file, &ok), .line = line };
-    if (!ok || (!found && grow((void **)&s->ents, &s->cap, s->pub.n + 1, sizeof(*s->ents)) < 0)) {
+    if (!ok || (!found && vec_grow((void **)&s->ents, &s->cap, s->pub.n + 1, sizeof(*s->ents)) < 0)) {
         free_entry(&e);
         return -ENOMEM;
     }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 struct sec {
     struct ini_section pub;
     struct ini_option *opts;
@@ -23,19 +25,6 @@ struct ini {
 static bool blank(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap * 2 : 8;
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return -ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
 }
 
 __attribute__((format(printf, 5, 6))) static int fail(unsigned line, unsigned *err_line,
@@ -57,7 +46,7 @@ static int add_section(struct ini *ini, char *name, unsigned line, unsigned *err
         if (strcmp(ini->secs[i].pub.name, name) == 0)
             return fail(line, err_line, err, errlen, "section [%s] appears twice (first at line %u)",
                         name, ini->secs[i].pub.line);
-    if (grow((void **)&ini->secs, &ini->cap, ini->n + 1, sizeof(*ini->secs)) < 0)
+    if (vec_grow((void **)&ini->secs, &ini->cap, ini->n + 1, sizeof(*ini->secs)) < 0)
         return -ENOMEM;
     ini->secs[ini->n++] = (struct sec){ .pub = { .name = name, .line = line } };
     return 0;
@@ -74,7 +63,7 @@ static int add_option(struct ini *ini, char *name, char *value, unsigned line, u
             return fail(line, err_line, err, errlen,
                         "option '%s' appears twice in section [%s] (first at line %u)", name,
                         s->pub.name, s->opts[i].line);
-    if (grow((void **)&s->opts, &s->cap, s->pub.n_opts + 1, sizeof(*s->opts)) < 0)
+    if (vec_grow((void **)&s->opts, &s->cap, s->pub.n_opts + 1, sizeof(*s->opts)) < 0)
         return -ENOMEM;
     s->opts[s->pub.n_opts++] = (struct ini_option){ name, value, line };
     s->pub.opts = s->opts;
