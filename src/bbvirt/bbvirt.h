@@ -20,6 +20,7 @@ enum {
 
 #define BBVIRT_DEFAULT_TIMEOUT_MS 5000u
 #define BBVIRT_HOOK_TIMEOUT_MS 30000u
+#define BBVIRT_RNG_DETACH_TIMEOUT_MS 15000u
 
 struct bbvirt_opts {
     const char *config;         /* vm.conf path */

@@ -50,9 +50,10 @@ static const char *socket_for(const struct bbvirt_opts *o, const struct vmconf_d
 static void report(const struct virtrng_req *q, const struct virtrng_result *res)
 {
     const char *s = q->socket;
-    if (res->done)
+    unsigned done = res->done & ~res->pending;
+    if (done)
         log_msg(0, "%s a virtio-rng from %s %s %s of '%s'", q->attach ? "added" : "removed", s,
-                q->attach ? "to" : "from", sides(res->done), q->domain);
+                q->attach ? "to" : "from", sides(done), q->domain);
     if (res->already)
         log_msg(0, q->attach ? "%s of '%s' has a virtio-rng from %s already"
                              : "%s of '%s' has no virtio-rng from %s: nothing to remove",
@@ -108,6 +109,11 @@ int bbvirt_rng(const struct bbvirt_opts *o, const struct vmconf *conf, struct vi
                         "[--live] [--config]\n");
         return EXIT_USAGE;
     }
+    /* libvirt waits up to 5 s for a guest to release a device it unplugs
+     * live: more time than the default limit. */
+    if (!o->timeout_explicit && strcmp(o->args[0], "detach") == 0 &&
+        lv->timeout_ms < BBVIRT_RNG_DETACH_TIMEOUT_MS)
+        lv->timeout_ms = BBVIRT_RNG_DETACH_TIMEOUT_MS;
     const struct vmconf_domain *cd = vmconf_find(conf, o->args[1]);
     return run_one(o, lv, strcmp(o->args[0], "attach") == 0, cd ? cd->name : o->args[1], cd,
                    o->affect);
