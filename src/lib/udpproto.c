@@ -138,6 +138,9 @@ static int parse_entry(const char *text, size_t n, struct net *out, char *err, s
     char buf[ENTRY_MAX + 1];
     if (n == 0)
         return fail(err, errlen, "empty entry in the address list");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] >= 0x7f)
+            return fail(err, errlen, "a control or non-ASCII character in the address list");
     if (n > ENTRY_MAX)
         return fail(err, errlen, "'%.*s...': not an address or network", 40, text);
     memcpy(buf, text, n);

@@ -182,6 +182,8 @@ static void test_acl_errors(void **state)
     acl_bad("10.0.0", "not an IPv4 or IPv6 address");
     acl_bad("fe80::1%eth0", "not an IPv4 or IPv6 address");
     acl_bad("10.0.0.0 /8", "not an IPv4 or IPv6 address");
+    acl_bad("10.0.0.0/8\n", "control or non-ASCII");
+    acl_bad("::1,\xc3\xa9", "control or non-ASCII");
     acl_bad("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             "not an address");
     char big[UDPACL_MAX_ENTRIES * 12 + 20] = "";
