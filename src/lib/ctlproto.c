@@ -21,10 +21,11 @@
  * came from its own JSON class).
  *
  * Token: echoed as an unsigned integer.  Upstream stored it as a double and
- * cast that to size_t.  Here an integer 0..2^64-1 is echoed exactly, a
- * non-integer number is truncated toward zero (as the cast does), and a
- * negative, NaN/Infinity or >= 2^64 number (where the cast is undefined) is
- * echoed as 0.  A token that is not a number is a BadRequest.
+ * cast that to size_t.  Here an integer 0..2^64-1 is echoed exactly (a
+ * larger integer saturates to 2^64-1, as json-c parses it), a number with a
+ * fraction or exponent is truncated toward zero (as the cast does), and a
+ * negative number, NaN/Infinity (json-c takes them), or a non-integer
+ * >= 2^64 (where the cast is undefined) is echoed as 0.  A token that is not a number is a BadRequest.
  *
  * Beyond upstream (new keys, after upstream's, which old clients ignore):
  *  - ReportStats, in a monitor's STATS object:
