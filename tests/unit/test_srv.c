@@ -338,7 +338,10 @@ static void test_oversize(void **state)
      * large, answered once, and the rest up to the NUL is discarded. */
     static const struct step steps[] = {
         S_CONNECT(0),
-        S_WRITE(0, "1234567\0"),
+        S_WRITE(0, "1234567"), /* one byte short of full: not oversize */
+        S_STAT(bytes_in, 7),
+        S_STAT_IS(oversize, 0),
+        S_WRITE(0, "\0"),
         S_REPLY(0, "R:1234567\0"),
         S_WRITE(0, "12345678"),
         S_REPLY(0, "BIG:8\0"),
