@@ -110,6 +110,21 @@ $CLI many "$S" 200 '"GetIDs"' >"$T/many" 2>>"$T/cli.err"
 check "200 simultaneous clients: all answered ($(head -1 "$T/many"))" \
     sh -c "head -1 '$T/many' | grep -qx 'answered 200' && [ \$(wc -l <'$T/many') = 2 ]"
 
+# At the limit (64 here) a newcomer waits, unserved, while the others stay;
+# the data flow (1 MiB more) shows seedd went round its loop meanwhile.
+$CLI holdn "$S" 64 "$T/h64" >/dev/null 2>&1 &
+H64=$!
+BG_PIDS="$BG_PIDS $H64"
+check "64 clients: connected" wait_for test -s "$T/h64"
+$CLI ask "$S" '"GetIDs"' >"$T/ask65" 2>>"$T/cli.err" &
+A65=$!
+BG_PIDS="$BG_PIDS $A65"
+c0=$(count)
+check "64 clients: the output keeps growing" wait_for grown_by "$c0" 1048576
+check "the 65th client waits, unserved, while 64 are connected" test ! -s "$T/ask65"
+kill "$H64"
+check "the 65th client is served once the others left" wait_for test -s "$T/ask65"
+
 # Clients that hold on while others are served and the data flows.
 $CLI hold "$S" "$T/h1" "" >"$T/h1.out" 2>&1 &
 H1=$!
@@ -185,7 +200,8 @@ check "EMFILE: only once" equals "$(grep -c 'accept: Too many open files' "$T/er
 c0=$(count)
 check "EMFILE: the output keeps growing" wait_for grown_by "$c0" 2097152
 kill "$HN"
-check "EMFILE: served again once the clients left" wait_for both_ids
+# (One request: it waits in the backlog until the retry timer accepts it.)
+check "EMFILE: served again once the clients left" both_ids
 check "EMFILE: accepting again, logged" logged "accepting again (after [0-9]* failed accept() calls)"
 stop_seedd
 check "EMFILE, SIGTERM: exit 0, no socket file" sh -c "[ $RC = 0 ] && [ ! -e '$S' ]"

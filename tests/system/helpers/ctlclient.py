@@ -33,7 +33,7 @@ def connect(path):
     # Blocking: a unix connect() to a full backlog waits (with a timeout
     # Python makes it non-blocking, and it fails with EAGAIN).
     s.connect(path)
-    s.settimeout(60)
+    s.settimeout(30)
     return s
 
 
