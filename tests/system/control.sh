@@ -37,6 +37,12 @@ both_ids() {
     [ "$r" = '["GetIDs",0,["CTLA01","CTLB01"]]' ] || [ "$r" = '["GetIDs",0,["CTLB01","CTLA01"]]' ]
 }
 has() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }
+# Clients connected now, by seedd's log (-vvv).
+live() {
+    awk '/control socket: client [0-9]+ connected/ { n++ }
+         /control socket: client [0-9]+ (closed|stopped|dropped)/ { n-- }
+         END { print n + 0 }' "$T/err"
+}
 
 # start_seedd [SEEDD-ARGS]: seedd -o under bbemu into the counter, in the
 # background ($PID: timeout's, which passes SIGTERM on to seedd).
@@ -59,7 +65,8 @@ stop_seedd() {
 }
 
 # === 1. default limits =========================================================
-start_seedd --socket-group "$GRP"
+# -vvv: clients connecting and leaving are logged (level 3), counted by live().
+start_seedd --socket-group "$GRP" -vv
 check "socket: listening" wait_for test -S "$S"
 check "socket: mode 0660, our uid, group $GRP" \
     equals "$(stat -c '%a %u %G' "$S")" "660 $(id -u) $GRP"
@@ -116,12 +123,16 @@ $CLI holdn "$S" 64 "$T/h64" >/dev/null 2>&1 &
 H64=$!
 BG_PIDS="$BG_PIDS $H64"
 check "64 clients: connected" wait_for test -s "$T/h64"
-$CLI ask "$S" '"GetIDs"' >"$T/ask65" 2>>"$T/cli.err" &
+live_is() { [ "$(live)" = "$1" ]; }
+check "64 clients: all accepted" wait_for live_is 64
+$CLI askflag "$S" "$T/sent65" '"GetIDs"' >"$T/ask65" 2>>"$T/cli.err" &
 A65=$!
 BG_PIDS="$BG_PIDS $A65"
+check "the 65th client: connected, request sent" wait_for test -s "$T/sent65"
 c0=$(count)
 check "64 clients: the output keeps growing" wait_for grown_by "$c0" 1048576
 check "the 65th client waits, unserved, while 64 are connected" test ! -s "$T/ask65"
+check "at most 64 clients accepted at a time ($(live) now)" test "$(live)" -le 64
 kill "$H64"
 check "the 65th client is served once the others left" wait_for test -s "$T/ask65"
 

@@ -4,6 +4,8 @@
   ctlclient.py ask SOCK REQ...      one connection: each REQ sent with its NUL,
                                     one reply read per REQ, printed one a line
                                     (NUL removed; bytes < 0x20 as \\xHH)
+  ctlclient.py askflag SOCK FILE REQ  as ask with one REQ, writing FILE once
+                                    it is sent
   ctlclient.py raw SOCK N CHUNK...  one connection: each CHUNK sent as is
                                     (Python escapes: \\0, \\xHH), then N replies
   ctlclient.py many SOCK N REQ      N clients at once (threads): connect, send
@@ -55,8 +57,16 @@ def unescape(s):
     return s.encode("latin-1").decode("unicode_escape").encode("latin-1")
 
 
-def ask(path, reqs):
+def ask(path, reqs, flag=None):
     s = connect(path)
+    if flag:
+        # The first request sent: FLAG says so, then the replies are awaited.
+        s.sendall(reqs[0].encode() + b"\0")
+        with open(flag, "w") as f:
+            f.write("sent\n")
+        rep, _ = read_reply(s, b"")
+        print(show(rep))
+        return
     buf = b""
     for r in reqs:
         s.sendall(r.encode() + b"\0")
@@ -151,6 +161,8 @@ def main(a):
     try:
         if a[0] == "ask":
             ask(a[1], a[2:])
+        elif a[0] == "askflag":
+            ask(a[1], a[3:4], a[2])
         elif a[0] == "raw":
             raw(a[1], int(a[2]), a[3:])
         elif a[0] == "many":
