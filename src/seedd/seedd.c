@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ctl.h"
 #include "ctlpath.h"
 #include "daemonize.h"
 #include "evl.h"
@@ -112,6 +113,7 @@ struct daemon {
     struct sources *srcs;
     struct outfd *out;
     struct kfeed *kfeed;       /* -k */
+    struct ctl *ctl;           /* the control socket; NULL: none */
     struct watch **watches;
     size_t n_watches;
     struct vmconf *guests;     /* vm.conf: devices given to virtual machines */
@@ -531,6 +533,38 @@ static void stop_sources(struct daemon *d)
     d->guests = NULL;
 }
 
+/* The control socket (spec §7), after the devices (upstream's order): its
+ * path's directory and lock are start_lock's; -c none and -b N have none. */
+static int start_control(struct daemon *d)
+{
+    const struct seedd_opts *o = d->o;
+    const char *cs = o->control_socket ? o->control_socket : SEEDD_CONTROL_SOCKET;
+    char err[400];
+    gid_t gid = (gid_t)-1;
+    if (o->bytes || strcmp(cs, "none") == 0)
+        return SEEDD_EXIT_OK;
+    if (ctlpath_is_unix(cs) && socket_gid(o, &gid) < 0)
+        return SEEDD_EXIT_FAIL;
+    const struct ctl_cfg cfg = {
+        .addr = cs,
+        .group = gid,
+        .freebind = o->ip_freebind,
+        .env = { .mons = d->mons, .srcs = d->srcs, .pool = d->pool, .kfeed = d->kfeed,
+                 .get_verbosity = log_get_verbosity, .set_verbosity = log_set_verbosity },
+    };
+    if (ctl_new(d->loop, &cfg, &d->ctl, err, sizeof(err)) < 0) {
+        log_say("control socket: %s", err);
+        return SEEDD_EXIT_FAIL;
+    }
+    return SEEDD_EXIT_OK;
+}
+
+static void stop_control(struct daemon *d)
+{
+    ctl_free(d->ctl); /* the socket file removed */
+    d->ctl = NULL;
+}
+
 struct service {
     const char *name;
     int (*start)(struct daemon *d);
@@ -539,8 +573,9 @@ struct service {
 
 /* Started in this order, stopped in reverse.  The lock comes first, so a
  * second instance touches nothing; outputs (sinks) are set up before the
- * devices that feed them; a new output goes after "stdout", the control
- * socket (a later issue) after "sources" (upstream's order, spec §9.1). */
+ * devices that feed them; a new output goes after "stdout"; the control
+ * socket comes after "sources" (upstream's order, spec §9.1), so it can
+ * report them, and is stopped before them. */
 static const struct service services[] = {
     { "signals", start_signals, NULL },
     { "control path lock", start_lock, stop_lock },
@@ -551,6 +586,7 @@ static const struct service services[] = {
     { "kernel", start_kernel, stop_kernel },
     { "usbenum", start_usbenum, stop_usbenum },
     { "sources", start_sources, stop_sources },
+    { "control socket", start_control, stop_control },
 };
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 

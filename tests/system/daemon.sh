@@ -29,6 +29,7 @@ check "-d: the pid file names a running seedd" \
     sh -c "[ -n '$DPID' ] && grep -q seedd /proc/$DPID/comm"
 track "$T/seedd.pid"
 check "-d: the lock file holds the daemon's pid" holds "$DPID"
+check "-d: the control socket is there, mode 0600" equals "$(stat -c '%F %a' "$S")" "socket 600"
 check "-d: the control path's directory has mode 0700" equals "$(stat -c %a "$T/run")" 700
 check "-d: the daemon leads its own session" \
     equals "$(ps -o sid= -p "$DPID" | tr -d ' ')" "$DPID"
@@ -55,7 +56,7 @@ kill -TERM "$DPID"
 check "-d, SIGTERM: the daemon ends" wait_for gone "$DPID"
 check "-d, SIGTERM: no lock file left" test ! -e "$S.lock"
 check "-d, SIGTERM: no pid file left" test ! -e "$T/seedd.pid"
-skip_check "-d, SIGTERM: no socket path left" "this version makes no control socket yet"
+check "-d, SIGTERM: no socket path left" test ! -e "$S"
 check "-d, SIGTERM: only the directory is left" equals "$(ls -A "$T/run")" ""
 
 # --- in the foreground: SIGHUP logged, SIGTERM exit 0 ------------------------
@@ -74,8 +75,8 @@ check "foreground, SIGTERM: no lock or pid file left" \
     sh -c "[ ! -e '$S.lock' ] && [ ! -e '$T/fg.pid' ]"
 # services (-vvv: "Starting NAME", "Stopping NAME"): started in the
 # table's order, stopped in reverse
-SERVICES="signals,control path lock,pid file,pool,watches,stdout,kernel,usbenum,sources"
-REVERSED="sources,usbenum,kernel,stdout,watches,pool,pid file,control path lock,signals"
+SERVICES="signals,control path lock,pid file,pool,watches,stdout,kernel,usbenum,sources,control socket"
+REVERSED="control socket,sources,usbenum,kernel,stdout,watches,pool,pid file,control path lock,signals"
 order() { sed -n "s/^[0-9:.]*: $1 //p" "$T/fg.err" | paste -sd, -; }
 check "services: started in order ($(order Starting))" equals "$(order Starting)" "$SERVICES"
 check "services: stopped in reverse ($(order Stopping))" equals "$(order Stopping)" "$REVERSED"
