@@ -156,6 +156,10 @@ check "--help: exit 0, usage on stdout" sh -c "[ $RC = 0 ] && grep -q '^Usage: b
 for o in --waitfor --json --reply-timeout --first --last --bin-count16 --log-verbosity; do
     check "--help names $o" grep -q -- "$o" "$T/h.out"
 done
+for o in $(grep -o -- '--[a-z0-9-]*' "$T/h.out" | sort -u); do
+    esc=$(printf '%s' "$o" | sed 's/-/\\\\-/g')
+    check "bbctl.1 describes $o" grep -q -- "$esc" "$SRC/doc/bbctl.1"
+done
 ctl "$T/v.out" "$T/v.err" --version
 check "--version: bbctl 0.9" sh -c "[ $RC = 0 ] && grep -q -x 'bbctl 0.9' '$T/v.out'"
 

@@ -127,7 +127,7 @@ def stats(seed, ent8, ent16, maxrun):
          ("BitRuns", bitruns(20000 * 8 * 5000 * seed, maxrun))]
     if ent8:
         p.append(("Ent8", obj([("Short", resset(8, 500000, 0)),
-                               ("Long", resset(8, 500000 * 38 * seed, 1))])))
+                               ("Long", resset(8, 500000 * 380 * seed, 1))])))
     if ent16:
         p.append(("Ent16", obj([("Short", resset(16, 100000000, 0)),
                                 ("Long", resset(16, 100000000 * 2, 1))])))
