@@ -12,7 +12,7 @@
 /* --- requests --------------------------------------------------------- */
 
 int bbctl_call(struct ctx *x, const char *req, const char *expect, uint64_t deadline_ms,
-                json_object **arg, int *conn_err)
+               json_object **arg, int *conn_err)
 {
     const char *buf;
     size_t len;
@@ -48,7 +48,7 @@ static int simple_call(struct ctx *x, const char *cmd, const char *id, const cha
                        json_object **arg)
 {
     char *req = NULL;
-    int r = cmd ? ctlclient_request(cmd, 1, id, &req) : 0;
+    int r = ctlclient_request(cmd, 1, id, &req);
     if (r < 0) {
         log_say("out of memory");
         return BBCTL_EXIT_FAIL;
@@ -93,7 +93,6 @@ int bbctl_scan(struct ctx *x)
     }
     return 0;
 }
-
 
 /* "GetRawData"/"ReportStats", or the array form for -i. */
 static int query(struct ctx *x, const char *cmd, json_object **arg)

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bbctl.h"
 #include "climsg.h"
 #include "config.h"
 #include "conn.h"
@@ -18,7 +18,6 @@
 #include "log.h"
 #include "num.h"
 #include "stdfd.h"
-#include "bbctl.h"
 
 /* seedd's default (SEEDD_CONTROL_SOCKET in src/seedd/options.h). */
 #define BBCTL_SOCKET "/run/bit-babbler/seedd.socket"
@@ -56,8 +55,6 @@ static const struct option long_opts[] = {
     { "version", no_argument, NULL, OPT_VERSION },
     { NULL, 0, NULL, 0 },
 };
-
-
 
 static void usage(void)
 {
@@ -197,7 +194,6 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("unexpected argument", argv[optind], "try --help");
     return 0;
 }
-
 
 static int run(struct ctx *x)
 {
