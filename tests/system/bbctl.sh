@@ -7,8 +7,8 @@
 # exit 1; --waitfor retries while the socket is absent or refuses or the ID
 # is not registered yet, until its timeout (exit 2, measured on the clock);
 # seedd-wait.service's own command started before the server succeeds.
-# Then the same against a real seedd on bbemu devices, when seedd answers
-# GetIDs (skipped by name until seedd has a control socket service).
+# Then the same against a real seedd on bbemu devices (skipped by name
+# while seedd has no control socket service).
 #
 # BB_REGEN=1: write the golden outputs instead of comparing (review them!).
 . "$SRC/tests/system/lib.sh"
@@ -248,7 +248,7 @@ check "seedd-wait's command: says so at -v" grep -q "Have 58392576 good bytes fr
 # --- against a real seedd (bbemu) --------------------------------------
 # seedd with a control socket on one emulated device: bbctl started before
 # it waits for the device's data, then every option answers.  Skipped by
-# name while seedd does not answer GetIDs (no control socket service).
+# name while seedd makes no control socket (no control socket service).
 head -c 4M /dev/urandom >"$T/payload"
 S=$T/run/seedd.socket
 "$BBCTL" -c "$S" -vvv --waitfor GK9VZF:64k:50:60000 >"$T/e2e-wait.out" 2>"$T/e2e-wait.err" &
@@ -265,10 +265,14 @@ BG_PIDS="$BG_PIDS $SEEDD_PID"
 # READY=1 comes once every service is up (the control socket among them).
 ready_or_gone() { grep -q -x "READY=1" "$T/notes" || ! kill -0 "$SEEDD_PID" 2>/dev/null; }
 wait_for ready_or_gone
-answers() { "$BBCTL" -c "$S" --reply-timeout=5 -s >"$T/e2e-scan.out" 2>/dev/null; }
-if answers; then
+# At READY=1 every service is up: a seedd with a control socket service has
+# made its socket (one without it, only the lock); one that has a socket
+# but does not answer GetIDs fails here.
+if grep -q -x "READY=1" "$T/notes" && [ -S "$S" ]; then
     wait "$EW"
     check "seedd: --waitfor started before seedd: exit 0" equals "$?" 0
+    ctl "$T/e2e-scan.out" "$T/e2e-scan.err" -c "$S" -s
+    check "seedd: -s answers" equals "$RC" 0
     check "seedd: -s lists the device" grep -q -x "  Device ID: GK9VZF" "$T/e2e-scan.out"
     for opts in "-S" "-S -i GK9VZF" "-r -i GK9VZF" "-b -i GK9VZF" "--bin-count --first=2 --last=2" \
             "-V 0" "--json -S"; do
@@ -279,9 +283,30 @@ if answers; then
     done
     ctl "$T/e2e.out" "$T/e2e.err" -c "$S" -S -i GK9VZF
     check "seedd: -S -i GK9VZF: the device's report" grep -q "^Octets analysed [0-9]*, passed" "$T/e2e.out"
+    # Every line of seedd's -S report in one of spec §9.2's forms.
+    N='[0-9]+'
+    F='-?[0-9]+\.[0-9]+'
+    R="Hs $F, Hm $F, Mean $F, Corr [ -]$F, π $F \([ -]$F\), χ² $F \($F\)"
+    ctl "$T/e2e-all.out" "$T/e2e-all.err" -c "$S" -S
+    check "seedd: -S: every line in a form of spec 9.2" sh -c "! grep -v -E \
+        -e '^$' -e '^source: .+$' -e '^Octets analysed $N, passed $N, \(not passed $N\)$' \
+        -e '^FIPS Fail rate: $N / $N $F $F $F(, [A-Za-z ]+: $N $F $F $F)*$' \
+        -e '^FIPS Pass runs: $N $N $N $N(, [A-Za-z ]+: $N $N $N $N)*$' \
+        -e '^Ent(8|16): no results \(yet\)$' -e '^Ent(8|16) (short|long) Samples: $N$' \
+        -e '^(Current|    Min|    Max): $R$' \
+        -e '^Failure: Tested $N, Hs $N, Hm $N, Mean $N, Corr $N, π $N, χ² $N$' '$T/e2e-all.out'"
+    ctl "$T/e2e-json.out" "$T/e2e-json.err" -c "$S" --json -s -S
+    check "seedd: --json -s -S: two lines of JSON, GetIDs then ReportStats" python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 2, lines
+a, b = json.loads(lines[0]), json.loads(lines[1])
+assert a[0] == "GetIDs" and "GK9VZF" in a[2]
+assert b[0] == "ReportStats" and b[2]["GK9VZF"]["QA"]["BytesPassed"] >= 65536
+' "$T/e2e-json.out"
 else
     skip_check "bbctl against a real seedd (every option, --waitfor before seedd)" \
-        "seedd does not answer GetIDs on -c (no control socket service yet)"
+        "seedd made no control socket (no control socket service yet)"
     sed 's/^/# seedd: /' "$T/seedd.err" | head -5
 fi
 

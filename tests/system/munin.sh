@@ -112,4 +112,35 @@ check "unreachable socket: exit 0, U" sh -c "[ $? = 0 ] && grep -q -x 'GK9VZF_qa
 check "unreachable socket: one message, no traceback" sh -c \
     "grep -q 'bit_babbler: $T/nope.sock' '$T/fetch5.err' && ! grep -q Traceback '$T/fetch5.err'"
 
+# Against a real seedd on an emulated device (skipped by name while seedd
+# has no control socket service).
+head -c 4M /dev/urandom >"$T/payload"
+S=$T/run/seedd.socket
+"$BUILD/tests/system/notifysink" "$T/notify" >"$T/notes" 2>/dev/null &
+BG_PIDS="$BG_PIDS $!"
+wait_for test -S "$T/notify"
+NOTIFY_SOCKET=$T/notify timeout -k 3 60 "$BBEMU" --device "GK9VZF@3-2,payload=$T/payload" -- \
+    "$SEEDD" -o -c "$S" >/dev/null 2>"$T/seedd.err" &
+SEEDD_PID=$!
+BG_PIDS="$BG_PIDS $SEEDD_PID"
+ready_or_gone() { grep -q -x "READY=1" "$T/notes" || ! kill -0 "$SEEDD_PID" 2>/dev/null; }
+wait_for ready_or_gone
+passed() { "$BUILD/bbctl" -c "$S" --reply-timeout=5 --waitfor GK9VZF:64k:50:30000 2>/dev/null; }
+# At READY=1 every service is up: a seedd with a control socket service has
+# made its socket (one without it, only the lock); one that has a socket
+# but does not answer fails below.
+if grep -q -x "READY=1" "$T/notes" && [ -S "$S" ]; then
+    conf "$S"
+    check "seedd: the device has passed data" passed
+    run config >"$T/sconfig" 2>"$T/sconfig.err"
+    check "seedd: config: exit 0, nothing on stderr" sh -c "[ $? = 0 ] && [ ! -s '$T/sconfig.err' ]"
+    run >"$T/sfetch" 2>"$T/sfetch.err"
+    check "seedd: fetch: exit 0, nothing on stderr" sh -c "[ $? = 0 ] && [ ! -s '$T/sfetch.err' ]"
+    check "seedd: every fetched field is configured, and only those" ref --config "$T/sconfig" "$T/sfetch"
+    check "seedd: the device's bytes passed, a number" grep -q -E '^GK9VZF_qa_passed.value [0-9]+$' "$T/sfetch"
+else
+    skip_check "the munin plugin against a real seedd" \
+        "seedd made no control socket (no control socket service yet)"
+fi
+
 finish
