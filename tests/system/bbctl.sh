@@ -240,10 +240,13 @@ check "seedd-wait's command started before the server (its -v line)" \
     wait_for grep -q "Waiting up to 30000 ms for 2500 good bytes from Kernel" "$T/unit.err"
 timeout -k 3 60 python3 "$FAKECTL" --socket "$UNIT_SOCK" --replies "$G" --absent-for 2 \
     --log "$T/unit.log" 2>"$T/unit.fake.err" &
-BG_PIDS="$BG_PIDS $!"
+UNIT_FAKE=$!
+BG_PIDS="$BG_PIDS $UNIT_FAKE"
 wait "$UNIT"
 check "seedd-wait's command: exit 0 once the server has the bytes" equals "$?" 0
 check "seedd-wait's command: says so at -v" grep -q "Have 58392576 good bytes from Kernel in" "$T/unit.err"
+kill "$UNIT_FAKE"
+wait "$UNIT_FAKE" 2>/dev/null
 
 # --- against a real seedd (bbemu) --------------------------------------
 # seedd with a control socket on one emulated device: bbctl started before
@@ -308,6 +311,31 @@ else
     skip_check "bbctl against a real seedd (every option, --waitfor before seedd)" \
         "seedd made no control socket (no control socket service yet)"
     sed 's/^/# seedd: /' "$T/seedd.err" | head -5
+fi
+
+# The boot gate for real: seedd-wait's own command started before seedd -k
+# on its default socket (the test's private /run/bit-babbler), until the
+# Kernel monitor has passed 2500 bytes (seedd's first feed).  As root only:
+# it feeds the host's /dev/random, harmlessly, as kernel.sh does.
+if [ "$(id -u)" != 0 ] || [ "${BB_PRIVATE_RUN:-}" != 1 ]; then
+    skip_check "seedd-wait's command against seedd -k" "needs root and a private /run/bit-babbler"
+elif [ ! -S "$S" ]; then
+    skip_check "seedd-wait's command against seedd -k" \
+        "seedd made no control socket (no control socket service yet)"
+else
+    # shellcheck disable=SC2086
+    "$BBCTL" $cmdline >"$T/gate.out" 2>"$T/gate.err" &
+    GATE=$!
+    BG_PIDS="$BG_PIDS $GATE"
+    wait_for grep -q "Waiting up to 30000 ms for 2500 good bytes from Kernel" "$T/gate.err"
+    timeout -k 3 90 "$BBEMU" --device "GKGATE@3-3,payload=$T/payload" -- \
+        "$SEEDD" -k >/dev/null 2>"$T/gate-seedd.err" &
+    BG_PIDS="$BG_PIDS $!"
+    wait "$GATE"
+    check "seedd-wait's command before seedd -k: exit 0" equals "$?" 0
+    check "seedd-wait's command: the Kernel monitor's bytes at -v" \
+        grep -q "Have [0-9]* good bytes from Kernel in [0-9]*ms" "$T/gate.err"
+    sed 's/^/# gate: /' "$T/gate.err"
 fi
 
 finish
