@@ -15,6 +15,8 @@
 #include "log.h"
 #include "num.h"
 #include "stdfd.h"
+#include "virt.h"
+#include "virtrng.h"
 
 enum {
     OPT_SYSLOG = 256,
@@ -23,7 +25,12 @@ enum {
     OPT_BY_VIDPID,
     OPT_LEGACY,
     OPT_VERSION,
+    OPT_SOCKET,
+    OPT_LIVE,
+    OPT_PERSISTENT,
 };
+
+#define SHORT_OPTS ":C:c:D:b:d:nvt:?"
 
 static const struct option long_opts[] = {
     { "config", required_argument, NULL, 'C' },
@@ -41,6 +48,23 @@ static const struct option long_opts[] = {
     { "legacy-syntax", no_argument, NULL, OPT_LEGACY },
     { "help", no_argument, NULL, '?' },
     { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+/* After the command "rng": virsh's --live/--config (so --config is a flag
+ * there; -C still names vm.conf), --socket, and the options that apply. */
+static const struct option rng_opts[] = {
+    { "socket", required_argument, NULL, OPT_SOCKET },
+    { "live", no_argument, NULL, OPT_LIVE },
+    { "config", no_argument, NULL, OPT_PERSISTENT },
+    { "persistent", no_argument, NULL, OPT_PERSISTENT },
+    { "connect", required_argument, NULL, 'c' },
+    { "dry-run", no_argument, NULL, 'n' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "timeout", required_argument, NULL, 't' },
+    { "syslog", no_argument, NULL, OPT_SYSLOG },
+    { "log-file", required_argument, NULL, OPT_LOG_FILE },
+    { "help", no_argument, NULL, '?' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -67,6 +91,11 @@ static void usage(void)
            "  check DOMAIN           Warn if the domain has no USB 2.0 or better controller\n"
            "  qemu-hook DOMAIN OP .. Act as libvirt's qemu hook: attach the domain's devices\n"
            "                         once it has started (also when run as 'qemu')\n"
+           "  rng attach|detach DOMAIN [--socket=PATH] [--live] [--config]\n"
+           "                         Add/remove a virtio-rng reading seedd's EGD socket\n"
+           "                         (default %s); default: running\n"
+           "                         domain live and its definition, stopped one its\n"
+           "                         definition (--config here is virsh's flag)\n"
            "\n"
            "DEVICE is a BitBabbler's serial number, VID:PID:SERIAL (any USB device, as\n"
            "in vm.conf's DOMAIN_USB_<id>), BUS:DEV, or BUS-PORT[.PORT...].\n"
@@ -92,7 +121,7 @@ static void usage(void)
            "Exit status: 0 done or nothing to do, 1 bad usage/input, 2 no such device\n"
            "or domain (or not running, or busy), 3 libvirt refused, 4 libvirt unreachable\n"
            "or too slow, 5 check found a problem.  See bbvirt(1).\n",
-           BB_SYSCONFDIR, BB_SYSCONFDIR, BBVIRT_DEFAULT_TIMEOUT_MS / 1000,
+           VIRTRNG_DEFAULT_SOCKET, BB_SYSCONFDIR, BB_SYSCONFDIR, BBVIRT_DEFAULT_TIMEOUT_MS / 1000,
            BBVIRT_HOOK_TIMEOUT_MS / 1000);
 }
 
@@ -156,13 +185,47 @@ static int set_config(struct bbvirt_opts *o, const char *arg)
     return 0;
 }
 
-static int parse(int argc, char **argv, struct bbvirt_opts *o)
+/* Where the command is in argv (options and their arguments skipped, as
+ * getopt_long would take them), or argc. */
+static int command_index(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return i + 1;
+        if (a[0] != '-' || a[1] == '\0')
+            return i;
+        if (a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            for (const struct option *o = long_opts; o->name; o++)
+                if (strncmp(o->name, a + 2, n) == 0 && o->has_arg == required_argument && !eq) {
+                    i++;
+                    break;
+                }
+            continue;
+        }
+        for (const char *p = a + 1; *p; p++) {
+            const char *s = strchr(SHORT_OPTS, *p);
+            if (s && *p != ':' && s[1] == ':') {
+                if (p[1] == '\0')
+                    i++;
+                break;
+            }
+        }
+    }
+    return argc;
+}
+
+static int parse_opts(int argc, char **argv, struct bbvirt_opts *o, const struct option *table,
+                      const char *shortopts)
 {
     int c, r;
     double secs;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":C:c:D:b:d:nvt:?", long_opts, NULL)) != -1) {
+    optind = 0; /* glibc: start afresh (parse_opts may run twice) */
+    while ((c = getopt_long(argc, argv, shortopts, table, NULL)) != -1) {
         switch (c) {
         case 'C':
             if ((r = set_config(o, optarg)))
@@ -218,13 +281,24 @@ static int parse(int argc, char **argv, struct bbvirt_opts *o)
         case OPT_LEGACY:
             o->legacy_syntax = true;
             break;
+        case OPT_SOCKET:
+            if (optarg[0] != '/')
+                return bad("--socket", optarg, "not an absolute path");
+            o->socket = optarg;
+            break;
+        case OPT_LIVE:
+            o->affect |= VIRT_AFFECT_LIVE;
+            break;
+        case OPT_PERSISTENT:
+            o->affect |= VIRT_AFFECT_CONFIG;
+            break;
         case OPT_VERSION:
             printf("bbvirt %s (bit-babbler-c %s)\n", BB_VERSION, BB_PKG_VERSION);
             return -1;
         case '?':
         case ':': {
             char msg[400];
-            if (climsg_getopt_error(c, optopt, argv[optind - 1], long_opts, msg, sizeof(msg)))
+            if (climsg_getopt_error(c, optopt, argv[optind - 1], table, msg, sizeof(msg)))
                 return say("%s, try --help", msg);
             usage();
             return -1;
@@ -233,6 +307,28 @@ static int parse(int argc, char **argv, struct bbvirt_opts *o)
             return EXIT_USAGE;
         }
     }
+    return 0;
+}
+
+static int parse(int argc, char **argv, struct bbvirt_opts *o)
+{
+    int ci = command_index(argc, argv);
+    if (ci < argc && strcmp(argv[ci], "rng") == 0) {
+        /* Options before "rng" as everywhere, after it rng's own. */
+        int r = parse_opts(ci, argv, o, long_opts, SHORT_OPTS);
+        if (r)
+            return r;
+        r = parse_opts(argc - ci, argv + ci, o, rng_opts, ":C:c:nvt:?");
+        if (r)
+            return r;
+        o->command = "rng";
+        o->args = argv + ci + optind;
+        o->nargs = argc - ci - optind;
+        return 0;
+    }
+    int r = parse_opts(argc, argv, o, long_opts, SHORT_OPTS);
+    if (r)
+        return r;
     if (optind >= argc) {
         fprintf(stderr, "bbvirt: no command given (see 'bbvirt --help')\n");
         return EXIT_USAGE;

@@ -20,6 +20,7 @@ enum {
 
 #define BBVIRT_DEFAULT_TIMEOUT_MS 5000u
 #define BBVIRT_HOOK_TIMEOUT_MS 30000u
+#define BBVIRT_RNG_DETACH_TIMEOUT_MS 15000u
 
 struct bbvirt_opts {
     const char *config;         /* vm.conf path */
@@ -36,6 +37,8 @@ struct bbvirt_opts {
     const char *group;          /* udev-rules --group */
     bool by_vidpid;             /* xml --by-vid-pid */
     bool legacy_syntax;         /* qemu-args --legacy-syntax */
+    const char *socket;         /* rng --socket */
+    unsigned affect;            /* rng --live/--config: VIRT_AFFECT_* (0: default) */
     const char *command;
     char **args;                /* the command's arguments */
     int nargs;
@@ -43,6 +46,19 @@ struct bbvirt_opts {
 
 /* Map a -errno from vmctl/virt to an exit code. */
 int bbvirt_exit_code(int rc);
+
+struct vmconf;
+struct vmconf_domain;
+struct virt_libvirt;
+
+/* rng.c: `rng attach|detach DOMAIN`; the virtio-rng rows of `status`;
+ * the qemu hook's worker adding cd's virtio-rng.  Each returns the exit
+ * code. */
+int bbvirt_rng(const struct bbvirt_opts *o, const struct vmconf *conf, struct virt_libvirt *lv);
+int bbvirt_rng_status(const struct bbvirt_opts *o, const struct vmconf *conf,
+                      struct virt_libvirt *lv);
+int bbvirt_rng_hook(const struct bbvirt_opts *o, const struct vmconf_domain *cd,
+                    struct virt_libvirt *lv);
 
 /* Run o->command; returns the exit code. */
 int bbvirt_run(const struct bbvirt_opts *o);

@@ -341,6 +341,8 @@ static int cmd_status(struct ctx *x)
     }
     fflush(stdout);
     vmctl_rows_free(rows, n);
+    if (r == 0)
+        bbvirt_rng_status(x->o, x->conf, &x->lv);
     if (r) {
         fprintf(stderr, "bbvirt: where devices are attached is unknown: %s\n", err);
         return bbvirt_exit_code(r);
@@ -587,7 +589,7 @@ static int cmd_qemu_hook(struct ctx *x)
         return EXIT_OK;
     const char *dom = x->o->args[0];
     const struct vmconf_domain *cd = vmconf_find(x->conf, dom);
-    if (!cd || (cd->nserials == 0 && cd->nusb == 0))
+    if (!cd || (cd->nserials == 0 && cd->nusb == 0 && !cd->virtio_rng))
         return EXIT_OK;
 
     fflush(NULL);
@@ -619,7 +621,13 @@ static int cmd_qemu_hook(struct ctx *x)
     if (!x->o->timeout_explicit)
         x->lv.timeout_ms = BBVIRT_HOOK_TIMEOUT_MS;
     log_msg(0, "qemu hook: domain '%s' started, attaching its devices", dom);
-    int r = all_of(x, VMCTL_ATTACH, cd->id);
+    int r = EXIT_OK;
+    if (cd->nserials > 0 || cd->nusb > 0)
+        r = all_of(x, VMCTL_ATTACH, cd->id);
+    if (cd->virtio_rng) {
+        int rr = bbvirt_rng_hook(x->o, cd, &x->lv);
+        r = r ? r : rr;
+    }
     log_msg(0, "qemu hook: done for '%s' (exit %d)", dom, r);
     _exit(r);
 }
@@ -670,6 +678,8 @@ int bbvirt_run(const struct bbvirt_opts *o)
         r = cmd_check(&x);
     else if (hook)
         r = cmd_qemu_hook(&x);
+    else if (strcmp(cmd, "rng") == 0)
+        r = bbvirt_rng(o, x.conf, &x.lv);
     else {
         r = complain(EXIT_USAGE, "unknown command '%.200s' (see 'bbvirt --help')", cmd);
     }

@@ -21,7 +21,7 @@
 
 #define VIRT_MAX_ANSWER (64u * 1024 * 1024)
 
-enum virt_op { OP_STATE, OP_GET_XML, OP_LIST_RUNNING, OP_ATTACH, OP_DETACH };
+enum virt_op { OP_STATE, OP_GET_XML, OP_LIST_RUNNING, OP_ATTACH, OP_DETACH, OP_INFO };
 
 struct request {
     enum virt_op op;
@@ -29,6 +29,7 @@ struct request {
     const char *name;
     const char *xml;     /* attach, detach */
     bool inactive;       /* get_xml */
+    unsigned affect;     /* attach, detach: VIRT_AFFECT_*; 0 means live */
 };
 
 /* What the child sends back: this header, then msglen bytes of message,
@@ -155,17 +156,19 @@ static int child_domain_op(virConnectPtr conn, const struct request *q, struct a
         return translate(what, &a->err);
     }
     switch (q->op) {
-    case OP_STATE: {
+    case OP_STATE:
+    case OP_INFO: {
         int st, reason;
         if (virDomainGetState(dom, &st, &reason, 0) < 0) {
             r = translate("domain state", &a->err);
             break;
         }
         int active = virDomainIsActive(dom);
-        int32_t v = active > 0 ? VIRT_STATE_RUNNING
-                    : st == VIR_DOMAIN_SHUTOFF ? VIRT_STATE_SHUTOFF : VIRT_STATE_OTHER;
+        int32_t v[2] = { active > 0 ? VIRT_STATE_RUNNING
+                         : st == VIR_DOMAIN_SHUTOFF ? VIRT_STATE_SHUTOFF : VIRT_STATE_OTHER,
+                         virDomainIsPersistent(dom) > 0 };
         size_t cap = 0;
-        r = append(&a->data, &a->datalen, &cap, &v, sizeof(v));
+        r = append(&a->data, &a->datalen, &cap, v, q->op == OP_INFO ? sizeof(v) : sizeof(v[0]));
         break;
     }
     case OP_GET_XML: {
@@ -180,9 +183,13 @@ static int child_domain_op(virConnectPtr conn, const struct request *q, struct a
     }
     case OP_ATTACH:
     case OP_DETACH: {
-        int rc = q->op == OP_ATTACH
-                     ? virDomainAttachDeviceFlags(dom, q->xml, VIR_DOMAIN_AFFECT_LIVE)
-                     : virDomainDetachDeviceFlags(dom, q->xml, VIR_DOMAIN_AFFECT_LIVE);
+        unsigned fl = 0;
+        if (!q->affect || (q->affect & VIRT_AFFECT_LIVE))
+            fl |= VIR_DOMAIN_AFFECT_LIVE;
+        if (q->affect & VIRT_AFFECT_CONFIG)
+            fl |= VIR_DOMAIN_AFFECT_CONFIG;
+        int rc = q->op == OP_ATTACH ? virDomainAttachDeviceFlags(dom, q->xml, fl)
+                                    : virDomainDetachDeviceFlags(dom, q->xml, fl);
         if (rc < 0) {
             snprintf(what, sizeof(what), "%s '%s'",
                      q->op == OP_ATTACH ? "attaching to" : "detaching from", q->name);
@@ -478,9 +485,9 @@ static int lv_list_running(void *ctx, const char *uri, struct virt_domain **doms
 }
 
 static int lv_change(void *ctx, enum virt_op op, const char *uri, const char *name,
-                     const char *xml, struct virt_err *err)
+                     const char *xml, unsigned affect, struct virt_err *err)
 {
-    struct request q = { .op = op, .uri = uri, .name = name, .xml = xml };
+    struct request q = { .op = op, .uri = uri, .name = name, .xml = xml, .affect = affect };
     struct answer a;
     int r = run(ctx, &q, &a);
     give_err(&a, err);
@@ -491,13 +498,44 @@ static int lv_change(void *ctx, enum virt_op op, const char *uri, const char *na
 static int lv_attach(void *ctx, const char *uri, const char *name, const char *xml,
                      struct virt_err *err)
 {
-    return lv_change(ctx, OP_ATTACH, uri, name, xml, err);
+    return lv_change(ctx, OP_ATTACH, uri, name, xml, VIRT_AFFECT_LIVE, err);
 }
 
 static int lv_detach(void *ctx, const char *uri, const char *name, const char *xml,
                      struct virt_err *err)
 {
-    return lv_change(ctx, OP_DETACH, uri, name, xml, err);
+    return lv_change(ctx, OP_DETACH, uri, name, xml, VIRT_AFFECT_LIVE, err);
+}
+
+static int lv_change_flags(void *ctx, const char *uri, const char *name, const char *xml,
+                           bool attach, unsigned affect, struct virt_err *err)
+{
+    if (!affect || (affect & ~(unsigned)(VIRT_AFFECT_LIVE | VIRT_AFFECT_CONFIG)))
+        return -EINVAL;
+    return lv_change(ctx, attach ? OP_ATTACH : OP_DETACH, uri, name, xml, affect, err);
+}
+
+static int lv_info(void *ctx, const char *uri, const char *name, struct virt_info *out,
+                   struct virt_err *err)
+{
+    struct request q = { .op = OP_INFO, .uri = uri, .name = name };
+    struct answer a;
+    int r = run(ctx, &q, &a);
+    give_err(&a, err);
+    if (r == 0) {
+        int32_t v[2];
+        if (a.datalen != sizeof(v)) {
+            r = -EIO;
+            if (err)
+                snprintf(err->msg, sizeof(err->msg), "garbled domain state from libvirt client");
+        } else {
+            memcpy(v, a.data, sizeof(v));
+            out->state = (enum virt_state)v[0];
+            out->persistent = v[1] != 0;
+        }
+    }
+    free(a.data);
+    return r;
 }
 
 const struct virt_ops virt_libvirt_ops = {
@@ -506,4 +544,6 @@ const struct virt_ops virt_libvirt_ops = {
     .list_running = lv_list_running,
     .attach = lv_attach,
     .detach = lv_detach,
+    .info = lv_info,
+    .change = lv_change_flags,
 };

@@ -39,6 +39,18 @@ struct virt_domain {
     char *xml;              /* live XML */
 };
 
+/* What change() affects: the running domain, its persistent definition, or
+ * both (libvirt's VIR_DOMAIN_AFFECT_LIVE / _CONFIG). */
+enum {
+    VIRT_AFFECT_LIVE = 1,
+    VIRT_AFFECT_CONFIG = 2,
+};
+
+struct virt_info {
+    enum virt_state state;
+    bool persistent;        /* defined (has a persistent definition) */
+};
+
 struct virt_ops {
     /* The state of one domain (-ENOENT if there is none of that name). */
     int (*state)(void *ctx, const char *uri, const char *name, enum virt_state *st,
@@ -54,6 +66,12 @@ struct virt_ops {
                   struct virt_err *err);
     int (*detach)(void *ctx, const char *uri, const char *name, const char *xml,
                   struct virt_err *err);
+    /* State and persistence of one domain (-ENOENT if there is none). */
+    int (*info)(void *ctx, const char *uri, const char *name, struct virt_info *out,
+                struct virt_err *err);
+    /* Attach (attach true) or detach a device with VIRT_AFFECT_* flags. */
+    int (*change)(void *ctx, const char *uri, const char *name, const char *xml, bool attach,
+                  unsigned affect, struct virt_err *err);
 };
 
 /* The real thing.  ctx is a struct virt_libvirt. */

@@ -120,7 +120,7 @@ static bool attr_is(const xmlNode *n, const char *name, const char *want)
 }
 
 /* Parses a whole document whose root is an unqualified <domain>. */
-static int parse_domain(const char *xml, size_t len, xmlDocPtr *out)
+int virtxml_parse_domain(const char *xml, size_t len, xmlDocPtr *out)
 {
     *out = NULL;
     if (!xml || len == 0 || len > VIRTXML_MAX_INPUT)
@@ -408,7 +408,7 @@ int virtxml_usb_devices(const char *xml, size_t len, struct virtxml_usb **out, s
 
     struct usbvec vec = { NULL, 0, 0 };
     xmlDocPtr doc = NULL;
-    int rc = parse_domain(xml, len, &doc);
+    int rc = virtxml_parse_domain(xml, len, &doc);
     if (rc < 0)
         goto out;
     const xmlNode *root = xmlDocGetRootElement(doc);
@@ -539,7 +539,7 @@ int virtxml_usb_check(const char *xml, size_t len, struct virtxml_usbcheck *out)
     if (!out)
         return -EINVAL;
     xmlDocPtr doc = NULL;
-    int rc = parse_domain(xml, len, &doc);
+    int rc = virtxml_parse_domain(xml, len, &doc);
     if (rc < 0)
         return rc;
 

@@ -94,4 +94,42 @@ int virtxml_usb_check(const char *xml, size_t len, struct virtxml_usbcheck *out)
  * bus 0 at slot (3..31). */
 char *virtxml_xhci_controller(int slot);
 
+/* ---- virtio-rng from seedd's EGD socket ---- */
+
+/* The seconds QEMU waits before connecting again when seedd's socket is
+ * gone or not there yet (libvirt's <reconnect timeout>). */
+#define VIRTXML_RNG_RECONNECT_S 1u
+#define VIRTXML_RNG_PATH_MAX 107u   /* sun_path less its NUL */
+
+/* A virtio-rng device reading seedd's EGD service on a unix socket:
+ *
+ *   <rng model="virtio">
+ *     <backend model="egd" type="unix">
+ *       <source mode="connect" path="PATH">
+ *         <reconnect enabled="yes" timeout="N"/>
+ *       </source>
+ *     </backend>
+ *   </rng>
+ *
+ * (libxml2 writes it, so any path is quoted correctly.)  <reconnect> lets
+ * QEMU start, or carry on, while the socket is missing.  libvirt turns it
+ * into the chardev option QEMU wants (reconnect=N for QEMU before 9.2;
+ * newer libvirt gives QEMU 9.2 reconnect-ms): the XML is the same either
+ * way.  path must be absolute and at most VIRTXML_RNG_PATH_MAX bytes, N
+ * 1..3600 (else NULL, errno EINVAL). */
+char *virtxml_rng_egd(const char *path, unsigned reconnect_s);
+
+struct virtxml_rng {
+    char path[VIRTXML_RNG_PATH_MAX + 1]; /* the unix socket of an egd backend */
+    char *element;                       /* the whole <rng> element, as XML */
+};
+
+/* Every <rng> in <devices> with an egd backend on a unix socket (in
+ * document order), with its element as libvirt wrote it (the exact XML to
+ * detach it by).  Others (random, builtin, TCP egd) are not listed.
+ * *out NULL when *n is 0; free with virtxml_rng_free.  0, -EINVAL (not
+ * domain XML), -ENOMEM. */
+int virtxml_rng_list(const char *xml, size_t len, struct virtxml_rng **out, size_t *n);
+void virtxml_rng_free(struct virtxml_rng *v, size_t n);
+
 #endif

@@ -37,13 +37,14 @@
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The settings, in the order of their prefixes in statement(). */
-enum kind { K_RNG, K_NAME, K_URI, K_USB, K_N };
+enum kind { K_RNG, K_NAME, K_URI, K_USB, K_VRNG, K_N };
 
 struct dom {
     struct vmconf_domain pub; /* filled in when parsing is done */
     char *id;
     char *name;               /* DOMAIN_NAME_<id>, or NULL for the id */
     char *uri;
+    char *vrng;               /* DOMAIN_VIRTIO_RNG_<id> as given */
     char **serials;
     unsigned *serial_lines;
     size_t nserials, cap;
@@ -615,13 +616,16 @@ static int check_value(struct parser *p, enum kind kind, const char *nm)
     }
     if (kind == K_URI && !strchr(p->word, ':'))
         return perr(p, p->wline, "%s: '%s' is not a libvirt URI (no ':')", nm, sh);
+    if (kind == K_VRNG && !vmconf_valid_virtio_rng(p->word))
+        return perr(p, p->wline, "%s: '%s' is not yes, no or an absolute socket path (at most "
+                    "%d bytes, no blanks)", nm, sh, VMCONF_SOCKET_MAX);
     return 0;
 }
 
 static int statement(struct parser *p)
 {
     static const char *const prefix[K_N] = { "DOMAIN_RNG_", "DOMAIN_NAME_", "DOMAIN_URI_",
-                                             "DOMAIN_USB_" };
+                                             "DOMAIN_USB_", "DOMAIN_VIRTIO_RNG_" };
     const char *b = p->buf;
     size_t s = p->pos, e = s, plen = 0;
     enum kind kind;
@@ -648,7 +652,8 @@ static int statement(struct parser *p)
     }
     if (kind == K_N)
         return perr(p, line, "unknown setting '%s' (only DOMAIN_RNG_<id>, DOMAIN_USB_<id>, "
-                    "DOMAIN_NAME_<id> and DOMAIN_URI_<id> are allowed)", nm);
+                    "DOMAIN_NAME_<id>, DOMAIN_URI_<id> and DOMAIN_VIRTIO_RNG_<id> are allowed)",
+                    nm);
     if (e - s - plen > VMCONF_MAX_NAME) /* the id is the default libvirt name */
         return perr(p, line, "%s: <id> longer than %d bytes", nm, VMCONF_MAX_NAME);
     show(ids, b + s + plen, e - s - plen);
@@ -692,7 +697,7 @@ static int statement(struct parser *p)
         return perr(p, line, "%s: empty value", nm);
     if ((r = check_value(p, kind, nm)) < 0)
         return r;
-    char **dst = kind == K_NAME ? &d->name : &d->uri;
+    char **dst = kind == K_NAME ? &d->name : kind == K_URI ? &d->uri : &d->vrng;
     if (!(*dst = strdup(p->word)))
         return oom(p);
     return rest_of_line(p);
@@ -727,6 +732,8 @@ static int finish(struct parser *p)
         d->pub.id = d->id;
         d->pub.name = d->name ? d->name : d->id;
         d->pub.uri = d->uri;
+        d->pub.virtio_rng = d->vrng && strcmp(d->vrng, "no") != 0;
+        d->pub.rng_socket = d->vrng && d->vrng[0] == '/' ? d->vrng : NULL;
         d->pub.serials = (const char *const *)d->serials;
         d->pub.nserials = d->nserials;
         d->pub.usb = d->usb;
@@ -820,6 +827,7 @@ void vmconf_free(struct vmconf *c)
         free(d->id);
         free(d->name);
         free(d->uri);
+        free(d->vrng);
     }
     free(c->doms);
     free(c);

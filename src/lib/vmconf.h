@@ -10,6 +10,8 @@
  *     DOMAIN_URI_<id>="qemu:///system"   the libvirt URI for this domain
  *     DOMAIN_USB_<id>=( VID:PID:SERIAL ... )  any USB devices for the domain
  *     DOMAIN_USB_<id>+=( VID:PID:SERIAL ... ) (also one VID:PID:SERIAL)
+ *     DOMAIN_VIRTIO_RNG_<id>=yes         a virtio-rng from seedd's EGD socket
+ *     DOMAIN_VIRTIO_RNG_<id>=/run/x.sock   ... from that socket (no: none)
  *
  * <id> is [A-Za-z0-9_]+.  One statement per line (an array may continue
  * over several lines); '#' starts a comment at the start of a word.  Values
@@ -53,6 +55,8 @@ struct vmconf_domain {
     const char *id;                /* the <id> of DOMAIN_*_<id> */
     const char *name;              /* libvirt name: DOMAIN_NAME_<id>, else id */
     const char *uri;               /* DOMAIN_URI_<id>, or NULL */
+    bool virtio_rng;               /* DOMAIN_VIRTIO_RNG_<id> is yes or a path */
+    const char *rng_socket;        /* its path, NULL for yes (seedd's default) */
     const char *const *serials;    /* nserials serials, in file order */
     size_t nserials;
     const struct vmconf_usb *usb;  /* nusb other USB devices, in file order */
@@ -89,6 +93,12 @@ const struct vmconf_domain *vmconf_for_serial(const struct vmconf *c, const char
  * 0403:7840 that is vmconf_for_serial(). */
 const struct vmconf_domain *vmconf_for_usb(const struct vmconf *c, uint16_t vid, uint16_t pid,
                                            const char *serial);
+
+#define VMCONF_SOCKET_MAX 107 /* sun_path less its NUL */
+
+/* A DOMAIN_VIRTIO_RNG_ value: "yes", "no", or an absolute path of at most
+ * VMCONF_SOCKET_MAX bytes without blanks or control characters.  Pure. */
+bool vmconf_valid_virtio_rng(const char *s);
 
 /* True if s is acceptable as a serial in vm.conf (4..127 letters/digits). */
 bool vmconf_valid_serial(const char *s);

@@ -1,4 +1,5 @@
-/* vmconf: VID:PID:SERIAL device IDs of DOMAIN_USB_<id> (see vmconf.h).
+/* vmconf: VID:PID:SERIAL device IDs of DOMAIN_USB_<id>, and the values of
+ * DOMAIN_VIRTIO_RNG_<id> (see vmconf.h).
  * Pure string functions, shared by the parser and bbvirt's arguments. */
 #include "vmconf.h"
 
@@ -62,4 +63,19 @@ const char *vmconf_usb_format(uint16_t vid, uint16_t pid, const char *serial, ch
 {
     snprintf(buf, len, "%04x:%04x:%s", vid, pid, serial ? serial : "");
     return buf;
+}
+
+bool vmconf_valid_virtio_rng(const char *s)
+{
+    if (!s)
+        return false;
+    if (strcmp(s, "yes") == 0 || strcmp(s, "no") == 0)
+        return true;
+    size_t n = strlen(s);
+    if (s[0] != '/' || n < 2 || n > VMCONF_SOCKET_MAX || s[n - 1] == '/')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
 }

@@ -43,6 +43,8 @@ static void check_domain(const struct vmconf *c, size_t i, unsigned nlines)
             FUZZ_CHECK((unsigned char)*p > 0x20 && *p != 0x7f);
     }
     FUZZ_CHECK(d->line >= 1 && d->line <= nlines);
+    FUZZ_CHECK(!d->rng_socket || (d->virtio_rng && d->rng_socket[0] == '/' &&
+                                  vmconf_valid_virtio_rng(d->rng_socket)));
     FUZZ_CHECK(vmconf_find(c, d->id) == d);
     const struct vmconf_domain *byname = vmconf_find(c, d->name);
     FUZZ_CHECK(byname == d || (byname && strcmp(byname->id, d->name) == 0));
@@ -97,6 +99,10 @@ static void round_trip(const struct vmconf *c)
             fprintf(f, "DOMAIN_URI_%s=", d->id);
             put_quoted(f, d->uri);
         }
+        if (d->virtio_rng) {
+            fprintf(f, "DOMAIN_VIRTIO_RNG_%s=", d->id);
+            put_quoted(f, d->rng_socket ? d->rng_socket : "yes");
+        }
     }
     FUZZ_CHECK(fclose(f) == 0);
     struct vmconf *c2 = NULL;
@@ -110,6 +116,9 @@ static void round_trip(const struct vmconf *c)
         const struct vmconf_domain *a = vmconf_domain(c, i), *b = vmconf_domain(c2, i);
         FUZZ_CHECK(strcmp(a->id, b->id) == 0 && strcmp(a->name, b->name) == 0);
         FUZZ_CHECK((!a->uri && !b->uri) || (a->uri && b->uri && strcmp(a->uri, b->uri) == 0));
+        FUZZ_CHECK(a->virtio_rng == b->virtio_rng);
+        FUZZ_CHECK((!a->rng_socket && !b->rng_socket) ||
+                   (a->rng_socket && b->rng_socket && !strcmp(a->rng_socket, b->rng_socket)));
         FUZZ_CHECK(a->nserials == b->nserials);
         for (size_t k = 0; k < a->nserials; k++)
             FUZZ_CHECK(strcmp(a->serials[k], b->serials[k]) == 0);
