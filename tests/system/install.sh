@@ -22,6 +22,8 @@ rc=$?
 check "make install exits 0" test $rc = 0
 check "seedd installed under DESTDIR/PREFIX/bin" test -x "$T/stage/opt/bb/bin/seedd"
 check "seedd.1 installed under DESTDIR/PREFIX/share/man/man1" test -f "$T/stage/opt/bb/share/man/man1/seedd.1"
+check "bbctl and bbctl.1 installed" test -x "$T/stage/opt/bb/bin/bbctl" -a -f "$T/stage/opt/bb/share/man/man1/bbctl.1"
+check "the munin plugin installed, executable" test -x "$T/stage/opt/bb/share/munin/plugins/bit_babbler"
 check "the installed seedd runs" sh -c "'$T/stage/opt/bb/bin/seedd' --version | grep -qx 'seedd 0.9'"
 # Everything below the stage dir, at any depth: files and links only under
 # DESTDIR/PREFIX, and no directory but DESTDIR/PREFIX's ancestors outside it.
