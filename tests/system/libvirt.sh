@@ -17,7 +17,12 @@
 # goes by the last address and finds nothing to detach; the XML bbvirt
 # generates is accepted by libvirt; check finds USB 1.1 controllers and its
 # XHCI suggestion is accepted; a stopped or unknown domain and a stopped
-# libvirtd are clear errors with their exit codes.
+# libvirtd are clear errors with their exit codes.  The same for a device
+# other than a BitBabbler (USB0001, presented by bbemu as 1d6b:0104), named
+# in vm.conf as DOMAIN_USB_bbtest=( 1d6b:0104:USB0001 ): the hook tries it,
+# a hand attach surfaces libvirt's refusal, status shows it (not the host
+# seedd's), the installed remove rule's detach finds it by the last address;
+# seedd never claims it (its wire log has no claim).
 . "$SRC/tests/system/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
@@ -75,7 +80,9 @@ trap 'stop_libvirt; rm -rf "$T"' EXIT
 
 # The emulated devices, as a background session whose environment the
 # bbvirt runs below (and the hook) use.
-"$BBEMU" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 --device GTH4R8@5-2.3,dev=7 \
+mkdir "$T/w"
+"$BBEMU" --wire-log "$T/w" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
+    --device GTH4R8@5-2.3,dev=7 --device USB0001@4-1,dev=3,vid=1d6b,pid=0104,product=Gadget \
     >"$T/emu.env" 2>"$T/emu.err" &
 echo $! >"$LV/bbemu.pid"
 emu_up() { grep -q '^BBEMU_CONTROL=' "$T/emu.env" 2>/dev/null; }
@@ -90,7 +97,16 @@ DOMAIN_RNG_bbtest=( GK9VZF GDYXTH )
 DOMAIN_NAME_two="bb test two"
 DOMAIN_RNG_two=( GTH4R8 )
 DOMAIN_RNG_ghost=( ABCD1234 )
+DOMAIN_USB_bbtest=( 1d6b:0104:USB0001 )   # not a BitBabbler
 EOF
+# The installed rules run bbvirt for devices other than BitBabblers only
+# when bbvirt's default vm.conf exists: a copy there (a tmpfs, this mount
+# namespace only).
+VMCONF_PATH=$("$BBVIRT" --help | sed -n 's/.*(default \(.*\/vm\.conf\);.*/\1/p')
+ETC=$(dirname "$(dirname "$VMCONF_PATH")")
+{ [ -n "$VMCONF_PATH" ] && [ -d "$ETC" ] && mount -t tmpfs tmpfs "$ETC" &&
+  mkdir -p "$(dirname "$VMCONF_PATH")" && cp "$T/vm.conf" "$VMCONF_PATH"; } ||
+    { echo "not ok - cannot put vm.conf at bbvirt's default path '$VMCONF_PATH'"; exit 1; }
 
 # bbv NAME ARGS...: bbvirt with the emulated devices; NAME.out/.err/.rc.
 bbv() {
@@ -148,6 +164,8 @@ check "the hook's worker finished" wait_for hook_done
 check "hook: attach of GK9VZF at its current address was tried" \
     grep -q "attach Serial 'GK9VZF' (Bus:Device 003:006) to 'bbtest'" "$T/hook.log"
 check "hook: attach of GDYXTH too" grep -q "attach Serial 'GDYXTH' (Bus:Device 005:002) to 'bbtest'" "$T/hook.log"
+check "hook: attach of 1d6b:0104:USB0001 (not a BitBabbler, by VID:PID:SERIAL) too" \
+    grep -q "attach Device 1d6b:0104:USB0001 (Bus:Device 004:003) to 'bbtest'" "$T/hook.log"
 check "hook: nothing for the other domain's device" sh -c "! grep -q GTH4R8 '$T/hook.log'"
 check "hook: libvirt's refusal logged (no USB on this host)" grep -q "failed: attaching to 'bbtest'" "$T/hook.log"
 check "hook: the domain kept running" sh -c "virsh -c qemu:///system domstate bbtest | grep -q running"
@@ -161,6 +179,9 @@ virsh -c qemu:///system dumpxml --inactive bbtest >"$T/inactive.xml"
 check "the persistent definition has no hostdev" sh -c "! grep -q hostdev '$T/inactive.xml'"
 virsh -c qemu:///system dumpxml bbtest >"$T/live.xml"
 check "nor has the live one" sh -c "! grep -q hostdev '$T/live.xml'"
+bbv uattach attach 1d6b:0104:USB0001
+check "live attach of 1d6b:0104:USB0001: libvirt's refusal, exit 3" \
+    sh -c "[ \$(cat '$T/uattach.rc') = 3 ] && grep -q \"^bbvirt: attach Device 1d6b:0104:USB0001 (Bus:Device 004:003) to 'bbtest' failed: attaching to 'bbtest': \" '$T/uattach.err'"
 
 # ---- a second domain that has GTH4R8 by port (qemu:commandline) ----
 LD_PRELOAD=$PRELOAD "$BBVIRT" -C "$T/vm.conf" qemu-args GTH4R8 >"$T/qargs.xml"
@@ -183,7 +204,9 @@ check "status: GTH4R8 attached (by port) to the running 'bb test two'" \
     sh -c "grep '^GTH4R8 ' '$T/status.out' | grep -q '005:007 *5-2.3 *bb test two *bb test two *no (guest)'"
 check "status: an assigned but absent serial" \
     sh -c "grep '^ABCD1234 ' '$T/status.out' | grep -q '(absent)'"
-check "status: 4 rows and a header" test "$(wc -l <"$T/status.out")" -eq 5
+check "status: 1d6b:0104:USB0001 assigned to bbtest, never the host seedd's" \
+    test "$(row 1d6b:0104:USB0001)" = "1d6b:0104:USB0001 004:003 4-1 bbtest - no (not BB)"
+check "status: 5 rows and a header" test "$(wc -l <"$T/status.out")" -eq 6
 
 bbv busy -D bbtest attach GTH4R8
 check "attach of a device another running domain has: exit 2" rc_is busy 2
@@ -208,6 +231,33 @@ bbv detach --log-file "$T/detach.log" ${rmcmd#--syslog }
 check "detach on unplug: exit 0 (it was never attached here)" rc_is detach 0
 check "detach on unplug: resolved to bbtest by serial, at its last address" \
     grep -q "Serial 'GK9VZF' (Bus:Device 003:006) is not attached to 'bbtest'" "$T/detach.log"
+# The same for 1d6b:0104:USB0001: the generic remove rule, from the event's
+# own ID_VENDOR_ID/ID_MODEL_ID (not the BitBabbler's).
+LD_PRELOAD=$PRELOAD udevadm test --action=remove /sys/bus/usb/devices/4-1 >"$T/udev-urm.out" 2>&1
+urmcmd=$(sed -n "s|^run: '.*/bbvirt \(.* detach .*\)'$|\1|p" "$T/udev-urm.out")
+check "udev's remove rule gives 'detach 1d6b:0104:USB0001' at its address" \
+    sh -c "echo '$urmcmd' | grep -q -- '^--syslog .*detach 1d6b:0104:USB0001 --busnum 004 --devnum 003\$'"
+echo "unplug USB0001" >"$CTL"
+ugone() { [ ! -e "$UMOCKDEV_DIR/sys/bus/usb/devices/4-1" ]; }
+wait_for ugone
+# shellcheck disable=SC2086
+bbv udetach --log-file "$T/udetach.log" ${urmcmd#--syslog }
+check "detach of 1d6b:0104:USB0001 on unplug: exit 0 (never attached here)" rc_is udetach 0
+check "... resolved to bbtest by VID:PID:SERIAL, at its last address" \
+    grep -q "Device 1d6b:0104:USB0001 (Bus:Device 004:003) is not attached to 'bbtest'" \
+    "$T/udetach.log"
+
+# ---- seedd never claims the device that is not a BitBabbler ----
+echo "plug USB0001" >"$CTL"
+uback() { [ -e "$UMOCKDEV_DIR/sys/bus/usb/devices/4-1/devnum" ]; }
+wait_for uback
+LD_PRELOAD=$PRELOAD "$SEEDD" -s >"$T/seedd-s.out" 2>&1
+check "seedd -s: the BitBabblers, not USB0001" \
+    sh -c "grep -q GDYXTH '$T/seedd-s.out' && ! grep -q USB0001 '$T/seedd-s.out'"
+LD_PRELOAD=$PRELOAD timeout 60 "$SEEDD" --vm-conf none -b 64k --no-qa -f 0 -v >"$T/seedd.bin" 2>"$T/seedd.err"
+check "seedd --vm-conf none -b 64k (every device it finds): exit 0" equals $? 0
+check "seedd claimed a BitBabbler (GDYXTH)" grep -q "^claim" "$T/w/GDYXTH.wire"
+check "seedd never claimed USB0001 (1d6b:0104)" sh -c "! grep -q '^claim' '$T/w/USB0001.wire'"
 
 # ---- generated XML accepted by libvirt ----
 hd_addr=$(LD_PRELOAD=$PRELOAD "$BBVIRT" -C "$T/vm.conf" xml GDYXTH)

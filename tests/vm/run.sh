@@ -95,10 +95,9 @@ KM=$BBVM_KM
 . "$SRC/tests/lib/tap.sh"
 equals() { [ "$1" = "$2" ]; }
 LV=$T/lv
-LVPID=""
 cleanup() {
-    for d in $(virsh -c qemu:///system list --name 2>/dev/null); do
-        virsh -c qemu:///system destroy "$d" >/dev/null 2>&1
+    for d in $(timeout 20 virsh -c qemu:///system list --name 2>/dev/null); do
+        timeout 20 virsh -c qemu:///system destroy "$d" >/dev/null 2>&1
     done
     for f in "$LV/libvirtd.pid" "$LV/virtlogd.pid"; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
@@ -123,7 +122,9 @@ mkdir -p /etc/udev/rules.d && mount --bind "$T/rules" /etc/udev/rules.d
 printf '%s\n' 'user = "root"' 'group = "root"' 'security_driver = "none"' 'namespaces = [ ]' \
     'remember_owner = 0' >/etc/libvirt/qemu.conf
 # libvirt's QMP traffic, to see an attach in flight (section 6)
-printf '%s\n' 'log_filters = "1:qemu.qemu_monitor"' \
+# and, at info level, what the daemon does at start and stop (its
+# reconnection to running guests, its shutdown), for lv_diag below
+printf '%s\n' 'log_filters = "1:qemu.qemu_monitor 2:daemon 2:rpc.netdaemon 2:qemu.qemu_process 2:util.pidfile"' \
     "log_outputs = \"1:file:$LV/qmp.log\"" >/etc/libvirt/libvirtd.conf
 getent passwd libvirt-qemu >/dev/null ||
     useradd -r -U -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
@@ -182,14 +183,79 @@ EOF
 chmod +x /etc/libvirt/hooks/qemu
 
 # --- libvirtd ----------------------------------------------------------
-start_libvirtd() {
-    # -d returns once the daemon is ready: bounded, so a hang is a failure
-    timeout -k 5 90 env LD_PRELOAD="$BBEMU_PRELOAD" BBEMU_REAL_NETLINK=1 \
-        UMOCKDEV_DIR="$UMOCKDEV_DIR" libvirtd -d -p "$LV/libvirtd.pid" ||
-        { echo "# libvirtd -d did not return ready within 90 s"; return 1; }
-    WAIT_TRIES=1200 wait_for libvirt_up
+# libvirtd runs as our child, not with -d: its -d parent waits, unbounded,
+# for a status byte from the daemon, and the one hang seen at a restart was
+# at this point.  Now the only wait is for virsh to get an answer (bounded,
+# then lv_diag says what libvirtd and its children were doing).
+# wait_secs SECS COMMAND...: wait_for, bounded in wall-clock seconds (each
+# try of libvirt_up is a virsh run of its own).
+wait_secs() {
+    ws_end=$(($(date +%s) + $1))
+    shift
+    until "$@"; do
+        [ "$(date +%s)" -ge "$ws_end" ] && return 1
+        sleep 0.05
+    done
 }
-libvirt_up() { virsh -c qemu:///system version >/dev/null 2>&1; }
+LV_SECS=${LV_SECS:-90}
+LVPID=""
+start_libvirtd() {
+    LD_PRELOAD="$BBEMU_PRELOAD" BBEMU_REAL_NETLINK=1 UMOCKDEV_DIR="$UMOCKDEV_DIR" \
+        libvirtd -p "$LV/libvirtd.pid" >>"$LV/libvirtd.out" 2>&1 &
+    LVPID=$!
+    wait_secs "$LV_SECS" libvirt_up && return 0
+    echo "# libvirtd (pid $LVPID) did not answer within $LV_SECS s"
+    lv_diag
+    return 1
+}
+libvirt_up() { timeout -k 2 20 virsh -c qemu:///system version >/dev/null 2>&1; }
+# stop_libvirtd: SIGTERM, then wait (bounded) until it has exited and is
+# reaped; if it does not, say what it is doing and SIGKILL it.
+# proc_state FILE: the state letter of a /proc/.../stat (after the comm)
+proc_state() { sed 's/.*) //' "$1" 2>/dev/null | cut -d' ' -f1; }
+lv_gone() { ! kill -0 "$LVPID" 2>/dev/null || [ "$(proc_state "/proc/$LVPID/stat")" = Z ]; }
+stop_libvirtd() {
+    kill "$LVPID"
+    wait_secs "$LV_SECS" lv_gone && { wait "$LVPID" 2>/dev/null; return 0; }
+    echo "# libvirtd (pid $LVPID) still running $LV_SECS s after SIGTERM"
+    lv_diag
+    kill -9 "$LVPID"
+    wait "$LVPID" 2>/dev/null
+    return 1
+}
+# lv_diag: what libvirtd, virtlogd, QEMU, bbvirt and the hook were doing,
+# so that a failure at a libvirtd start or stop explains itself: every
+# process of the namespace, each thread's state, wait channel and kernel
+# stack, user-space stacks (gdb, when installed), libvirtd's log tail.
+lv_diag() {
+    {
+        echo "== processes (this PID namespace)"
+        ps -eo pid,ppid,stat,etimes,wchan:32,args 2>&1 | cut -c1-220
+        for pid in $(pgrep -f 'libvirtd|virtlogd|bbvirt|qemu-system' 2>/dev/null); do
+            [ -d "/proc/$pid" ] || continue
+            echo "== pid $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-160)"
+            for t in /proc/$pid/task/*; do
+                echo "-- thread ${t##*/} $(cat "$t/comm" 2>/dev/null)" \
+                    "state $(proc_state "$t/stat") wchan $(cat "$t/wchan" 2>/dev/null)"
+                sed 's/^/     /' "$t/stack" 2>/dev/null | head -n 12
+            done
+            if command -v gdb >/dev/null; then
+                timeout -k 2 30 gdb -batch -nx -p "$pid" -ex 'thread apply all bt 12' 2>/dev/null |
+                    grep -E '^(Thread|#)' | head -n 80
+            fi
+        done
+        echo "== libvirtd's output"
+        tail -n 20 "$LV/libvirtd.out" 2>/dev/null
+        echo "== libvirtd's log (no QMP traffic), last 40 lines"
+        grep -v -E 'qemuMonitor(JSON)?(IO|Send|Recv|Emit|Write|Read|Add|Unref|Ref)|QEMU_MONITOR' \
+            "$LV/qmp.log" 2>/dev/null | tail -n 40 | cut -c1-240
+        echo "== hook calls / hook log"
+        tail -n 5 "$T/hook.calls" 2>/dev/null
+        tail -n 10 "$T/hook.log" 2>/dev/null
+        echo "== /run/libvirt"
+        ls -la /run/libvirt /run/libvirt/qemu 2>&1 | head -n 30
+    } | sed 's/^/# /'
+}
 virtlogd -d -p "$LV/virtlogd.pid"
 t0=$(date +%s)
 start_libvirtd || { echo "not ok - libvirtd did not come up"; exit 1; }
@@ -387,10 +453,8 @@ check "the refusal names both domains" \
 # libvirtd stopped and started again between two attaches
 bbv r1 detach GDYXTH
 check "detach before the libvirtd restart" rc_is r1 0
-LVPID=$(cat "$LV/libvirtd.pid")
-kill "$LVPID"
-lv_gone() { ! kill -0 "$LVPID" 2>/dev/null; }
-wait_for lv_gone
+stop_libvirtd
+check "libvirtd stops on SIGTERM" equals $? 0
 bbv r2 -t 3 attach GDYXTH
 check "attach while libvirtd is down: exit 4" rc_is r2 4
 start_libvirtd
