@@ -307,14 +307,14 @@ static const struct {
     const char *name, *help;
     enum ent_field f;
 } ent_gauges[] = {
-    { "bitbabbler_ent_entropy_bits", "Ent entropy per sample (bits), current value.",
+    { "bitbabbler_ent_entropy", "Ent entropy per sample (bits), current value.",
       EF_ENTROPY },
     { "bitbabbler_ent_chisq", "Ent chi-square statistic, current value.", EF_CHISQ },
     { "bitbabbler_ent_mean", "Ent arithmetic mean of the samples, current value.", EF_MEAN },
     { "bitbabbler_ent_pi_error_percent", "Ent Monte Carlo pi error (percent), current value.",
       EF_PI_ERROR },
     { "bitbabbler_ent_autocorrelation", "Ent serial correlation, current value.", EF_CORR },
-    { "bitbabbler_ent_min_entropy_bits", "Ent min-entropy per sample (bits), current value.",
+    { "bitbabbler_ent_min_entropy", "Ent min-entropy per sample (bits), current value.",
       EF_MINENTROPY },
 };
 
@@ -436,9 +436,9 @@ static void put_kernel(struct buf *b, const struct kfeed_info *k)
     s_u64(b, "bitbabbler_kernel_feeds_total", NULL, k->feeds);
     family(b, "bitbabbler_kernel_fed_bytes_total", "counter", "Bytes fed to the kernel.");
     s_u64(b, "bitbabbler_kernel_fed_bytes_total", NULL, k->bytes_fed);
-    family(b, "bitbabbler_kernel_credited_bits_total", "counter",
+    family(b, "bitbabbler_kernel_entropy_credited_total", "counter",
            "Entropy bits credited to the kernel.");
-    s_u64(b, "bitbabbler_kernel_credited_bits_total", NULL, k->bits_credited);
+    s_u64(b, "bitbabbler_kernel_entropy_credited_total", NULL, k->bits_credited);
     family(b, "bitbabbler_kernel_reseeds_total", "counter", "CRNG reseeds asked of the kernel.");
     s_u64(b, "bitbabbler_kernel_reseeds_total", NULL, k->reseeds);
 }

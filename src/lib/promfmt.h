@@ -20,9 +20,9 @@
  *   bitbabbler_fips_blocks_total{monitor}               counter, FIPS blocks tested
  *   bitbabbler_fips_failures_total{monitor,test}        counter; test monobit, poker, runs,
  *                                                       long_run, repetition, proportion, result
- *   bitbabbler_ent_entropy_bits{monitor,bits,term}      gauge; bits 8|16, term short|long
+ *   bitbabbler_ent_entropy{monitor,bits,term}      gauge; bits 8|16, term short|long
  *   bitbabbler_ent_chisq{...}, bitbabbler_ent_mean{...}, bitbabbler_ent_pi_error_percent{...},
- *   bitbabbler_ent_autocorrelation{...}, bitbabbler_ent_min_entropy_bits{...}   gauges
+ *   bitbabbler_ent_autocorrelation{...}, bitbabbler_ent_min_entropy{...}   gauges
  *   bitbabbler_pool_size_bytes, bitbabbler_pool_fill_bytes                      gauges
  *   bitbabbler_pool_added_bytes_total, bitbabbler_pool_read_bytes_total        counters
  *   bitbabbler_sink_state{sink,state}                   gauge, as device_state
@@ -31,7 +31,7 @@
  *   bitbabbler_sink_dropped_bytes_total{sink}           counters
  *   bitbabbler_kernel_crng_ready, bitbabbler_kernel_feed_failed   gauges 0/1 (with -k only)
  *   bitbabbler_kernel_feeds_total, bitbabbler_kernel_fed_bytes_total,
- *   bitbabbler_kernel_credited_bits_total, bitbabbler_kernel_reseeds_total   counters
+ *   bitbabbler_kernel_entropy_credited_total, bitbabbler_kernel_reseeds_total   counters
  *
  * States: one series per possible state (sources_state_name(),
  * sink_state_name()), 1 for the current one and 0 for the others, so an

@@ -100,6 +100,12 @@ check "pool size 64 KiB" equals "$(metric "$T/m1" bitbabbler_pool_size_bytes)" 6
 check "FIPS counters per test" test "$(grep -c '^bitbabbler_fips_failures_total{monitor="MET001",test=' "$T/m1")" -eq 7
 check "HELP and TYPE lines" contains "$T/m1" '^# TYPE bitbabbler_device_passed_bytes_total counter$'
 check "no NaN" sh -c "! grep -q NaN '$T/m1'"
+if command -v promtool >/dev/null; then
+    check "promtool check metrics: no problems" sh -c "promtool check metrics <'$T/m1' >'$T/lint' 2>&1"
+    [ -s "$T/lint" ] && sed 's/^/# /' "$T/lint"
+else
+    skip_check "promtool check metrics" "promtool not installed (package prometheus)"
+fi
 check "text format 0.0.4" equals "$(http status "$PORT" GET /metrics)" \
     "200 |text/plain; version=0.0.4; charset=utf-8"
 

@@ -128,9 +128,9 @@ static const char golden_plain[] =
     "# HELP bitbabbler_kernel_fed_bytes_total Bytes fed to the kernel.\n"
     "# TYPE bitbabbler_kernel_fed_bytes_total counter\n"
     "bitbabbler_kernel_fed_bytes_total 2500\n"
-    "# HELP bitbabbler_kernel_credited_bits_total Entropy bits credited to the kernel.\n"
-    "# TYPE bitbabbler_kernel_credited_bits_total counter\n"
-    "bitbabbler_kernel_credited_bits_total 20000\n"
+    "# HELP bitbabbler_kernel_entropy_credited_total Entropy bits credited to the kernel.\n"
+    "# TYPE bitbabbler_kernel_entropy_credited_total counter\n"
+    "bitbabbler_kernel_entropy_credited_total 20000\n"
     "# HELP bitbabbler_kernel_reseeds_total CRNG reseeds asked of the kernel.\n"
     "# TYPE bitbabbler_kernel_reseeds_total counter\n"
     "bitbabbler_kernel_reseeds_total 3\n";
@@ -215,7 +215,7 @@ static void test_qa(void **state)
     expect_line(out, "bitbabbler_fips_failures_total{monitor=\"S1\",test=\"result\"} 6");
     expect_line(out, "bitbabbler_fips_failures_total{monitor=\"S1\",test=\"runs\"} 0");
     expect_line(out, "bitbabbler_fips_failures_total{monitor=\"S1\",test=\"monobit\"} 0");
-    expect_line(out, "bitbabbler_ent_entropy_bits{monitor=\"S1\",bits=\"8\",term=\"short\"} 8");
+    expect_line(out, "bitbabbler_ent_entropy{monitor=\"S1\",bits=\"8\",term=\"short\"} 8");
     expect_line(out, "bitbabbler_ent_chisq{monitor=\"S1\",bits=\"8\",term=\"long\"} 0");
     expect_line(out, "bitbabbler_ent_mean{monitor=\"S1\",bits=\"8\",term=\"short\"} 127.5");
     /* Ent16 over 12800 samples of 65536 possible: a result, but not flat. */
@@ -237,8 +237,8 @@ static void test_no_ent_yet(void **state)
     const struct promfmt_input in = { .version = "v", .monitors = m };
     char *out = render(&in);
     expect_line(out, "bitbabbler_fips_blocks_total{monitor=\"Pool\"} 0");
-    expect_line(out, "# TYPE bitbabbler_ent_entropy_bits gauge");
-    assert_null(strstr(out, "bitbabbler_ent_entropy_bits{"));
+    expect_line(out, "# TYPE bitbabbler_ent_entropy gauge");
+    assert_null(strstr(out, "bitbabbler_ent_entropy{"));
     assert_null(strstr(out, "NaN"));
     free(out);
     monitors_free(m);
