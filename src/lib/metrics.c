@@ -201,12 +201,14 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_msg(3, "metrics: %s", msg);
 }
 
+/* Not MHD_OPTION_LISTENING_ADDRESS_REUSE: on Linux it sets SO_REUSEPORT
+ * too, and a second seedd would then share the port instead of failing. */
 static int start_mhd(struct metrics *m, const struct sockaddr_storage *sa, bool v6)
 {
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     m->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)METRICS_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)METRICS_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)METRICS_CONN_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, m, MHD_OPTION_END);

@@ -69,11 +69,23 @@ free_port() {
 # metric FILE NAME{LABELS}: the value of one sample.
 metric() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
+# --- bad values, --gen-conf ---------------------------------------------------
+for v in foo 0 65536 host: '::1:80' '[]:80' 'a b:80'; do
+    "$SEEDD" -c none --metrics "$v" -o >/dev/null 2>"$T/bad"
+    check "--metrics '$v': exit 1" equals $? 1
+    check "--metrics '$v': says why" contains "$T/bad" "expected \\[HOST:\\]PORT"
+done
+"$SEEDD" --metrics '[::1]:9100' --gen-conf >"$T/gen" 2>&1
+check "--gen-conf writes the [Service] key" contains "$T/gen" '^metrics \[::1\]:9100$'
+printf '[Service]\nmetrics 9100\n' >"$T/c.conf"
+"$SEEDD" -C "$T/c.conf" --gen-conf >"$T/gen" 2>&1
+check "the [Service] key is read" contains "$T/gen" '^metrics 9100$'
+
 # --- seedd -o into a FIFO the test reads as it pleases -----------------------
 PORT=$(free_port)
 mkfifo "$T/data"
 EMU_TIMEOUT=150 emu --device MET001@1-1 -- \
-    "$SEEDD" -o -c none --metrics "127.0.0.1:$PORT" -v -v >"$T/data" 2>"$T/err" &
+    "$SEEDD" -o -c none --metrics "$PORT" -v -v >"$T/data" 2>"$T/err" &
 BG_PIDS="$BG_PIDS $!"
 exec 3<"$T/data"   # held open to the end: seedd never sees its reader go
 head -c 1048576 <&3 >/dev/null
@@ -108,6 +120,11 @@ else
 fi
 check "text format 0.0.4" equals "$(http status "$PORT" GET /metrics)" \
     "200 |text/plain; version=0.0.4; charset=utf-8"
+
+# --- the port taken: a second seedd (watch only, no devices) cannot start ----
+timeout 20 "$SEEDD" -c none --watch /dev/urandom --metrics "127.0.0.1:$PORT" 2>"$T/busy"
+check "port in use: exit 1" equals $? 1
+check "port in use: says so" contains "$T/busy" "cannot listen"
 
 # --- paths and methods ------------------------------------------------------
 check "GET /other: 404" equals "$(http status "$PORT" GET /other | cut -d' ' -f1)" 404
