@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "evl.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "promfmt.h"
 #include "sources.h"
@@ -31,46 +32,6 @@ struct metrics {
 };
 
 /* ---- the address ----------------------------------------------------------- */
-
-static int parse_port(const char *s, unsigned *port)
-{
-    unsigned long v = 0;
-    if (!*s || strlen(s) > 5 || strspn(s, "0123456789") != strlen(s))
-        return -EINVAL;
-    v = strtoul(s, NULL, 10);
-    if (v < 1 || v > 65535)
-        return -EINVAL;
-    *port = (unsigned)v;
-    return 0;
-}
-
-int metrics_parse_listen(const char *val, char *host, size_t hostlen, unsigned *port)
-{
-    const char *colon = strrchr(val, ':');
-    const char *h = val, *p = val;
-    size_t hl = 0;
-    if (colon) {
-        p = colon + 1;
-        hl = (size_t)(colon - val);
-        if (hl >= 2 && val[0] == '[' && val[hl - 1] == ']') { /* [IPv6] */
-            h = val + 1;
-            hl -= 2;
-            if (!hl)
-                return -EINVAL;
-        } else if (memchr(val, ':', hl) || memchr(val, '[', hl) || memchr(val, ']', hl)) {
-            return -EINVAL; /* an IPv6 address must be bracketed */
-        }
-    }
-    if (hl >= hostlen || parse_port(p, port) < 0)
-        return -EINVAL;
-    for (size_t i = 0; i < hl; i++) {
-        if (h[i] <= ' ' || h[i] == '/' || (unsigned char)h[i] >= 0x7f)
-            return -EINVAL;
-    }
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    return 0;
-}
 
 /* The address to bind: host empty: 127.0.0.1. */
 static int resolve(const char *host, unsigned port, struct sockaddr_storage *sa, bool *v6)
@@ -235,7 +196,7 @@ int metrics_new(struct evl *loop, const struct metrics_cfg *cfg, struct metrics 
     m->loop = loop;
     m->cfg = *cfg;
     m->epfd = -1;
-    if ((r = metrics_parse_listen(cfg->listen, host, sizeof(host), &port)) < 0 ||
+    if ((r = listenaddr_parse(cfg->listen, host, sizeof(host), &port)) < 0 ||
         (r = resolve(host, port, &sa, &v6)) < 0) {
         log_msg(0, "--metrics '%s': not an address to listen on", cfg->listen);
         goto fail;

@@ -35,7 +35,7 @@ struct metrics;
 /* What is reported; any pointer may be NULL (not running), and each must
  * outlive the metrics service. */
 struct metrics_cfg {
-    const char *listen;        /* [HOST:]PORT, see metrics_parse_listen() */
+    const char *listen;        /* [HOST:]PORT, see listenaddr.h (no host: 127.0.0.1) */
     const char *version;
     uint64_t t0_ms;            /* evl_now_ms() at start: uptime's origin */
     const struct sources *sources;
@@ -43,12 +43,6 @@ struct metrics_cfg {
     const struct pool *pool;
     const struct kfeed *kfeed;
 };
-
-/* Checks a --metrics value: PORT (1-65535) alone or after ':' (loopback,
- * 127.0.0.1), or HOST:PORT with an IPv4 address, a bracketed IPv6
- * address ([::1]:9100) or a host name; the host and port are copied to
- * host (empty for loopback) and *port.  -EINVAL otherwise (pure). */
-int metrics_parse_listen(const char *val, char *host, size_t hostlen, unsigned *port);
 
 /* Listens and serves on loop.  Errors (a bad address, cannot bind) are
  * logged once at level 0 and returned as a negative errno. */

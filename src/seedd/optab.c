@@ -12,7 +12,7 @@
 #include "config.h"
 #include "devcfg.h"
 #include "ftdi.h"
-#include "metrics.h"
+#include "listenaddr.h"
 #include "num.h"
 #include "options.h"
 #include "pool.h"
@@ -95,7 +95,7 @@ static int p_metrics(const char *v, void *t, char *why, size_t len)
 {
     char host[256];
     unsigned port;
-    if (metrics_parse_listen(v, host, sizeof(host), &port) < 0)
+    if (listenaddr_parse(v, host, sizeof(host), &port) < 0)
         return why_f(why, len, "expected [HOST:]PORT (port 1 to 65535; IPv6 as [ADDR]:PORT)");
     return set_str(&((struct seedd_opts *)t)->metrics, v);
 }

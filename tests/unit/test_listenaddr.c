@@ -1,15 +1,15 @@
-/* Unit tests for metrics: the --metrics value ([HOST:]PORT; a port alone
- * means loopback, IPv6 bracketed).  The HTTP service itself is tested end
- * to end in tests/system/metrics.sh. */
+/* Unit tests for listenaddr: [HOST:]PORT (a port alone has no host, IPv6
+ * bracketed).  The metrics HTTP service that uses it is tested end to end
+ * in tests/system/metrics.sh. */
 #include "unit.h"
 
-#include "metrics.h"
+#include "listenaddr.h"
 
 static void ok(const char *v, const char *host, unsigned port)
 {
     char h[64];
     unsigned p = 0;
-    assert_int_equal(metrics_parse_listen(v, h, sizeof(h), &p), 0);
+    assert_int_equal(listenaddr_parse(v, h, sizeof(h), &p), 0);
     assert_string_equal(h, host);
     assert_int_equal(p, port);
 }
@@ -18,7 +18,7 @@ static void bad(const char *v)
 {
     char h[64];
     unsigned p;
-    if (metrics_parse_listen(v, h, sizeof(h), &p) != -EINVAL) {
+    if (listenaddr_parse(v, h, sizeof(h), &p) != -EINVAL) {
         fprintf(stderr, "accepted: '%s'\n", v);
         fail();
     }
@@ -48,6 +48,8 @@ static void test_parse(void **state)
     bad("::1:80");      /* IPv6 must be bracketed */
     bad("[]:80");
     bad("[::1:80");
+    bad("[o]]:3");
+    bad("[host]:80");
     bad("a b:80");
     bad("a/b:80");
     char longhost[100];
