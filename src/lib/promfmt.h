@@ -20,7 +20,8 @@
  *   bitbabbler_fips_blocks_total{monitor}               counter, FIPS blocks tested
  *   bitbabbler_fips_failures_total{monitor,test}        counter; test monobit, poker, runs,
  *                                                       long_run, repetition, proportion, result
- *   bitbabbler_ent_entropy{monitor,bits,term}      gauge; bits 8|16, term short|long
+ *   bitbabbler_ent_entropy{monitor,bits,term}           gauge (bits/sample); bits 8|16,
+ *                                                       term short|long
  *   bitbabbler_ent_chisq{...}, bitbabbler_ent_mean{...}, bitbabbler_ent_pi_error_percent{...},
  *   bitbabbler_ent_autocorrelation{...}, bitbabbler_ent_min_entropy{...}   gauges
  *   bitbabbler_pool_size_bytes, bitbabbler_pool_fill_bytes                      gauges
