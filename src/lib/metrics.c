@@ -126,10 +126,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 /* ---- the event loop --------------------------------------------------------- */
 
+static unsigned n_connections(struct metrics *m)
+{
+    const union MHD_DaemonInfo *i =
+        MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return i ? i->num_connections : 0;
+}
+
+/* MHD takes its listening socket out of its epoll set while at the
+ * connection limit and puts it back only at the start of a later
+ * MHD_run(), which no fd or timeout would then ask for: so once a run has
+ * freed a slot, run again (the listening socket's backlog is then seen). */
 static void run(struct metrics *m)
 {
-    if (MHD_run(m->mhd) != MHD_YES)
-        log_msg(1, "metrics: HTTP processing failed");
+    for (int i = 0; i < 2; i++) {
+        unsigned before = n_connections(m);
+        if (MHD_run(m->mhd) != MHD_YES) {
+            log_msg(1, "metrics: HTTP processing failed");
+            return;
+        }
+        if (before < METRICS_MAX_CONNECTIONS || n_connections(m) >= before)
+            return;
+    }
 }
 
 static void on_epoll(struct evl *loop, int fd, uint32_t events, void *ud)

@@ -11,7 +11,8 @@
  *
  * Only GET (and HEAD) of /metrics: another path is 404, another method on
  * /metrics 405.  Bounded: METRICS_MAX_CONNECTIONS connections at once
- * (more are refused at accept), METRICS_CONN_MEMORY bytes per connection
+ * (more wait in the listen backlog until one closes), METRICS_CONN_MEMORY
+ * bytes per connection
  * (a larger request head is answered with an error by MHD), and a
  * connection idle for METRICS_IDLE_S seconds (one that never finishes its
  * request, or keeps a kept-alive connection unused) is closed. */

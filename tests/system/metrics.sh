@@ -53,6 +53,20 @@ elif cmd == "hold":     # hold PORT NBYTES (data on stdin)
         print("held: closed")
     except socket.timeout:
         print("held: still open")
+elif cmd == "limit":    # limit PORT N: N idle connections, then a request; then without them
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(int(sys.argv[3]))]
+    print("with %s idle: %d" % (sys.argv[3], req("GET", "/metrics", timeout=20)[0]))
+    closed = 0
+    for c in idle:   # which had seedd closed (idle) by the time of the answer
+        c.setblocking(False)
+        try:
+            closed += c.recv(1) == b""
+        except BlockingIOError:
+            pass
+    print("closed before the answer: %d" % closed)
+    for c in idle:
+        c.close()
+    print("after: %d" % req("GET", "/metrics")[0])
 elif cmd == "query":    # query PORT PROMQL: the first sample's value, exit 1 if none
     try:
         st, _, _, body = req("GET", "/api/v1/query?" +
@@ -149,6 +163,20 @@ deliv2=$(metric "$T/m2" 'bitbabbler_sink_delivered_bytes_total{sink="stdout"}')
 check "passed bytes grew ($passed1 -> $passed2)" test "$passed2" -gt "$passed1"
 check "delivered grew by the 2 MiB read ($deliv1 -> $deliv2)" \
     test "$deliv2" -ge $((deliv1 + 2097152))
+
+# --- bounded: 16 connections at once (METRICS_MAX_CONNECTIONS) ---------------
+# A 17th waits (in the listen backlog) until a slot is free: here until seedd
+# drops an idle one (5 s), so when it is answered one of them is closed
+# already; without the bound it would be answered at once, none closed.
+# Then seedd takes connections again (MHD re-arms its listening socket).
+http limit "$PORT" 16 >"$T/limit"
+check "16 idle connections: a 17th is answered" contains "$T/limit" '^with 16 idle: 200$'
+check "... only once seedd dropped an idle one" \
+    grep -Eq '^closed before the answer: ([1-9]|1[0-6])$' "$T/limit"
+check "... and requests are answered after that" contains "$T/limit" '^after: 200$'
+http limit "$PORT" 15 >"$T/limit"
+check "15 idle connections: a 16th is answered" contains "$T/limit" '^with 15 idle: 200$'
+check "... and after that" contains "$T/limit" '^after: 200$'
 
 # --- a real Prometheus ------------------------------------------------------
 if command -v prometheus >/dev/null; then
