@@ -134,9 +134,10 @@ static unsigned n_connections(struct metrics *m)
 }
 
 /* MHD takes its listening socket out of its epoll set while at the
- * connection limit and puts it back only at the start of a later
- * MHD_run(), which no fd or timeout would then ask for: so once a run has
- * freed a slot, run again (the listening socket's backlog is then seen). */
+ * connection limit (or out of descriptors) and puts it back only at the
+ * start of a later MHD_run(), which no fd or timeout would then ask for:
+ * so once a run has closed a connection, run again (the listening socket's
+ * backlog is then seen). */
 static void run(struct metrics *m)
 {
     for (int i = 0; i < 2; i++) {
@@ -145,17 +146,12 @@ static void run(struct metrics *m)
             log_msg(1, "metrics: HTTP processing failed");
             return;
         }
-        if (before < METRICS_MAX_CONNECTIONS || n_connections(m) >= before)
+        if (n_connections(m) >= before)
             return;
     }
 }
 
 static void on_epoll(struct evl *loop, int fd, uint32_t events, void *ud)
-{
-    run(ud);
-}
-
-static void on_timer(struct evl *loop, struct evl_timer *t, void *ud)
 {
     run(ud);
 }
@@ -172,6 +168,16 @@ static void on_prepare(struct evl *loop, void *ud)
         evl_timer_disarm(m->timer);
 }
 
+/* The timer is dispatched after the prepare hooks, so its run is followed
+ * by a wait without them: it re-arms itself.  MHD may answer 0 again (work
+ * it does in steps, such as refusing a request head that is too large);
+ * the loop then runs it again after polling its fds without waiting. */
+static void on_timer(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    run(ud);
+    on_prepare(loop, ud);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[256];
@@ -186,11 +192,11 @@ static int start_mhd(struct metrics *m, const struct sockaddr_storage *sa, bool 
 {
     unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     m->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
-        MHD_OPTION_CONNECTION_LIMIT,
+        flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, m,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)METRICS_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)METRICS_IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)METRICS_CONN_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, m, MHD_OPTION_END);
+        (size_t)METRICS_CONN_MEMORY, MHD_OPTION_END);
     if (!m->mhd)
         return errno ? -errno : -EADDRNOTAVAIL;
     const union MHD_DaemonInfo *fdi = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);

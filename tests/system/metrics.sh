@@ -67,6 +67,15 @@ elif cmd == "limit":    # limit PORT N: N idle connections, then a request; then
     for c in idle:
         c.close()
     print("after: %d" % req("GET", "/metrics")[0])
+elif cmd == "big":      # big PORT: a request head larger than seedd's 16 KiB
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", "/metrics", headers={"X-Big": "x" * 20000})
+        print("big: %d" % c.getresponse().status)
+    except TimeoutError:
+        print("big: no answer")
+    except (OSError, http.client.HTTPException):   # reset: seedd closed it unread
+        print("big: closed")
 elif cmd == "query":    # query PORT PROMQL: the first sample's value, exit 1 if none
     try:
         st, _, _, body = req("GET", "/api/v1/query?" +
@@ -164,6 +173,12 @@ check "passed bytes grew ($passed1 -> $passed2)" test "$passed2" -gt "$passed1"
 check "delivered grew by the 2 MiB read ($deliv1 -> $deliv2)" \
     test "$deliv2" -ge $((deliv1 + 2097152))
 
+# --- bounded: 16 KiB per connection (a larger request is refused) -----------
+http big "$PORT" >"$T/big"
+sed "s/^/# /" "$T/big"
+check "a 20 KB request head is refused" grep -Eq '^big: (4[0-9][0-9]|closed)$' "$T/big"
+check "... and the next request is answered" served
+
 # --- bounded: 16 connections at once (METRICS_MAX_CONNECTIONS) ---------------
 # A 17th waits (in the listen backlog) until a slot is free: here until seedd
 # drops an idle one (5 s), so when it is answered one of them is closed
@@ -177,6 +192,23 @@ check "... and requests are answered after that" contains "$T/limit" '^after: 20
 http limit "$PORT" 15 >"$T/limit"
 check "15 idle connections: a 16th is answered" contains "$T/limit" '^with 15 idle: 200$'
 check "... and after that" contains "$T/limit" '^after: 200$'
+
+# --- a quiet loop: seedd with only a watch that sleeps 60 s ------------------
+# Nothing else wakes its loop, so MHD's steps (refusing a request head that
+# is too large takes several runs, each asked for with a 0 timeout) are
+# driven by the metrics timer alone.
+PORT2=$(free_port)
+"$SEEDD" -c none --watch /dev/urandom:60000 --metrics "$PORT2" 2>"$T/quiet.err" &
+BG_PIDS="$BG_PIDS $!"
+quiet_served() { http get "$PORT2" /metrics >"$T/q1"; }
+check "watch only: /metrics served" wait_for quiet_served
+check "watch only: the watch's monitor is reported" \
+    contains "$T/q1" '^bitbabbler_qa_analysed_bytes_total{monitor="/dev/urandom"} 65536$'
+check "watch only: no device series" sh -c "! grep -q '^bitbabbler_device_' '$T/q1'"
+http big "$PORT2" >"$T/big"
+sed "s/^/# /" "$T/big"
+check "quiet loop: a 20 KB request head is refused" grep -Eq '^big: (4[0-9][0-9]|closed)$' "$T/big"
+check "quiet loop: the next request is answered" quiet_served
 
 # --- a real Prometheus ------------------------------------------------------
 if command -v prometheus >/dev/null; then
