@@ -12,7 +12,8 @@ PKGS="build-essential meson ninja-build pkg-config
       clang libclang-rt-14-dev ent
       libvirt-dev libxml2-dev libvirt-clients libvirt-daemon
       libvirt-daemon-driver-qemu qemu-system-x86 udev
-      busybox-static cpio locales strace munin-node"
+      busybox-static cpio locales strace munin-node
+      libmicrohttpd-dev prometheus"
 
 [ "${1:-}" = bench ] && PKGS="$PKGS $PKGS_BENCH"
 

@@ -238,6 +238,18 @@ int evl_add_prepare(struct evl *loop, evl_prepare_fn fn, void *ud)
     return 0;
 }
 
+void evl_del_prepare(struct evl *loop, evl_prepare_fn fn, void *ud)
+{
+    for (int i = 0; i < loop->nprep; i++) {
+        if (loop->prep[i].fn == fn && loop->prep[i].ud == ud) {
+            memmove(&loop->prep[i], &loop->prep[i + 1],
+                    (size_t)(loop->nprep - i - 1) * sizeof(loop->prep[0]));
+            loop->nprep--;
+            return;
+        }
+    }
+}
+
 void evl_quit(struct evl *loop, int code)
 {
     if (!loop->quit)

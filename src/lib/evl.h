@@ -39,6 +39,8 @@ bool evl_timer_armed(const struct evl_timer *t);
 int evl_add_signal(struct evl *loop, int signo, evl_signal_fn fn, void *ud);
 
 int evl_add_prepare(struct evl *loop, evl_prepare_fn fn, void *ud);
+/* Removes the hook added with these fn and ud (not from inside a hook). */
+void evl_del_prepare(struct evl *loop, evl_prepare_fn fn, void *ud);
 
 /* Run until evl_quit(); returns the code given to evl_quit(), or a negative
  * errno if waiting failed. */

@@ -164,6 +164,7 @@ void seedd_opts_clear(struct seedd_opts *o)
     free(o->control_socket);
     free(o->socket_group);
     free(o->pid_file);
+    free(o->metrics);
     free(o->kernel_device);
     memset(o, 0, sizeof(*o));
 }

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "devcfg.h"
 #include "ftdi.h"
+#include "listenaddr.h"
 #include "num.h"
 #include "options.h"
 #include "pool.h"
@@ -88,6 +89,15 @@ static int p_control_socket(const char *v, void *t, char *why, size_t len)
     if (strncmp(v, "tcp:", 4) == 0 && !host_port(v + 4))
         return why_f(why, len, "expected tcp:HOST:PORT, a path or 'none'");
     return set_str(&((struct seedd_opts *)t)->control_socket, v);
+}
+
+static int p_metrics(const char *v, void *t, char *why, size_t len)
+{
+    char host[256];
+    unsigned port;
+    if (listenaddr_parse(v, host, sizeof(host), &port) < 0)
+        return why_f(why, len, "expected [HOST:]PORT (port 1 to 65535; IPv6 as [ADDR]:PORT)");
+    return set_str(&((struct seedd_opts *)t)->metrics, v);
 }
 
 static int p_socket_group(const char *v, void *t, char *why, size_t len)
@@ -349,6 +359,9 @@ const struct optab optab[] = {
       "Group allowed to use the control socket" },
     { "ip-freebind", 0, ARG_NONE, OS_SERVICE, "ip-freebind", OK_KEY, p_freebind,
       "Bind the UDP address even if it is not up yet" },
+    { "metrics", 0, "[HOST:]PORT", OS_SERVICE, "metrics", OK_KEY, p_metrics,
+      "Serve Prometheus metrics over HTTP at /metrics\n"
+      "(a port alone: on 127.0.0.1; default: none)" },
     { "pid-file", 0, "FILE", OS_SERVICE, "pid-file", OK_KEY, p_pid_file,
       "Write the process ID to this file" },
     { "vm-conf", 0, "FILE", OS_SERVICE, "vm-conf", OK_KEY, p_vm_conf,

@@ -46,6 +46,8 @@ struct seedd_opts {
     char *socket_group;    /* --socket-group / socket-group; NULL: none */
     bool ip_freebind;      /* --ip-freebind / ip-freebind */
     char *pid_file;        /* --pid-file / pid-file (ours); NULL: none */
+    char *metrics;         /* --metrics / metrics [HOST:]PORT (ours): Prometheus
+                            * endpoint; NULL: none */
     /* [Pool] */
     char *kernel_device;   /* --kernel-device / kernel-device; default /dev/random */
     unsigned kernel_refill;/* --kernel-refill / kernel-refill, seconds: default 60,

@@ -27,6 +27,7 @@
 #include "lockfile.h"
 #include "kfeed.h"
 #include "log.h"
+#include "metrics.h"
 #include "monitors.h"
 #include "notify.h"
 #include "options.h"
@@ -114,6 +115,7 @@ struct daemon {
     struct outfd *out;
     struct kfeed *kfeed;       /* -k */
     struct ctl *ctl;           /* the control socket; NULL: none */
+    struct metrics *metrics;   /* --metrics */
     struct watch **watches;
     size_t n_watches;
     struct vmconf *guests;     /* vm.conf: devices given to virtual machines */
@@ -565,6 +567,22 @@ static void stop_control(struct daemon *d)
     d->ctl = NULL;
 }
 
+static int start_metrics(struct daemon *d)
+{
+    if (!d->o->metrics)
+        return SEEDD_EXIT_OK;
+    const struct metrics_cfg mc = { .listen = d->o->metrics, .version = BB_PKG_VERSION,
+                                    .t0_ms = evl_now_ms(), .sources = d->srcs,
+                                    .monitors = d->mons, .pool = d->pool, .kfeed = d->kfeed };
+    return metrics_new(d->loop, &mc, &d->metrics) < 0 ? SEEDD_EXIT_FAIL : SEEDD_EXIT_OK;
+}
+
+static void stop_metrics(struct daemon *d)
+{
+    metrics_free(d->metrics);
+    d->metrics = NULL;
+}
+
 struct service {
     const char *name;
     int (*start)(struct daemon *d);
@@ -587,6 +605,7 @@ static const struct service services[] = {
     { "usbenum", start_usbenum, stop_usbenum },
     { "sources", start_sources, stop_sources },
     { "control socket", start_control, stop_control },
+    { "metrics", start_metrics, stop_metrics },
 };
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 
