@@ -3,7 +3,9 @@
 # same 256 MB random file, measured in this run; seedd's peak RSS with 3
 # emulated devices; seedd's CPU per device with the kernel feed on, against
 # the same run without it; and, in the real-kernel tier's guest, the time
-# to CRNG ready with seedd -k and with nobody feeding it.  Prints "BENCH <name> <value> <unit>" lines.  A
+# to CRNG ready with seedd -k and with nobody feeding it; the control
+# socket under load (100 clients of ReportStats) against a minimal server.
+# Prints "BENCH <name> <value> <unit>" lines.  A
 # benchmark, not a test: it reports, it does not pass or fail on numbers.
 set -eu
 BUILD=${1:-build}
@@ -75,6 +77,65 @@ rss() {
 echo "BENCH seedd_rss_3dev $(rss --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
     --device GTH4R8@5-2.3,dev=7) kB"
 echo "BENCH seedd_rss_0dev $(rss) kB"
+
+# The control socket under load (issue 11): 100 clients each sending
+# ReportStats (every monitor) CTL_REQS times, one in flight per client,
+# to seedd -o streaming 3 emulated devices: requests/s and p99 latency,
+# against ctl_bench's own minimal NUL-framed server answering with replies
+# of the same size, in this run (BENCH ctl_vs_echo); and the data path's
+# rate while the clients run against its rate just before them (bytes read
+# by the consumer of seedd's stdout, /proc/PID/io), BENCH ctl_datapath_ratio.
+# The emulated devices are not rate-limited: seedd runs at full CPU, so the
+# requests take their time from the data path and the data path from them.
+ctl_load() {
+    "$BUILD/bbemu" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
+        --device GTH4R8@5-2.3,dev=7 -- sh -c '
+        b=$1 t=$2 n=$3
+        rchar() { sed -n "s/^rchar: //p" /proc/$1/io; }
+        mkfifo "$t/ctl.fifo"
+        cat "$t/ctl.fifo" >/dev/null &
+        cat_pid=$!
+        "$b/seedd" -o -c "$t/ctl.sock" <&- >"$t/ctl.fifo" 2>"$t/ctl.err" &
+        pid=$!
+        i=0
+        while [ ! -S "$t/ctl.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        sleep 2
+        r0=$(rchar $cat_pid); t0=$(date +%s%N)
+        sleep 3
+        r1=$(rchar $cat_pid); t1=$(date +%s%N)
+        # without the emulator preload, as a real client
+        env -u LD_PRELOAD "$b/bench/ctl_bench" client "$t/ctl.sock" 100 "$n" >"$t/ctl.out"
+        r2=$(rchar $cat_pid); t2=$(date +%s%N)
+        kill -TERM $pid
+        wait $pid
+        wait $cat_pid
+        awk -v a="$r0" -v b="$r1" -v c="$r2" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
+            "BEGIN { printf \"%.1f %.1f\n\", (b - a) / (t1 - t0) * 1e3, (c - b) / (t2 - t1) * 1e3 }" \
+            >"$t/ctl.rate"
+    ' sh "$BUILD" "$T" "${CTL_REQS:-200}"
+}
+if ctl_load && [ -s "$T/ctl.out" ]; then
+    field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p" "$T/ctl.out"; }
+    rps=$(field rps)
+    echo "BENCH ctl_reportstats_rps $rps req/s"
+    echo "BENCH ctl_reportstats_p99_ms $(field p99_ms) ms"
+    echo "BENCH ctl_reportstats_reply_bytes $(field reply_bytes) B"
+    "$BUILD/bench/ctl_bench" echo "$T/echo.sock" "$(field reply_bytes)" &
+    echo_pid=$!
+    i=0
+    while [ ! -S "$T/echo.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    "$BUILD/bench/ctl_bench" client "$T/echo.sock" 100 "${CTL_REQS:-200}" >"$T/echo.out"
+    kill $echo_pid
+    erps=$(sed -n 's/.* rps \([0-9.]*\).*/\1/p' "$T/echo.out")
+    echo "BENCH ctl_echo_rps $erps req/s"
+    awk -v a="$rps" -v b="$erps" 'BEGIN { printf "BENCH ctl_vs_echo %.4f x\n", a / b }'
+    read -r before during <"$T/ctl.rate"
+    echo "BENCH ctl_datapath_before $before MB/s"
+    echo "BENCH ctl_datapath_during $during MB/s"
+    awk -v a="$during" -v b="$before" 'BEGIN { printf "BENCH ctl_datapath_ratio %.2f x\n", a / b }'
+else
+    echo "bench: the control socket load failed: $(tail -n 3 "$T/ctl.err" 2>/dev/null)" >&2
+fi
 
 # The VM tier's measurements (tests/vm): replug -> guest enumerates the
 # device, in its parts, and bbvirt attach vs virsh attach-device against
