@@ -108,3 +108,38 @@ int egd_reply_pid(pid_t pid, uint8_t *out, size_t cap)
     memcpy(out + 1, digits, (size_t)n);
     return 1 + n;
 }
+
+/* ---- service addresses (seedd --egd-out) ---- */
+
+/* One address of the list: [p, p+n).  0 or -EINVAL with why. */
+static int check_one(const char *p, size_t n, char *why, size_t whylen)
+{
+    if (n > 5 && strncmp(p, "unix:", 5) == 0) {
+        if (p[5] != '/') {
+            snprintf(why, whylen, "'%.*s': the path must be absolute", (int)n, p);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if (n > 4 && strncmp(p, "tcp:", 4) == 0) {
+        const char *colon = memrchr(p + 4, ':', n - 4);
+        if (colon && colon + 1 < p + n)
+            return 0;
+    }
+    snprintf(why, whylen, "'%.*s': expected unix:PATH or tcp:HOST:PORT", (int)n, p);
+    return -EINVAL;
+}
+
+int egd_check_addrs(const char *addrs, char *why, size_t whylen)
+{
+    const char *p = addrs;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (check_one(p, n, why, whylen) < 0)
+            return -EINVAL;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}

@@ -10,6 +10,7 @@
 #include "backoff.h"
 #include "climsg.h"
 #include "config.h"
+#include "egdsrv.h"
 #include "ini.h"
 #include "optab.h"
 #include "pool.h"
@@ -149,6 +150,7 @@ int seedd_opts_defaults(struct seedd_opts *o)
     o->pool_size = POOL_DEFAULT_SIZE;
     o->kernel_refill = SEEDD_KERNEL_REFILL;
     o->kernel_reseed = true;
+    o->egd_rate = EGDSRV_DEFAULT_RATE;
     o->vm_conf = strdup(BB_SYSCONFDIR "/bit-babbler/vm.conf");
     o->kernel_device = strdup(SEEDD_KERNEL_DEVICE);
     return o->vm_conf && o->kernel_device ? 0 : -ENOMEM;
@@ -165,6 +167,8 @@ void seedd_opts_clear(struct seedd_opts *o)
     free(o->socket_group);
     free(o->pid_file);
     free(o->metrics);
+    free(o->egd_out);
+    free(o->egd_group);
     free(o->kernel_device);
     memset(o, 0, sizeof(*o));
 }

@@ -11,11 +11,14 @@
 #include "backoff.h"
 #include "config.h"
 #include "devcfg.h"
+#include "egdproto.h"
+#include "egdsrv.h"
 #include "ftdi.h"
 #include "listenaddr.h"
 #include "num.h"
 #include "options.h"
 #include "pool.h"
+#include "udpproto.h"
 #include "watchspec.h"
 
 #define STR_(x) #x
@@ -98,6 +101,37 @@ static int p_metrics(const char *v, void *t, char *why, size_t len)
     if (listenaddr_parse(v, host, sizeof(host), &port) < 0)
         return why_f(why, len, "expected [HOST:]PORT (port 1 to 65535; IPv6 as [ADDR]:PORT)");
     return set_str(&((struct seedd_opts *)t)->metrics, v);
+}
+
+static int p_egd_out(const char *v, void *t, char *why, size_t len)
+{
+    if (egd_check_addrs(v, why, len) < 0)
+        return -EINVAL;
+    return set_str(&((struct seedd_opts *)t)->egd_out, v);
+}
+
+static int p_egd_rate(const char *v, void *t, char *why, size_t len)
+{
+    uint64_t n = 0;
+    int r = num_parse_scaled_u64(v, 1024, &n);
+    if (r < 0 || n > TBUCKET_MAX_RATE)
+        return why_num(why, len, r, n > TBUCKET_MAX_RATE,
+                       "must be 0 (no limit) to 1000000000 bytes/s (k, M: x1024)");
+    ((struct seedd_opts *)t)->egd_rate = n;
+    return 0;
+}
+
+static bool group_name(const char *v)
+{
+    return v[0] != '-' && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789._-$") == strlen(v);
+}
+
+static int p_egd_group(const char *v, void *t, char *why, size_t len)
+{
+    if (!group_name(v))
+        return why_f(why, len, "not a group name or number");
+    return set_str(&((struct seedd_opts *)t)->egd_group, v);
 }
 
 static int p_socket_group(const char *v, void *t, char *why, size_t len)
@@ -362,6 +396,14 @@ const struct optab optab[] = {
     { "metrics", 0, "[HOST:]PORT", OS_SERVICE, "metrics", OK_KEY, p_metrics,
       "Serve Prometheus metrics over HTTP at /metrics\n"
       "(a port alone: on 127.0.0.1; default: none)" },
+    { "egd-out", 0, "ADDR[,ADDR...]", OS_SERVICE, "egd-out", OK_KEY, p_egd_out,
+      "Serve entropy to EGD clients (QEMU virtio-rng rng-egd)\n"
+      "on unix:PATH and/or tcp:HOST:PORT (default: none)" },
+    { "egd-group", 0, "GROUP", OS_SERVICE, "egd-group", OK_KEY, p_egd_group,
+      "Group allowed to use the EGD unix sockets (mode 0660)" },
+    { "egd-rate", 0, "BYTES", OS_SERVICE, "egd-rate", OK_KEY, p_egd_rate,
+      "Bytes per second per EGD client (k, M: x1024;\n"
+      "0: no limit; default 64k)" },
     { "pid-file", 0, "FILE", OS_SERVICE, "pid-file", OK_KEY, p_pid_file,
       "Write the process ID to this file" },
     { "vm-conf", 0, "FILE", OS_SERVICE, "vm-conf", OK_KEY, p_vm_conf,

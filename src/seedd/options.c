@@ -469,9 +469,8 @@ static int finish(struct state *st, int argc, char **argv, struct seedd_opts *o)
         say("--udp-out '%s': this version has no UDP service yet", o->udp_out);
         return -1;
     }
-    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches && !o->kernel) {
-        say("nothing to do: use -s, --shell-mr, -b N, -o, -k or --watch "
-            "(this version has no control socket service yet)");
+    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches && !o->kernel && !o->egd_out) {
+        say("nothing to do: use -s, --shell-mr, -b N, -o, -k, --egd-out or --watch");
         return -1;
     }
     return 1;

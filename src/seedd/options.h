@@ -48,6 +48,10 @@ struct seedd_opts {
     char *pid_file;        /* --pid-file / pid-file (ours); NULL: none */
     char *metrics;         /* --metrics / metrics [HOST:]PORT (ours): Prometheus
                             * endpoint; NULL: none */
+    char *egd_out;         /* --egd-out / egd-out (ours): unix:PATH or
+                            * tcp:HOST:PORT, comma-separated; NULL: none */
+    char *egd_group;       /* --egd-group / egd-group (ours): unix sockets 0660 */
+    uint64_t egd_rate;     /* --egd-rate / egd-rate (ours): bytes/s per client */
     /* [Pool] */
     char *kernel_device;   /* --kernel-device / kernel-device; default /dev/random */
     unsigned kernel_refill;/* --kernel-refill / kernel-refill, seconds: default 60,

@@ -23,6 +23,7 @@
 #include "ctl.h"
 #include "ctlpath.h"
 #include "daemonize.h"
+#include "egdsrv.h"
 #include "evl.h"
 #include "lockfile.h"
 #include "kfeed.h"
@@ -116,6 +117,7 @@ struct daemon {
     struct kfeed *kfeed;       /* -k */
     struct ctl *ctl;           /* the control socket; NULL: none */
     struct metrics *metrics;   /* --metrics */
+    struct egdsrv *egd;        /* --egd-out */
     struct watch **watches;
     size_t n_watches;
     struct vmconf *guests;     /* vm.conf: devices given to virtual machines */
@@ -583,6 +585,36 @@ static void stop_metrics(struct daemon *d)
     d->metrics = NULL;
 }
 
+/* The EGD service (--egd-out): a sink of the pool with its own listeners. */
+static int start_egd(struct daemon *d)
+{
+    const struct seedd_opts *o = d->o;
+    char err[400];
+    gid_t gid = (gid_t)-1;
+    if (!o->egd_out || o->bytes)
+        return SEEDD_EXIT_OK;
+    if (o->egd_group) {
+        int r = ctlpath_group(o->egd_group, &gid);
+        if (r < 0) {
+            log_say("--egd-group '%s': %s", o->egd_group, r == -ENOENT ? "no such group" : strerror(-r));
+            return SEEDD_EXIT_FAIL;
+        }
+    }
+    const struct egdsrv_cfg cfg = { .addrs = o->egd_out, .group = gid, .freebind = o->ip_freebind,
+                                    .rate = o->egd_rate, .pool = d->pool, .mons = d->mons };
+    if (egdsrv_new(d->loop, &cfg, &d->egd, err, sizeof(err)) < 0) {
+        log_say("--egd-out: %s", err);
+        return SEEDD_EXIT_FAIL;
+    }
+    return SEEDD_EXIT_OK;
+}
+
+static void stop_egd(struct daemon *d)
+{
+    egdsrv_free(d->egd); /* unix socket files removed */
+    d->egd = NULL;
+}
+
 struct service {
     const char *name;
     int (*start)(struct daemon *d);
@@ -606,6 +638,7 @@ static const struct service services[] = {
     { "sources", start_sources, stop_sources },
     { "control socket", start_control, stop_control },
     { "metrics", start_metrics, stop_metrics },
+    { "egd", start_egd, stop_egd },
 };
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 

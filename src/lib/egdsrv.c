@@ -1,0 +1,425 @@
+/* egdsrv: the EGD service.  See egdsrv.h. */
+#include "egdsrv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "egdproto.h"
+#include "evl.h"
+#include "health.h"
+#include "log.h"
+#include "pool.h"
+#include "sink.h"
+#include "srv.h"
+#include "udpproto.h"
+
+#define EGD_READ 2500u          /* one FIPS block per pool read */
+#define EGD_READY (32u * 1024u) /* bytes kept ready */
+#define EGD_IDLE_MS (24u * 3600u * 1000u)
+#define EGD_MAX_OUTPUT (64u * 1024u)
+
+struct egdcli {
+    struct egdsrv *e;
+    struct srv_conn *c;
+    unsigned pending;      /* bytes of the blocking read still to send */
+    struct tbucket tb;
+    struct egdcli *next;   /* in the wait queue or the rate queue */
+    bool queued;           /* in either queue */
+    bool gone;             /* ended during our own send: freed by send_data */
+};
+
+struct egdsrv {
+    struct evl *loop;
+    struct srv *srv;
+    struct pool *pool;
+    struct sink *sink;
+    struct health *mon;
+    struct evl_timer *rate_timer;
+    uint64_t rate;
+    uint8_t raw[EGD_READ];
+    size_t raw_len;
+    uint8_t ready[EGD_READY]; /* a ring */
+    size_t r_head, r_len;
+    struct egdcli *wq_head, *wq_tail; /* blocking reads, round robin */
+    struct egdcli *rq;                /* out of tokens, waiting for the timer */
+    struct egdcli *sending;           /* in srv_conn_send, which may end it */
+    int tee_fd;
+};
+
+static uint64_t now_ns(void)
+{
+    return evl_now_ms() * 1000000u;
+}
+
+/* ---- the ready ring ------------------------------------------------------ */
+
+static void ring_put(void *ud, const uint8_t *p, size_t n)
+{
+    struct egdsrv *e = ud;
+    while (n > 0 && e->r_len < EGD_READY) {
+        size_t tail = (e->r_head + e->r_len) % EGD_READY;
+        size_t k = EGD_READY - tail;
+        if (k > n)
+            k = n;
+        if (k > EGD_READY - e->r_len)
+            k = EGD_READY - e->r_len;
+        memcpy(e->ready + tail, p, k);
+        e->r_len += k;
+        p += k;
+        n -= k;
+    }
+}
+
+static void ring_take(struct egdsrv *e, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = e->ready[(e->r_head + i) % EGD_READY];
+    e->r_head = (e->r_head + n) % EGD_READY;
+    e->r_len -= n;
+}
+
+static void refill(struct egdsrv *e)
+{
+    size_t want = 0;
+    if (e->r_len + EGD_READ <= EGD_READY) {
+        size_t size = pool_size(e->pool);
+        want = EGD_READ - e->raw_len;
+        if (want > size)
+            want = size;
+    }
+    sink_want(e->sink, want);
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+/* Sends hdr (hlen bytes, may be 0) and n ready bytes to cl.  -EPIPE if
+ * that ended the client (over its output bound): cl is freed then. */
+static int send_data(struct egdcli *cl, const uint8_t *hdr, size_t hlen, size_t n)
+{
+    struct egdsrv *e = cl->e;
+    uint8_t buf[1 + EGD_MAX_COUNT];
+    memcpy(buf, hdr, hlen);
+    ring_take(e, buf + hlen, n);
+    if (n > 0 && !tbucket_take(&cl->tb, n, now_ns()))
+        log_msg(4, "egd: client %llu: over its rate", (unsigned long long)srv_conn_id(cl->c));
+    if (e->tee_fd >= 0 && n > 0 && write(e->tee_fd, buf + hlen, n) != (ssize_t)n)
+        log_msg(0, "egd: %s: %s", EGDSRV_ENV_TEE, strerror(errno));
+    sink_count_delivered(e->sink, n);
+    e->sending = cl;
+    srv_conn_send(cl->c, buf, hlen + n);
+    e->sending = NULL;
+    if (cl->gone) {
+        free(cl);
+        return -EPIPE;
+    }
+    return 0;
+}
+
+/* Bytes cl may have now: its pending read, what is ready, its tokens. */
+static size_t grant(struct egdcli *cl, size_t asked)
+{
+    size_t n = asked < cl->e->r_len ? asked : cl->e->r_len;
+    if (cl->e->rate) {
+        uint64_t t = tbucket_avail(&cl->tb, now_ns());
+        if (t < n)
+            n = (size_t)t;
+    }
+    return n;
+}
+
+static void wq_push(struct egdsrv *e, struct egdcli *cl)
+{
+    cl->next = NULL;
+    cl->queued = true;
+    if (e->wq_tail)
+        e->wq_tail->next = cl;
+    else
+        e->wq_head = cl;
+    e->wq_tail = cl;
+}
+
+static struct egdcli *wq_pop(struct egdsrv *e)
+{
+    struct egdcli *cl = e->wq_head;
+    if (cl) {
+        e->wq_head = cl->next;
+        if (!e->wq_head)
+            e->wq_tail = NULL;
+        cl->next = NULL;
+        cl->queued = false;
+    }
+    return cl;
+}
+
+/* Out of tokens: wait for the timer, armed for the soonest client. */
+static void rate_wait(struct egdsrv *e, struct egdcli *cl)
+{
+    cl->next = e->rq;
+    cl->queued = true;
+    e->rq = cl;
+    uint64_t need = cl->pending < EGD_MAX_COUNT ? cl->pending : EGD_MAX_COUNT;
+    uint64_t have = tbucket_avail(&cl->tb, now_ns());
+    uint64_t ms = have >= need ? 1 : ((need - have) * 1000u + e->rate - 1) / e->rate;
+    if (!evl_timer_armed(e->rate_timer))
+        evl_timer_arm(e->rate_timer, ms ? ms : 1);
+}
+
+/* Serve the blocking reads, round robin: each client in turn gets what is
+ * ready of its read (within its rate), then goes to the back. */
+static void serve(struct egdsrv *e)
+{
+    while (e->wq_head && e->r_len > 0) {
+        struct egdcli *cl = wq_pop(e);
+        size_t n = grant(cl, cl->pending);
+        if (n == 0) {
+            rate_wait(e, cl);
+            continue;
+        }
+        if (send_data(cl, NULL, 0, n) < 0)
+            continue;
+        cl->pending -= (unsigned)n;
+        if (cl->pending == 0)
+            srv_conn_resume(cl->c);
+        else
+            wq_push(e, cl);
+    }
+    refill(e);
+}
+
+static void on_rate_timer(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    struct egdsrv *e = ud;
+    struct egdcli *cl = e->rq;
+    e->rq = NULL;
+    while (cl) { /* back into the wait queue, in their order */
+        struct egdcli *next = cl->next;
+        wq_push(e, cl);
+        cl = next;
+    }
+    serve(e);
+}
+
+/* ---- the pool ------------------------------------------------------------ */
+
+static void on_ready(void *ud)
+{
+    struct egdsrv *e = ud;
+    size_t n = sink_read(e->sink, e->raw + e->raw_len, EGD_READ - e->raw_len);
+    e->raw_len += n;
+    if (e->raw_len == EGD_READ) {
+        size_t before = e->r_len;
+        health_gate(e->mon, HEALTH_GATE_EXACT, e->raw, EGD_READ, ring_put, e, NULL);
+        if (e->r_len - before < EGD_READ)
+            sink_count_dropped(e->sink, EGD_READ - (e->r_len - before));
+        e->raw_len = 0;
+    }
+    serve(e);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static ssize_t egd_frame(void *ud, const uint8_t *buf, size_t len)
+{
+    struct egd_request req;
+    const char *why = NULL;
+    int r = egd_parse(buf, len, &req, NULL, &why);
+    if (r == -EAGAIN)
+        return 0;
+    if (r < 0) {
+        log_msg(1, "egd: a client sent %s (0x%02x): closed", why ? why : "garbage", buf[0]);
+        return -1;
+    }
+    return (ssize_t)req.size;
+}
+
+static void egd_request(void *ud, struct srv_conn *c, const uint8_t *buf, size_t len)
+{
+    struct egdsrv *e = ud;
+    struct egdcli *cl = srv_conn_data(c);
+    struct egd_request req;
+    uint8_t out[EGD_PID_REPLY_MAX > EGD_AVAIL_REPLY ? EGD_PID_REPLY_MAX : EGD_AVAIL_REPLY];
+    if (egd_parse(buf, len, &req, NULL, NULL) < 0)
+        return;
+    sink_count_request(e->sink);
+    switch (req.cmd) {
+    case EGD_CMD_AVAIL:
+        srv_conn_send(c, out, egd_reply_avail((uint64_t)e->r_len * 8u, out));
+        break;
+    case EGD_CMD_READ_NB: {
+        size_t n = grant(cl, req.count);
+        out[0] = (uint8_t)n;
+        send_data(cl, out, 1, n); /* cl may be gone after it */
+        break;
+    }
+    case EGD_CMD_READ_BLOCK:
+        if (req.count == 0)
+            break;
+        cl->pending = req.count;
+        srv_conn_pause(c);
+        wq_push(e, cl);
+        break;
+    case EGD_CMD_WRITE:
+        sink_count_refusal(e->sink);
+        log_msg(3, "egd: client %llu: a write of %u bytes refused", (unsigned long long)srv_conn_id(c),
+                req.count);
+        break;
+    case EGD_CMD_PID: {
+        int n = egd_reply_pid(getpid(), out, sizeof(out));
+        if (n > 0)
+            srv_conn_send(c, out, (size_t)n);
+        break;
+    }
+    }
+    serve(e);
+}
+
+static void egd_opened(void *ud, struct srv_conn *c)
+{
+    struct egdsrv *e = ud;
+    struct egdcli *cl = calloc(1, sizeof(*cl));
+    if (!cl) {
+        srv_conn_drop(c);
+        return;
+    }
+    cl->e = e;
+    cl->c = c;
+    uint64_t burst = e->rate > EGD_MAX_COUNT ? e->rate : EGD_MAX_COUNT;
+    tbucket_init(&cl->tb, e->rate, e->rate ? burst : 0, now_ns());
+    srv_conn_set_data(c, cl);
+}
+
+static void unlink_from(struct egdcli **head, struct egdcli **tail, struct egdcli *cl)
+{
+    struct egdcli *prev = NULL;
+    for (struct egdcli *p = *head; p; prev = p, p = p->next) {
+        if (p != cl)
+            continue;
+        if (prev)
+            prev->next = p->next;
+        else
+            *head = p->next;
+        if (tail && *tail == p)
+            *tail = prev;
+        return;
+    }
+}
+
+static void egd_closed(void *ud, struct srv_conn *c, enum srv_end why)
+{
+    struct egdsrv *e = ud;
+    struct egdcli *cl = srv_conn_data(c);
+    if (!cl)
+        return;
+    if (cl->queued) {
+        unlink_from(&e->wq_head, &e->wq_tail, cl);
+        unlink_from(&e->rq, NULL, cl);
+    }
+    srv_conn_set_data(c, NULL);
+    if (e->sending == cl)
+        cl->gone = true; /* send_data frees it */
+    else
+        free(cl);
+}
+
+static const struct srv_ops egd_ops = {
+    .frame = egd_frame,
+    .request = egd_request,
+    .opened = egd_opened,
+    .closed = egd_closed,
+};
+
+/* ---- addresses and life -------------------------------------------------- */
+
+static int listen_all(struct egdsrv *e, const struct egdsrv_cfg *cfg, char *err, size_t errlen)
+{
+    char *copy = strdup(cfg->addrs), *save = NULL;
+    int r = 0;
+    if (!copy)
+        return -ENOMEM;
+    for (char *a = strtok_r(copy, ",", &save); a && r == 0; a = strtok_r(NULL, ",", &save)) {
+        if (strncmp(a, "unix:", 5) == 0)
+            r = srv_listen_unix(e->srv, a + 5, cfg->group, err, errlen);
+        else
+            r = srv_listen_tcp(e->srv, a + 4, cfg->freebind, err, errlen);
+    }
+    free(copy);
+    return r;
+}
+
+int egdsrv_new(struct evl *loop, const struct egdsrv_cfg *cfg, struct egdsrv **out, char *err,
+               size_t errlen)
+{
+    struct egdsrv *e = calloc(1, sizeof(*e));
+    const char *tee = getenv(EGDSRV_ENV_TEE);
+    int r = -ENOMEM;
+    if (!e)
+        goto fail;
+    e->loop = loop;
+    e->pool = cfg->pool;
+    e->rate = cfg->rate;
+    e->tee_fd = -1;
+    if ((r = egd_check_addrs(cfg->addrs, err, errlen)) < 0)
+        goto fail_logged;
+    if (e->rate > TBUCKET_MAX_RATE) {
+        snprintf(err, errlen, "rate %llu: over %llu bytes/s", (unsigned long long)e->rate,
+                 (unsigned long long)TBUCKET_MAX_RATE);
+        r = -EINVAL;
+        goto fail_logged;
+    }
+    if (tee && *tee && (e->tee_fd = open(tee, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
+        r = -errno;
+        snprintf(err, errlen, "%s=%s: %s", EGDSRV_ENV_TEE, tee, strerror(errno));
+        goto fail_logged;
+    }
+    const struct srv_cfg sc = {
+        .name = "egd",
+        .max_request = EGD_MAX_REQUEST,
+        .max_clients = EGDSRV_MAX_CLIENTS,
+        .idle_ms = EGD_IDLE_MS,
+        .max_output = EGD_MAX_OUTPUT,
+        .backlog = EGDSRV_MAX_CLIENTS,
+        .ops = &egd_ops,
+        .ud = e,
+    };
+    if ((r = evl_timer_new(loop, on_rate_timer, e, &e->rate_timer)) < 0 ||
+        (r = srv_new(loop, &sc, &e->srv)) < 0 ||
+        (r = sink_new(cfg->pool, cfg->mons, "egd", on_ready, e, &e->sink)) < 0 ||
+        (r = sink_add_monitor(e->sink, "EGD", &e->mon)) < 0)
+        goto fail;
+    if ((r = listen_all(e, cfg, err, errlen)) < 0)
+        goto fail_logged;
+    refill(e);
+    *out = e;
+    return 0;
+fail:
+    snprintf(err, errlen, "%s", strerror(-r));
+fail_logged:
+    egdsrv_free(e);
+    return r;
+}
+
+void egdsrv_free(struct egdsrv *e)
+{
+    if (!e)
+        return;
+    srv_free(e->srv); /* every client closed first (egd_closed) */
+    sink_free(e->sink);
+    evl_timer_free(e->rate_timer);
+    if (e->tee_fd >= 0)
+        close(e->tee_fd);
+    free(e);
+}
+
+const struct srv *egdsrv_srv(const struct egdsrv *e)
+{
+    return e->srv;
+}
+
+size_t egdsrv_ready(const struct egdsrv *e)
+{
+    return e->r_len;
+}
