@@ -92,9 +92,19 @@ static int create_dir(char *dir, mode_t mode, gid_t gid, char *err, size_t errle
     return r;
 }
 
-static int check_dir(const char *dir, const struct stat *st, mode_t mode, gid_t gid, char *err,
+/* What a socket's directory is to be, and what makes one shared. */
+struct dirrule {
+    mode_t mode;
+    gid_t gid;
+    mode_t shared; /* mode bits of a directory others use */
+    const char *what, *example;
+};
+
+static int check_dir(const char *dir, const struct stat *st, const struct dirrule *dr, char *err,
                      size_t errlen)
 {
+    mode_t mode = dr->mode;
+    gid_t gid = dr->gid;
     if (!S_ISDIR(st->st_mode)) {
         snprintf(err, errlen, "%s is not a directory", dir);
         return -ENOTDIR;
@@ -107,12 +117,13 @@ static int check_dir(const char *dir, const struct stat *st, mode_t mode, gid_t 
     if ((st->st_mode & 07777) == mode && st->st_gid == gid)
         return 0;
     /* Only a directory of the socket's own is corrected: one that others
-     * may use (sticky, or any permission for others: /tmp, /run) is
-     * refused rather than locked down under everyone else's feet. */
-    if (st->st_mode & (S_ISVTX | S_IRWXO)) {
-        snprintf(err, errlen, "the directory %s (mode %04o) is shared: the control socket needs "
-                 "a directory of its own (e.g. /run/bit-babbler)", dir,
-                 (unsigned)(st->st_mode & 07777));
+     * may use (the control socket: sticky, or any permission for others:
+     * /tmp, /run) is refused rather than changed under everyone else's
+     * feet. */
+    if (st->st_mode & dr->shared) {
+        snprintf(err, errlen, "the directory %s (mode %04o) is shared: the %s needs "
+                 "a directory of its own (e.g. %s)", dir, (unsigned)(st->st_mode & 07777),
+                 dr->what, dr->example);
         return -EPERM;
     }
     int r = set_mode_group(dir, mode, gid);
@@ -126,11 +137,9 @@ static int check_dir(const char *dir, const struct stat *st, mode_t mode, gid_t 
     return 0;
 }
 
-int ctlpath_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
+static int prepare_dir(const char *path, const struct dirrule *dr, char *err, size_t errlen)
 {
     struct stat st;
-    mode_t mode = group == (gid_t)-1 ? 0700 : 0770;
-    gid_t gid = group == (gid_t)-1 ? getegid() : group;
     char *dir = strdup(path);
     int r;
     if (!dir) {
@@ -139,13 +148,38 @@ int ctlpath_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
     }
     *strrchr(dir, '/') = 0; /* ctlpath_check: not directly in '/' */
     if (lstat(dir, &st) == 0)
-        r = check_dir(dir, &st, mode, gid, err, errlen);
+        r = check_dir(dir, &st, dr, err, errlen);
     else if (errno == ENOENT)
-        r = create_dir(dir, mode, gid, err, errlen);
+        r = create_dir(dir, dr->mode, dr->gid, err, errlen);
     else {
         r = -errno;
         snprintf(err, errlen, "%s: %s", dir, strerror(-r));
     }
     free(dir);
     return r;
+}
+
+
+int ctlpath_prepare_dir(const char *path, gid_t group, char *err, size_t errlen)
+{
+    const struct dirrule dr = {
+        .mode = group == (gid_t)-1 ? 0700 : 0770,
+        .gid = group == (gid_t)-1 ? getegid() : group,
+        .shared = S_ISVTX | S_IRWXO,
+        .what = "control socket",
+        .example = "/run/bit-babbler",
+    };
+    return prepare_dir(path, &dr, err, errlen);
+}
+
+int ctlpath_open_dir(const char *path, char *err, size_t errlen)
+{
+    const struct dirrule dr = {
+        .mode = 0755,
+        .gid = getegid(),
+        .shared = S_ISVTX | S_IWOTH,
+        .what = "socket",
+        .example = "/run/bit-babbler-egd",
+    };
+    return prepare_dir(path, &dr, err, errlen);
 }

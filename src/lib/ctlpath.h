@@ -34,5 +34,10 @@ int ctlpath_group(const char *name, gid_t *out);
 /* The socket's directory, as above.  group: a socket group's gid, or
  * (gid_t)-1 for none. */
 int ctlpath_prepare_dir(const char *path, gid_t group, char *err, size_t errlen);
+/* The directory of a socket that other users connect to (EGD: QEMU runs
+ * as a user of its own), by the same rules with mode 0755 and our egid (the
+ * socket's own mode and group decide who may connect): a directory others
+ * may write to or that is sticky is refused as shared. */
+int ctlpath_open_dir(const char *path, char *err, size_t errlen);
 
 #endif

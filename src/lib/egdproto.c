@@ -1,6 +1,8 @@
 /* egdproto: the EGD protocol as pure functions (see egdproto.h). */
 #include "egdproto.h"
 
+#include "ctlpath.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,8 +117,16 @@ int egd_reply_pid(pid_t pid, uint8_t *out, size_t cap)
 static int check_one(const char *p, size_t n, char *why, size_t whylen)
 {
     if (n > 5 && strncmp(p, "unix:", 5) == 0) {
-        if (p[5] != '/') {
-            snprintf(why, whylen, "'%.*s': the path must be absolute", (int)n, p);
+        char path[CTLPATH_MAX + 2], rule[80];
+        if (n - 5 >= sizeof(path)) {
+            snprintf(why, whylen, "'%.*s': the path is too long for a unix socket (at most %d "
+                     "bytes)", (int)n, p, CTLPATH_MAX);
+            return -EINVAL;
+        }
+        memcpy(path, p + 5, n - 5);
+        path[n - 5] = 0;
+        if (ctlpath_check(path, rule, sizeof(rule)) < 0) {
+            snprintf(why, whylen, "'%.*s': the path %s", (int)n, p, rule);
             return -EINVAL;
         }
         return 0;

@@ -92,9 +92,9 @@ int egd_reply_nb(const uint8_t *data, size_t n, uint8_t *out, size_t cap);
  * or -EINVAL (pid < 0), -ENOSPC (cap too small). */
 int egd_reply_pid(pid_t pid, uint8_t *out, size_t cap);
 
-/* An --egd-out value: addresses "unix:/ABSOLUTE/PATH" or "tcp:HOST:PORT",
- * separated by commas.  0, or -EINVAL with a message naming the bad one in
- * why. */
+/* An --egd-out value: addresses "unix:/ABSOLUTE/PATH" (the control
+ * socket's path rules, ctlpath_check) or "tcp:HOST:PORT", separated by
+ * commas.  0, or -EINVAL with a message naming the bad one in why. */
 int egd_check_addrs(const char *addrs, char *why, size_t whylen);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctlpath.h"
 #include "egdproto.h"
 #include "evl.h"
 #include "health.h"
@@ -102,7 +103,8 @@ static int send_data(struct egdcli *cl, const uint8_t *hdr, size_t hlen, size_t 
 {
     struct egdsrv *e = cl->e;
     uint8_t buf[1 + EGD_MAX_COUNT];
-    memcpy(buf, hdr, hlen);
+    if (hlen > 0)
+        memcpy(buf, hdr, hlen);
     ring_take(e, buf + hlen, n);
     if (n > 0 && !tbucket_take(&cl->tb, n, now_ns()))
         log_msg(4, "egd: client %llu: over its rate", (unsigned long long)srv_conn_id(cl->c));
@@ -341,8 +343,10 @@ static int listen_all(struct egdsrv *e, const struct egdsrv_cfg *cfg, char *err,
     if (!copy)
         return -ENOMEM;
     for (char *a = strtok_r(copy, ",", &save); a && r == 0; a = strtok_r(NULL, ",", &save)) {
-        if (strncmp(a, "unix:", 5) == 0)
-            r = srv_listen_unix(e->srv, a + 5, cfg->group, err, errlen);
+        if (strncmp(a, "unix:", 5) == 0) {
+            if ((r = ctlpath_open_dir(a + 5, err, errlen)) == 0)
+                r = srv_listen_unix(e->srv, a + 5, cfg->group, err, errlen);
+        }
         else
             r = srv_listen_tcp(e->srv, a + 4, cfg->freebind, err, errlen);
     }

@@ -21,9 +21,10 @@
 
 #include "virt.h"
 
-/* The EGD socket seedd serves by default (the default of its --egd-out
- * unix:PATH); bbvirt's default --socket. */
-#define VIRTRNG_DEFAULT_SOCKET "/run/bit-babbler/seedd-egd.socket"
+/* The EGD socket seedd(1) suggests for --egd-out unix:PATH (a directory
+ * of its own, which seedd opens to QEMU's user); bbvirt's default
+ * --socket. */
+#define VIRTRNG_DEFAULT_SOCKET "/run/bit-babbler-egd/seedd.socket"
 
 struct virtrng_req {
     bool attach;            /* else detach */

@@ -398,7 +398,8 @@ const struct optab optab[] = {
       "(a port alone: on 127.0.0.1; default: none)" },
     { "egd-out", 0, "ADDR[,ADDR...]", OS_SERVICE, "egd-out", OK_KEY, p_egd_out,
       "Serve entropy to EGD clients (QEMU virtio-rng rng-egd)\n"
-      "on unix:PATH and/or tcp:HOST:PORT (default: none)" },
+      "on unix:PATH and/or tcp:HOST:PORT (repeatable;\n"
+      "default: none)" },
     { "egd-group", 0, "GROUP", OS_SERVICE, "egd-group", OK_KEY, p_egd_group,
       "Group allowed to use the EGD unix sockets (mode 0660)" },
     { "egd-rate", 0, "BYTES", OS_SERVICE, "egd-rate", OK_KEY, p_egd_rate,
@@ -463,6 +464,11 @@ const struct optab optab[] = {
     { NULL, 0, "N", OS_WATCH, "max-bytes", OK_KEY, p_watch_max, "Stop after this many bytes" },
     { NULL, 0, NULL, OS_NONE, NULL, OK_END, NULL, NULL },
 };
+
+bool optab_list(const struct optab *e)
+{
+    return e->parse == p_egd_out;
+}
 
 const struct optab *optab_key(enum optab_sec sec, const char *key)
 {

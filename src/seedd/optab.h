@@ -60,6 +60,10 @@ struct optab {
 /* The table, in --help order, ended by a row of kind OK_END. */
 extern const struct optab optab[];
 
+/* Whether row e is a list: given again on the command line, its values
+ * are joined with ',' (a file's key is still one line). */
+bool optab_list(const struct optab *e);
+
 /* The row of config key in sec; NULL: no such key. */
 const struct optab *optab_key(enum optab_sec sec, const char *key);
 

@@ -183,6 +183,15 @@ static int set_key(struct state *st, const struct optab *e, const char *section,
         say("--%s '%s': %s", e->lname, val, why);
         return -1;
     }
+    const struct cfgmap_entry *old = optab_list(e) ? cfgmap_get(st->m, section, e->key) : NULL;
+    if (old && !old->file) { /* given before on the command line: a list */
+        char *both = NULL;
+        if (asprintf(&both, "%s,%s", old->value, val) < 0)
+            return nomem();
+        r = cfgmap_set(st->m, section, e->key, both, NULL, 0);
+        free(both);
+        return r < 0 ? nomem() : 0;
+    }
     return cfgmap_set(st->m, section, e->key, val, NULL, 0) < 0 ? nomem() : 0;
 }
 

@@ -4,8 +4,11 @@
  * with the count the protocol puts in it; every shorter prefix of it is
  * "incomplete" asking for no more than the request; "incomplete" asks for
  * more than there is; the stream ends incomplete or at a bad command byte.
- * The reply builders are fed the counts found. */
+ * The reply builders are fed the counts found.  The input as text is also
+ * an --egd-out value: accepted only as a list of unix:/PATH and
+ * tcp:HOST:PORT, refused with a message. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "egdproto.h"
@@ -41,6 +44,26 @@ static void check_request(const uint8_t *p, size_t left, const struct egd_reques
     }
 }
 
+static void check_addrs(const uint8_t *data, size_t size)
+{
+    char *v = malloc(size + 1), why[256];
+    if (!v)
+        return;
+    memcpy(v, data, size);
+    v[size] = 0;
+    why[0] = 0;
+    int rc = egd_check_addrs(v, why, sizeof(why));
+    if (rc == 0) {
+        for (char *a = v, *end; a; a = end ? end + 1 : NULL) {
+            end = strchr(a, ',');
+            FUZZ_CHECK(strncmp(a, "unix:/", 6) == 0 || strncmp(a, "tcp:", 4) == 0);
+        }
+    } else {
+        FUZZ_CHECK(rc == -EINVAL && why[0] && memchr(why, 0, sizeof(why)));
+    }
+    free(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t off = 0;
@@ -67,5 +90,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(&pid, data, size < sizeof(pid) ? size : sizeof(pid));
     int n = egd_reply_pid(pid, out, sizeof(out));
     FUZZ_CHECK(pid < 0 ? n == -EINVAL : (n >= 2 && out[0] == n - 1));
+    check_addrs(data, size);
     return 0;
 }

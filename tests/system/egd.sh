@@ -19,7 +19,7 @@
 
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 CLI="env -u LD_PRELOAD python3 $SRC/tests/system/helpers/egdclient.py"
-E=$T/egd.sock
+E=$T/egd/seedd.sock # its directory made by seedd
 GRP=$(getent group daemon >/dev/null 2>&1 && echo daemon || id -gn)
 
 # start_seedd BBEMU-DEVICES -- SEEDD-ARGS: seedd under bbemu in the background.
@@ -45,6 +45,7 @@ logged() { grep -q -- "$1" "$T/err"; }
 start_seedd --device EGDA01@1-1 -- --egd-out="unix:$E" --egd-group "$GRP"
 check "socket: listening" wait_for test -S "$E"
 check "socket: mode 0660, group $GRP" equals "$(stat -c '%a %G' "$E")" "660 $GRP"
+check "socket directory: made, mode 0755" equals "$(stat -c '%a' "$T/egd")" 755
 wait_for test -s "$T/pid"
 SPID=$(cat "$T/pid")
 $CLI basics "$E" "$SPID" "$T/got1" >"$T/b1" 2>"$T/b1.err"
@@ -71,10 +72,13 @@ EGD_TEE=$T/tee
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 SEEDD_TEST_EGD_TEE=$EGD_TEE
 export SEEDD_TEST_EGD_TEE
-start_seedd --device EGDB01@1-1 -- --egd-out="unix:$E,tcp:127.0.0.1:$PORT"
+chmod 0700 "$T/egd" # as systemd's RuntimeDirectory= makes it
+start_seedd --device EGDB01@1-1 -- --egd-out="unix:$E" --egd-out="tcp:127.0.0.1:$PORT"
 unset SEEDD_TEST_EGD_TEE
 check "unix and tcp: listening" wait_for test -S "$E"
 check "socket: mode 0600 without a group" equals "$(stat -c '%a' "$E")" 600
+check "socket directory 0700: set to 0755, logged" sh -c \
+    "[ \$(stat -c '%a' '$T/egd') = 755 ] && grep -q 'had mode 0700' '$T/err'"
 wait_for test -s "$T/pid"
 SPID=$(cat "$T/pid")
 $CLI basics "$E" "$SPID" "$T/got3" >/dev/null 2>&1
@@ -124,7 +128,7 @@ check "failing device: no byte served (0 bits, empty 0x01, 0x02 unanswered for 2
 stop_seedd
 
 # === bad values =================================================================
-for bad in "foo" "unix:relative" "tcp:nohostport" "unix:/x,"; do
+for bad in "foo" "unix:relative" "tcp:nohostport" "unix:/x," "unix:/x" "unix:/a/"; do
     "$SEEDD" --egd-out="$bad" -o >/dev/null 2>"$T/bad.err"
     RC=$?
     check "--egd-out='$bad': exit 1, one line naming it" \
@@ -132,4 +136,9 @@ for bad in "foo" "unix:relative" "tcp:nohostport" "unix:/x,"; do
 done
 "$SEEDD" --egd-out="unix:$E" --egd-rate=lots -o >/dev/null 2>"$T/bad.err"
 check "--egd-rate=lots: exit 1, one line" sh -c "[ $? = 1 ] && [ \$(wc -l <'$T/bad.err') = 1 ]"
+mkdir -m 1777 "$T/sticky"
+"$SEEDD" -c none --egd-out="unix:$T/sticky/s" -o >/dev/null 2>"$T/bad.err"
+RC=$?
+check "--egd-out in a sticky directory: exit 1, one line ($(cat "$T/bad.err"))" \
+    sh -c "[ $RC = 1 ] && [ \$(wc -l <'$T/bad.err') = 1 ] && grep -q 'is shared' '$T/bad.err'"
 finish

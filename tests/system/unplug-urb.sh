@@ -44,7 +44,7 @@ check "at once: the last one ended $((${end:-0} - tu)) ms after the unplug (< 50
     test $((${end:-0} - tu)) -lt 5000
 check "a later control transfer: LIBUSB_ERROR_NO_DEVICE" equals "$(val control)" LIBUSB_ERROR_NO_DEVICE
 check "a later bulk submission: LIBUSB_ERROR_NO_DEVICE" equals "$(val submit)" LIBUSB_ERROR_NO_DEVICE
-check "a later claim: LIBUSB_ERROR_NO_DEVICE" equals "$(val claim)" LIBUSB_ERROR_NO_DEVICE
+check "a later release of the interface: LIBUSB_ERROR_NO_DEVICE" equals "$(val release)" LIBUSB_ERROR_NO_DEVICE
 check "the wire log has the unplug" grep -q '^unplug' "$T/w/URB001.wire"
 [ "$FAIL" = 0 ] || sed 's/^/#   /' "$T/out" "$T/err"
 

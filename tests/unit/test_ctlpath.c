@@ -4,6 +4,7 @@
  * user's directory refused). */
 #include "unit.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -107,6 +108,38 @@ static void test_dir(void **state)
     }
 }
 
+/* A socket others connect to (EGD): its directory 0755, ours. */
+static void test_open_dir(void **state)
+{
+    (void)state;
+    char sock[128], sub[128], err[256];
+    snprintf(sock, sizeof(sock), "%s/b/egd/seedd.socket", dir);
+    snprintf(sub, sizeof(sub), "%s/b/egd", dir);
+    mode_t old = umask(077);
+    assert_int_equal(ctlpath_open_dir(sock, err, sizeof(err)), 0);
+    umask(old);
+    assert_dir(sub, 0755, getegid());
+    /* systemd's RuntimeDirectory= (0700): opened for others to search. */
+    assert_int_equal(chmod(sub, 0700), 0);
+    assert_int_equal(ctlpath_open_dir(sock, err, sizeof(err)), 0);
+    assert_dir(sub, 0755, getegid());
+    /* Others may write, or sticky (/tmp): refused, left as it was. */
+    const mode_t shared[] = { 0757, 01755, 01777 };
+    for (size_t i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+        assert_int_equal(chmod(sub, shared[i]), 0);
+        assert_int_equal(ctlpath_open_dir(sock, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "is shared: the socket needs"));
+        assert_dir(sub, shared[i], getegid());
+    }
+    /* Not a directory. */
+    assert_int_equal(chmod(sub, 0755), 0);
+    snprintf(sock, sizeof(sock), "%s/b/egd/seedd.socket/x", dir);
+    char file[160];
+    snprintf(file, sizeof(file), "%s/b/egd/seedd.socket", dir);
+    assert_int_equal(close(open(file, O_WRONLY | O_CREAT, 0600)), 0);
+    assert_int_equal(ctlpath_open_dir(sock, err, sizeof(err)), -ENOTDIR);
+}
+
 static void test_dir_refused(void **state)
 {
     (void)state;
@@ -135,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_group),
         cmocka_unit_test_setup_teardown(test_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_dir, setup, teardown),
     };
     return unit_run(tests);
 }

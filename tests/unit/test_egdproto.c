@@ -131,6 +131,50 @@ static void test_stream(void **state)
     assert_int_equal(off, sizeof(s) - 1);
 }
 
+/* --egd-out values. */
+static void test_addrs(void **state)
+{
+    (void)state;
+    char why[300], long_path[200];
+    const char *good[] = { "unix:/run/x/s", "tcp:127.0.0.1:1", "tcp:[::1]:7000",
+                           "unix:/a/b,tcp:localhost:9,unix:/c/d" };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        assert_int_equal(egd_check_addrs(good[i], why, sizeof(why)), 0);
+    const struct {
+        const char *v, *says;
+    } bad[] = {
+        { "", "'': expected unix:PATH or tcp:HOST:PORT" },
+        { "unix:", "'unix:': expected" },
+        { "unix:rel/s", "'unix:rel/s': the path must be an absolute path" },
+        { "unix:/s", "'unix:/s': the path must not be directly in '/'" },
+        { "unix:/a/", "'unix:/a/': the path must not end in '/'" },
+        { "tcp:host", "'tcp:host': expected" },
+        { "tcp:host:", "'tcp:host:': expected" },
+        { "udp:h:1", "'udp:h:1': expected" },
+        { "unix:/a/b,", "'': expected" },
+        { "unix:/a/b,,unix:/c/d", "'': expected" },
+        { "unix:/a/b,tcp:x", "'tcp:x': expected" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        why[0] = 0;
+        assert_int_equal(egd_check_addrs(bad[i].v, why, sizeof(why)), -EINVAL);
+        if (!strstr(why, bad[i].says))
+            fail_msg("'%s': '%s' does not say '%s'", bad[i].v, why, bad[i].says);
+    }
+    /* 107 bytes of path fit sun_path; 108 do not. */
+    memset(long_path, 'p', sizeof(long_path));
+    memcpy(long_path, "unix:/d/", 8);
+    long_path[5 + 107] = 0;
+    assert_int_equal(egd_check_addrs(long_path, why, sizeof(why)), 0);
+    long_path[5 + 107] = 'p';
+    long_path[5 + 108] = 0;
+    assert_int_equal(egd_check_addrs(long_path, why, sizeof(why)), -EINVAL);
+    assert_non_null(strstr(why, "too long"));
+    long_path[5 + 150] = 0;
+    assert_int_equal(egd_check_addrs(long_path, why, sizeof(why)), -EINVAL);
+    assert_non_null(strstr(why, "too long"));
+}
+
 static void test_replies(void **state)
 {
     (void)state;
@@ -178,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_addrs),
     };
     return unit_run(tests);
 }

@@ -13,7 +13,7 @@
 static const char golden[] =
     "<rng model=\"virtio\">\n"
     "  <backend model=\"egd\" type=\"unix\">\n"
-    "    <source mode=\"connect\" path=\"/run/bit-babbler/seedd-egd.socket\">\n"
+    "    <source mode=\"connect\" path=\"/run/bit-babbler-egd/seedd.socket\">\n"
     "      <reconnect enabled=\"yes\" timeout=\"1\"/>\n"
     "    </source>\n"
     "  </backend>\n"
@@ -52,7 +52,7 @@ static const char dom_xml[] =
     "<rng model='virtio'><backend model='egd' type='tcp'>"
     "<source mode='connect' host='h' service='1'/></backend></rng>"
     "<rng model='virtio'><backend model='egd' type='unix'>"
-    "<source mode='connect' path='/run/bit-babbler/seedd-egd.socket'>"
+    "<source mode='connect' path='/run/bit-babbler-egd/seedd.socket'>"
     "<reconnect enabled='yes' timeout='1'/></source></backend>"
     "<alias name='rng1'/><address type='pci' domain='0x0000' bus='0x00' slot='0x07' "
     "function='0x0'/></rng>"
@@ -67,7 +67,7 @@ static void test_list(void **state)
     size_t n = 9;
     assert_int_equal(virtxml_rng_list(dom_xml, strlen(dom_xml), &v, &n), 0);
     assert_int_equal(n, 2);
-    assert_string_equal(v[0].path, "/run/bit-babbler/seedd-egd.socket");
+    assert_string_equal(v[0].path, "/run/bit-babbler-egd/seedd.socket");
     assert_non_null(strstr(v[0].element, "<alias name=\"rng1\"/>"));
     assert_non_null(strstr(v[0].element, "slot=\"0x07\""));
     assert_string_equal(v[1].path, "/other.sock");

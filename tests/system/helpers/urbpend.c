@@ -20,7 +20,10 @@
  *   pending N      transfers still in flight after LIMIT_S seconds
  *   control NAME   a control transfer (read the latency timer) afterwards
  *   submit NAME    a new bulk IN transfer afterwards
- *   claim NAME     claiming interface 0 again afterwards
+ *   release NAME   releasing interface 0 afterwards (an ioctl whatever
+ *                  libusb knows: its claim of a claimed interface makes
+ *                  none, and fails only once its hotplug thread has seen
+ *                  the remove uevent, which races this helper)
  *   end_ms N       when the last transfer ended (CLOCK_REALTIME, ms: date +%s%3N)
  * Exit 0 when every transfer in flight ended, 1 when some are still
  * pending at the limit, 2 usage, 3 a USB error before READY. */
@@ -150,8 +153,8 @@ int main(int argc, char **argv)
             libusb_handle_events_timeout_completed(ctx, &tv, NULL);
         }
     }
-    rc = libusb_claim_interface(h, 0);
-    printf("claim %s\nend_ms %lld\n", rc ? libusb_error_name(rc) : "ok", wall);
+    rc = libusb_release_interface(h, 0);
+    printf("release %s\nend_ms %lld\n", rc ? libusb_error_name(rc) : "ok", wall);
     fflush(stdout);
     if (active > 0)
         _exit(0);
