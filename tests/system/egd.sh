@@ -12,7 +12,8 @@
 #      others are served;
 #   3. the per-client rate (--egd-rate 1000): a burst of non-blocking reads
 #      gets at most the bucket (1000) plus the rate times the time it took;
-#   4. a device failing QA (all-zero payload): no byte served;
+#   4. a device failing QA (all-zero payload): no byte served, also with
+#      --no-qa (its blocks in the pool: the EGD monitor's gate);
 #   bad --egd-out/--egd-rate values: one line, exit 1; SIGTERM removes the
 #   socket files.
 . "$SRC/tests/system/lib.sh"
@@ -124,6 +125,14 @@ start_seedd "--device EGDE01@1-1,payload=$T/zeros" -- --egd-out="unix:$E"
 check "failing device: listening" wait_for test -S "$E"
 check "failing device: failing QA, logged" wait_for logged "EGDE01: failing QA"
 check "failing device: no byte served (0 bits, empty 0x01, 0x02 unanswered for 2 s)" \
+    equals "$($CLI nothing "$E" 2)" "avail 0 nb 0 block 0"
+stop_seedd
+# --no-qa lets the device's blocks into the pool (for stdout only): the EGD
+# monitor's own gate still serves none of them.
+start_seedd "--device EGDF01@1-1,payload=$T/zeros" -- --egd-out="unix:$E" --no-qa
+check "--no-qa, failing device: listening" wait_for test -S "$E"
+check "--no-qa: the pool has the device's blocks" wait_for logged "EGDF01: streaming"
+check "--no-qa: still no byte served (0 bits, empty 0x01, 0x02 unanswered for 2 s)" \
     equals "$($CLI nothing "$E" 2)" "avail 0 nb 0 block 0"
 stop_seedd
 
