@@ -137,6 +137,54 @@ else
     echo "bench: the control socket load failed: $(tail -n 3 "$T/ctl.err" 2>/dev/null)" >&2
 fi
 
+# The EGD service under load (issue 12): 200 clients, each sending blocking
+# reads of 64 bytes one at a time for EGD_SECS (default 5), against seedd
+# on 3 emulated devices with --egd-rate 0 (no per-client limit): the bytes/s
+# they got as a fraction of what the pool took in meanwhile (its BytesIn,
+# from the control socket's GetStatus before and after; BENCH
+# egd_fill_fraction), the least over the most one client got (BENCH
+# egd_fairness), and the time from a request to its first byte (p50, p99).
+egd_load() {
+    "$BUILD/bbemu" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
+        --device GTH4R8@5-2.3,dev=7 -- sh -c '
+        b=$1 t=$2 secs=$3
+        pool_in() {
+            env -u LD_PRELOAD python3 -c "
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b\"[\\\"GetStatus\\\",1]\\0\"); r = b\"\"
+while not r.endswith(b\"\\0\"): r += s.recv(65536)
+print(json.loads(r[:-1])[2][\"Pool\"][\"BytesIn\"])" "$t/egdc.sock"
+        }
+        "$b/seedd" -c "$t/egdc.sock" --egd-out="unix:$t/egd/s" --egd-rate 0 \
+            2>"$t/egd.err" &
+        pid=$!
+        i=0
+        while [ ! -S "$t/egd/s" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        sleep 2
+        p0=$(pool_in); t0=$(date +%s%N)
+        env -u LD_PRELOAD "$b/bench/egd_bench" "$t/egd/s" 200 "$secs" 64 >"$t/egd.out"
+        p1=$(pool_in); t1=$(date +%s%N)
+        kill -TERM $pid
+        wait $pid
+        awk -v a="$p0" -v b="$p1" -v t0="$t0" -v t1="$t1" \
+            "BEGIN { printf \"%.0f\n\", (b - a) / ((t1 - t0) / 1e9) }" >"$t/egd.fill"
+    ' sh "$BUILD" "$T" "${EGD_SECS:-5}"
+}
+if egd_load && [ -s "$T/egd.out" ] && [ -s "$T/egd.fill" ]; then
+    efield() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p" "$T/egd.out"; }
+    bps=$(sed -n 's/.* bps \([0-9.]*\).*/\1/p' "$T/egd.out")
+    fill=$(cat "$T/egd.fill")
+    echo "BENCH egd_bytes_per_s $bps B/s (200 clients, 64-byte blocking reads)"
+    echo "BENCH egd_pool_fill_per_s $fill B/s"
+    awk -v a="$bps" -v b="$fill" 'BEGIN { printf "BENCH egd_fill_fraction %.3f x (target >= 0.9)\n", b ? a / b : 0 }'
+    echo "BENCH egd_fairness $(efield fairness) x (min/max per client: $(efield min) / $(efield max) B; target >= 0.5)"
+    echo "BENCH egd_first_byte_p50_ms $(efield p50_first_ms) ms"
+    echo "BENCH egd_first_byte_p99_ms $(efield p99_first_ms) ms"
+else
+    echo "bench: the EGD load failed: $(tail -n 3 "$T/egd.err" 2>/dev/null)" >&2
+fi
+
 # The VM tier's measurements (tests/vm): replug -> guest enumerates the
 # device, in its parts, and bbvirt attach vs virsh attach-device against
 # the same libvirtd.  Root, libvirtd and QEMU needed (else it says why).

@@ -9,6 +9,10 @@
 #   DATA <serial> <what> ...     bbvm.data=SERIAL[,SERIAL]: the first time a
 #                                BitBabbler with that serial appears, seedd
 #                                reads it (see data() below)
+#   HWRNG <rng_current>          bbvm.hwrng=N: the hardware RNG the kernel
+#   HWRNG DATA <hex>             uses (virtio-rng: QEMU's rng-egd on the
+#   HWRNG END <bytes>            host's seedd), then N bytes read from
+#                                /dev/hwrng, 32 a line, and their count
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -20,10 +24,22 @@ mount -t tmpfs tmp /tmp
 exec </dev/console >/dev/console 2>&1
 
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^bbvm\.$1=//p"; }
-for m in usb-common usbcore xhci-hcd xhci-pci; do
+for m in usb-common usbcore xhci-hcd xhci-pci virtio_ring virtio virtio_pci_legacy_dev \
+         virtio_pci_modern_dev virtio_pci virtio-rng; do
     insmod "/lib/modules/$m.ko" || echo "VM SETUP FAILED insmod $m"
 done
 DATA=$(arg data | tr ',' ' ')
+HWRNG=$(arg hwrng)
+
+# hwrng N: N bytes of /dev/hwrng, as the host's test reads them back.
+hwrng() {
+    echo "HWRNG $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
+    head -c "$1" /dev/hwrng >/tmp/hwrng.bin 2>/tmp/hwrng.err ||
+        sed 's/^/# hwrng: /' /tmp/hwrng.err
+    od -An -v -tx1 -w32 /tmp/hwrng.bin | tr -d ' ' | sed 's/^/HWRNG DATA /'
+    echo "HWRNG END $(wc -c </tmp/hwrng.bin)"
+}
+[ -n "$HWRNG" ] && hwrng "$HWRNG" &
 
 # usb_list [GONE-DEVPATH]: the devices in sysfs, less one that is being removed
 # (its remove uevent comes before sysfs lets go of it).

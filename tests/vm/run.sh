@@ -60,12 +60,16 @@ if [ -z "${BBVM_NS:-}" ]; then
         fi
     fi
     KM=$VMCACHE/${KREL}_$KERNEL_VER
-    if [ ! -f "$KM/complete" ]; then
+    # complete2: the USB and the virtio-rng modules (a cache made before
+    # the virtio ones is made again)
+    if [ ! -f "$KM/complete2" ]; then
         rm -rf "$KM"
         mkdir -p "$KM/x" "$KM/modules"
         pats="./boot/vmlinuz-$KREL"
-        for m in common/usb-common core/usbcore host/xhci-hcd host/xhci-pci; do
-            pats="$pats ./lib/modules/$KREL/kernel/drivers/usb/$m.ko"
+        for m in usb/common/usb-common usb/core/usbcore usb/host/xhci-hcd usb/host/xhci-pci \
+                 virtio/virtio virtio/virtio_ring virtio/virtio_pci_legacy_dev \
+                 virtio/virtio_pci_modern_dev virtio/virtio_pci char/hw_random/virtio-rng; do
+            pats="$pats ./lib/modules/$KREL/kernel/drivers/$m.ko"
         done
         # shellcheck disable=SC2086
         dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$KM/x" $pats ||
@@ -73,7 +77,7 @@ if [ -z "${BBVM_NS:-}" ]; then
         mv "$KM/x/boot/vmlinuz-$KREL" "$KM/vmlinuz"
         find "$KM/x" -name '*.ko' -exec mv {} "$KM/modules/" \;
         rm -rf "$KM/x"
-        touch "$KM/complete"
+        touch "$KM/complete2"
     fi
     T=$(mktemp -d /tmp/bbvm.XXXXXX) || exit 1
     trap '[ "${VM_KEEP:-0}" = 1 ] && echo "# kept $T" || rm -rf "$T"' EXIT
@@ -102,6 +106,8 @@ cleanup() {
     for f in "$LV/libvirtd.pid" "$LV/virtlogd.pid"; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
+    [ -n "${QPID:-}" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
+    [ -n "${EGDPID:-}" ] && kill "$EGDPID" 2>/dev/null && wait "$EGDPID" 2>/dev/null
     [ -n "${EMUPID:-}" ] && kill "$EMUPID" 2>/dev/null && wait "$EMUPID" 2>/dev/null
     return 0
 }
@@ -273,7 +279,7 @@ bbv() {
 }
 rc_is() { [ "$(cat "$T/$1.rc")" = "$2" ]; }
 
-# domain_xml NAME CONTROLLER DATA-SERIALS [QEMU-COMMANDLINE]
+# domain_xml NAME CONTROLLER DATA-SERIALS [QEMU-COMMANDLINE [KERNEL-ARGS]]
 domain_xml() {
     cat <<EOF
 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
@@ -284,7 +290,7 @@ domain_xml() {
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$KM/vmlinuz</kernel>
     <initrd>$T/initrd.cpio</initrd>
-    <cmdline>console=ttyS0 quiet loglevel=3 rdinit=/init panic=-1 bbvm.data=$3</cmdline>
+    <cmdline>console=ttyS0 quiet loglevel=3 rdinit=/init panic=-1 bbvm.data=$3 ${5:-}</cmdline>
   </os>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
@@ -499,6 +505,72 @@ V define "$T/vmD.xml" >/dev/null
 bbv chk11 check vmD
 check "a USB 1.1-only domain is warned about (exit 5, names piix3-uhci)" \
     sh -c "[ \$(cat '$T/chk11.rc') = 5 ] && grep -q piix3-uhci '$T/chk11.out'"
+
+# ==== 8. virtio-rng from the host's seedd (EGD), no passthrough ============
+# The host's seedd (vm.conf leaves it HSTRNG) serves its EGD socket; a guest
+# whose virtio-rng is QEMU's rng-egd on that socket reads /dev/hwrng.  Every
+# byte seedd sends an EGD client is teed (SEEDD_TEST_EGD_TEE): the guest's
+# bytes must be a run of them, in order (the guest kernel takes the first
+# ones itself; rng_core.default_quality=0 keeps its hwrng thread from taking
+# more meanwhile).  First QEMU alone, then libvirt with the <rng> that
+# bbvirt rng attach writes into the definition.
+EGDS=$T/egd/seedd.sock
+HWARGS="rng_core.default_quality=0 bbvm.hwrng=4096"
+LD_PRELOAD=$BBEMU_PRELOAD SEEDD_TEST_EGD_TEE=$T/egd.tee "$SEEDD" --vm-conf "$T/vm.conf" -c none \
+    --egd-out="unix:$EGDS" -v >"$T/egd.out" 2>"$T/egd.err" &
+EGDPID=$!
+egd_ready() { grep -q 'HSTRNG: streaming' "$T/egd.err" && [ -S "$EGDS" ]; }
+wait_for egd_ready
+check "host seedd --egd-out: serving, on HSTRNG" equals $? 0 || sed 's/^/#   /' "$T/egd.err"
+# hw_ok CONSOLE: the guest's hwrng report is complete
+hw_done() { tr -d '\r' <"$1" 2>/dev/null | grep -q '^HWRNG END '; }
+# hw_check NAME CONSOLE: the guest's bytes, a run of what seedd served
+hw_check() {
+    tr -d '\r' <"$2" | sed -n 's/^HWRNG DATA //p' | tr -d '\n' >"$T/$1.hex"
+    python3 - "$T/$1.hex" "$T/egd.tee" <<'PY'
+import sys
+g = bytes.fromhex(open(sys.argv[1]).read().strip())
+t = open(sys.argv[2], "rb").read()
+at = t.find(g) if g else -1
+print("# guest bytes %d, served %d, found at %d" % (len(g), len(t), at))
+sys.exit(0 if len(g) == 4096 and at >= 0 else 1)
+PY
+}
+t0=$(now_ms)
+"$WRAP" -M pc -accel tcg -m 256 -nodefaults -display none -no-reboot \
+    -kernel "$KM/vmlinuz" -initrd "$T/initrd.cpio" \
+    -append "console=ttyS0 quiet loglevel=3 rdinit=/init panic=-1 $HWARGS" \
+    -serial "file:$T/vmq.console" -chardev "socket,id=egd,path=$EGDS" \
+    -object rng-egd,id=rng0,chardev=egd -device virtio-rng-pci,rng=rng0 \
+    >"$T/vmq.out" 2>&1 &
+QPID=$!
+WAIT_TRIES=${VM_WAIT_TRIES:-2400} wait_for hw_done "$T/vmq.console"
+check "QEMU rng-egd guest: the kernel's hwrng is virtio_rng" \
+    sh -c "tr -d '\r' <'$T/vmq.console' | grep -q '^HWRNG virtio_rng'" || console_tail vmq
+echo "# BENCH vm_egd_boot_to_4k_hwrng_ms $(($(now_ms) - t0)) (QEMU start -> 4096 bytes read from /dev/hwrng; TCG)"
+hw_check vmq "$T/vmq.console"
+check "QEMU rng-egd guest: its 4096 /dev/hwrng bytes are bytes seedd served, in order" equals $? 0
+kill "$QPID" && wait "$QPID" 2>/dev/null
+QPID=""
+
+domain_xml vmE qemu-xhci "" "" "$HWARGS" >"$T/vmE.xml"
+V define "$T/vmE.xml" >/dev/null
+bbv rngA rng attach vmE --socket "$EGDS"
+check "bbvirt rng attach vmE (stopped: the definition): exit 0" rc_is rngA 0 || cat "$T/rngA.err"
+check "vmE's definition has the egd rng on seedd's socket" \
+    sh -c "virsh -c qemu:///system dumpxml --inactive vmE | grep -q \"<source mode='connect' path='$EGDS'\""
+: >"$T/vmE.console"
+V start vmE >"$T/startE.out" 2>&1
+check "vmE starts with it" equals $? 0 || cat "$T/startE.out"
+WAIT_TRIES=${VM_WAIT_TRIES:-2400} wait_for hw_done "$T/vmE.console"
+check "libvirt guest: the kernel's hwrng is virtio_rng" \
+    sh -c "tr -d '\r' <'$T/vmE.console' | grep -q '^HWRNG virtio_rng'" || console_tail vmE
+hw_check vmE "$T/vmE.console"
+check "libvirt guest: its 4096 /dev/hwrng bytes are bytes seedd served, in order" equals $? 0
+V destroy vmE >/dev/null 2>&1
+kill "$EGDPID" && wait "$EGDPID"
+check "host seedd --egd-out: exit 0 on SIGTERM" equals $? 0
+EGDPID=""
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
