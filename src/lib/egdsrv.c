@@ -22,14 +22,22 @@
 #define EGD_READY (32u * 1024u) /* bytes kept ready */
 #define EGD_IDLE_MS (24u * 3600u * 1000u)
 #define EGD_MAX_OUTPUT (64u * 1024u)
+#define EGD_QUEUE 32u           /* requests kept per client; more: srv pauses it */
+
+struct egdreq {
+    uint8_t cmd, count;
+};
 
 struct egdcli {
     struct egdsrv *e;
     struct srv_conn *c;
-    unsigned pending;      /* bytes of the blocking read still to send */
+    struct egdreq q[EGD_QUEUE]; /* its requests, in arrival order (a ring) */
+    unsigned q_head, q_len;
+    unsigned pending;      /* bytes of the head's blocking read still to send */
     struct tbucket tb;
     struct egdcli *next;   /* in the wait queue or the rate queue */
     bool queued;           /* in either queue */
+    bool paused;           /* its queue was full: srv reads no more of it */
     bool gone;             /* ended during our own send: freed by send_data */
 };
 
@@ -45,7 +53,8 @@ struct egdsrv {
     size_t raw_len;
     uint8_t ready[EGD_READY]; /* a ring */
     size_t r_head, r_len;
-    struct egdcli *wq_head, *wq_tail; /* blocking reads, round robin */
+    struct egdcli *wq_head, *wq_tail; /* clients with requests, round robin */
+    size_t wq_n;
     struct egdcli *rq;                /* out of tokens, waiting for the timer */
     struct egdcli *sending;           /* in srv_conn_send, which may end it */
     int tee_fd;
@@ -137,6 +146,7 @@ static void wq_push(struct egdsrv *e, struct egdcli *cl)
 {
     cl->next = NULL;
     cl->queued = true;
+    e->wq_n++;
     if (e->wq_tail)
         e->wq_tail->next = cl;
     else
@@ -148,6 +158,7 @@ static struct egdcli *wq_pop(struct egdsrv *e)
 {
     struct egdcli *cl = e->wq_head;
     if (cl) {
+        e->wq_n--;
         e->wq_head = cl->next;
         if (!e->wq_head)
             e->wq_tail = NULL;
@@ -170,23 +181,88 @@ static void rate_wait(struct egdsrv *e, struct egdcli *cl)
         evl_timer_arm(e->rate_timer, ms ? ms : 1);
 }
 
-/* Serve the blocking reads, round robin: each client in turn gets what is
- * ready of its read (within its rate), then goes to the back. */
+/* The head request done: the next one, and more input if it was paused. */
+static void pop_request(struct egdcli *cl)
+{
+    cl->q_head = (cl->q_head + 1) % EGD_QUEUE;
+    cl->q_len--;
+    cl->pending = 0;
+    if (cl->paused) {
+        cl->paused = false;
+        srv_conn_resume(cl->c);
+    }
+}
+
+/* A reply that needs no waiting: 0x00, 0x01, 0x04.  -EPIPE: cl is gone. */
+static int answer(struct egdcli *cl, const struct egdreq *r)
+{
+    uint8_t out[EGD_PID_REPLY_MAX > EGD_AVAIL_REPLY ? EGD_PID_REPLY_MAX : EGD_AVAIL_REPLY];
+    int n;
+    switch (r->cmd) {
+    case EGD_CMD_AVAIL:
+        return send_data(cl, out, (size_t)egd_reply_avail((uint64_t)cl->e->r_len * 8u, out), 0);
+    case EGD_CMD_READ_NB:
+        n = (int)grant(cl, r->count);
+        out[0] = (uint8_t)n;
+        return send_data(cl, out, 1, (size_t)n);
+    default: /* EGD_CMD_PID */
+        n = egd_reply_pid(getpid(), out, sizeof(out));
+        return n > 0 ? send_data(cl, out, (size_t)n, 0) : 0;
+    }
+}
+
+/* Answers the requests at the head of cl's queue up to its next blocking
+ * read (which then waits its turn).  -EPIPE: cl is gone. */
+static int answer_heads(struct egdcli *cl)
+{
+    while (cl->q_len > 0) {
+        const struct egdreq *r = &cl->q[cl->q_head];
+        if (r->cmd == EGD_CMD_READ_BLOCK && r->count > 0)
+            return 0;
+        if (r->cmd != EGD_CMD_READ_BLOCK && answer(cl, r) < 0)
+            return -EPIPE;
+        pop_request(cl);
+    }
+    return 0;
+}
+
+static void wq_push_front(struct egdsrv *e, struct egdcli *cl)
+{
+    cl->next = e->wq_head;
+    cl->queued = true;
+    e->wq_n++;
+    e->wq_head = cl;
+    if (!e->wq_tail)
+        e->wq_tail = cl;
+}
+
+/* Serve the blocking reads round robin: each client in turn gets its read
+ * (what is ready of it, within its rate), then the replies behind it that
+ * need no waiting, and goes to the back.  A read cut short because nothing
+ * more is ready stays at the front: it finishes its turn first. */
 static void serve(struct egdsrv *e)
 {
     while (e->wq_head && e->r_len > 0) {
         struct egdcli *cl = wq_pop(e);
+        if (cl->pending == 0)
+            cl->pending = cl->q[cl->q_head].count;
         size_t n = grant(cl, cl->pending);
-        if (n == 0) {
+        if (n == 0) { /* data is ready: out of tokens */
             rate_wait(e, cl);
             continue;
         }
         if (send_data(cl, NULL, 0, n) < 0)
             continue;
         cl->pending -= (unsigned)n;
-        if (cl->pending == 0)
-            srv_conn_resume(cl->c);
-        else
+        if (cl->pending > 0) {
+            if (e->r_len == 0)
+                wq_push_front(e, cl);
+            else
+                rate_wait(e, cl);
+            continue;
+        }
+        pop_request(cl);
+        if (answer_heads(cl) == 0 && cl->q_len > 0)
             wq_push(e, cl);
     }
     refill(e);
@@ -243,39 +319,27 @@ static void egd_request(void *ud, struct srv_conn *c, const uint8_t *buf, size_t
     struct egdsrv *e = ud;
     struct egdcli *cl = srv_conn_data(c);
     struct egd_request req;
-    uint8_t out[EGD_PID_REPLY_MAX > EGD_AVAIL_REPLY ? EGD_PID_REPLY_MAX : EGD_AVAIL_REPLY];
     if (egd_parse(buf, len, &req, NULL, NULL) < 0)
         return;
     sink_count_request(e->sink);
-    switch (req.cmd) {
-    case EGD_CMD_AVAIL:
-        srv_conn_send(c, out, egd_reply_avail((uint64_t)e->r_len * 8u, out));
-        break;
-    case EGD_CMD_READ_NB: {
-        size_t n = grant(cl, req.count);
-        out[0] = (uint8_t)n;
-        send_data(cl, out, 1, n); /* cl may be gone after it */
-        break;
-    }
-    case EGD_CMD_READ_BLOCK:
-        if (req.count == 0)
-            break;
-        cl->pending = req.count;
-        srv_conn_pause(c);
-        wq_push(e, cl);
-        break;
-    case EGD_CMD_WRITE:
+    if (req.cmd == EGD_CMD_WRITE) { /* no reply: its place in the order does not matter */
         sink_count_refusal(e->sink);
         log_msg(3, "egd: client %llu: a write of %u bytes refused", (unsigned long long)srv_conn_id(c),
                 req.count);
-        break;
-    case EGD_CMD_PID: {
-        int n = egd_reply_pid(getpid(), out, sizeof(out));
-        if (n > 0)
-            srv_conn_send(c, out, (size_t)n);
-        break;
+        return;
     }
+    cl->q[(cl->q_head + cl->q_len) % EGD_QUEUE] = (struct egdreq){ (uint8_t)req.cmd,
+                                                                   (uint8_t)req.count };
+    if (++cl->q_len == EGD_QUEUE) {
+        cl->paused = true;
+        srv_conn_pause(c);
     }
+    if (cl->queued) /* behind a read waiting its turn */
+        return;
+    if (answer_heads(cl) < 0)
+        return;
+    if (cl->q_len > 0)
+        wq_push(e, cl);
     serve(e);
 }
 
@@ -294,7 +358,7 @@ static void egd_opened(void *ud, struct srv_conn *c)
     srv_conn_set_data(c, cl);
 }
 
-static void unlink_from(struct egdcli **head, struct egdcli **tail, struct egdcli *cl)
+static bool unlink_from(struct egdcli **head, struct egdcli **tail, struct egdcli *cl)
 {
     struct egdcli *prev = NULL;
     for (struct egdcli *p = *head; p; prev = p, p = p->next) {
@@ -306,8 +370,9 @@ static void unlink_from(struct egdcli **head, struct egdcli **tail, struct egdcl
             *head = p->next;
         if (tail && *tail == p)
             *tail = prev;
-        return;
+        return true;
     }
+    return false;
 }
 
 static void egd_closed(void *ud, struct srv_conn *c, enum srv_end why)
@@ -317,7 +382,8 @@ static void egd_closed(void *ud, struct srv_conn *c, enum srv_end why)
     if (!cl)
         return;
     if (cl->queued) {
-        unlink_from(&e->wq_head, &e->wq_tail, cl);
+        if (unlink_from(&e->wq_head, &e->wq_tail, cl))
+            e->wq_n--;
         unlink_from(&e->rq, NULL, cl);
     }
     srv_conn_set_data(c, NULL);
@@ -426,4 +492,12 @@ const struct srv *egdsrv_srv(const struct egdsrv *e)
 size_t egdsrv_ready(const struct egdsrv *e)
 {
     return e->r_len;
+}
+
+size_t egdsrv_waiting(const struct egdsrv *e)
+{
+    size_t n = e->wq_n;
+    for (const struct egdcli *cl = e->rq; cl; cl = cl->next)
+        n++;
+    return n;
 }

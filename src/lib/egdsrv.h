@@ -12,10 +12,13 @@
  *
  *   0x00  the ready bytes, as bits (capped at 2^32-1).
  *   0x01  up to N ready bytes at once (0 when none), within the rate.
- *   0x02  N bytes, sent as they become ready.  Clients waiting are served
- *         round robin, a request at a time each in arrival order, so none
- *         starves the others; the client's further requests wait (srv
- *         pauses it) until its read is complete.
+ *   0x02  N bytes, sent as they become ready.
+ *
+ * Each client's requests are queued (up to 32; srv reads no more of a
+ * client whose queue is full) and answered in its order.  Clients are
+ * served round robin: each in turn gets the replies that need no waiting
+ * at the head of its queue and one send of what is ready of its blocking
+ * read, then goes to the back, so none starves the others.
  *   0x03  read and discarded, counted as a refusal (no client data ever
  *         reaches the pool).
  *   0x04  seedd's pid.
@@ -61,5 +64,7 @@ void egdsrv_free(struct egdsrv *e);
 const struct srv *egdsrv_srv(const struct egdsrv *e);
 /* Bytes ready to serve now. */
 size_t egdsrv_ready(const struct egdsrv *e);
+/* Clients with a blocking read waiting (for data or for their rate). */
+size_t egdsrv_waiting(const struct egdsrv *e);
 
 #endif
