@@ -13,11 +13,20 @@
  * socket(): with BBEMU_REAL_NETLINK=1 every AF_NETLINK socket is a real
  * one.  umockdev turns NETLINK_KOBJECT_UEVENT sockets into unix sockets
  * for the testbed's uevents, which libnl (libvirtd) refuses.  Off by
- * default: our own programs want the testbed's uevents. */
+ * default: our own programs want the testbed's uevents.
+ *
+ * fork(): umockdev 0.17's path wrappers (open, opendir, stat, ...) hold its
+ * mutex trap_path_lock while they translate a path, and it registers no
+ * fork handler.  A fork while another thread holds it leaves the child
+ * with the mutex locked for good: libvirtd's virCommand child then hangs
+ * in opendir("/proc/self/fd") before exec (seen in the VM tier: libvirtd
+ * never answered).  Our fork handlers take the mutex around fork, so no
+ * other thread holds it then, and release it in parent and child. */
 /* both lseek and lseek64 are defined here: no redirection of one to the other */
 #undef _FILE_OFFSET_BITS
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,4 +106,26 @@ int socket(int domain, int type, int protocol)
         return -1;
     }
     return real(domain, type, protocol);
+}
+
+/* ---- fork safety of umockdev's path lock --------------------------------- */
+
+static pthread_mutex_t *trap_lock;
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(trap_lock);
+}
+
+static void fork_release(void)
+{
+    pthread_mutex_unlock(trap_lock);
+}
+
+__attribute__((constructor)) static void bbemu_preload_init(void)
+{
+    /* exported by libumockdev-preload (a global, not static, in 0.17) */
+    trap_lock = (pthread_mutex_t *)dlsym(RTLD_DEFAULT, "trap_path_lock");
+    if (trap_lock)
+        pthread_atfork(fork_prepare, fork_release, fork_release);
 }
