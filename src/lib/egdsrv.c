@@ -11,14 +11,12 @@
 #include "ctlpath.h"
 #include "egdproto.h"
 #include "evl.h"
-#include "health.h"
 #include "log.h"
-#include "pool.h"
+#include "readybuf.h"
 #include "sink.h"
 #include "srv.h"
 #include "udpproto.h"
 
-#define EGD_READ 2500u          /* one FIPS block per pool read */
 #define EGD_READY (32u * 1024u) /* bytes kept ready */
 #define EGD_IDLE_MS (24u * 3600u * 1000u)
 #define EGD_MAX_OUTPUT (64u * 1024u)
@@ -44,15 +42,10 @@ struct egdcli {
 struct egdsrv {
     struct evl *loop;
     struct srv *srv;
-    struct pool *pool;
+    struct readybuf *rb;
     struct sink *sink;
-    struct health *mon;
     struct evl_timer *rate_timer;
     uint64_t rate;
-    uint8_t raw[EGD_READ];
-    size_t raw_len;
-    uint8_t ready[EGD_READY]; /* a ring */
-    size_t r_head, r_len;
     struct egdcli *wq_head, *wq_tail; /* clients with requests, round robin */
     size_t wq_n;
     struct egdcli *rq;                /* out of tokens, waiting for the timer */
@@ -65,45 +58,6 @@ static uint64_t now_ns(void)
     return evl_now_ms() * 1000000u;
 }
 
-/* ---- the ready ring ------------------------------------------------------ */
-
-static void ring_put(void *ud, const uint8_t *p, size_t n)
-{
-    struct egdsrv *e = ud;
-    while (n > 0 && e->r_len < EGD_READY) {
-        size_t tail = (e->r_head + e->r_len) % EGD_READY;
-        size_t k = EGD_READY - tail;
-        if (k > n)
-            k = n;
-        if (k > EGD_READY - e->r_len)
-            k = EGD_READY - e->r_len;
-        memcpy(e->ready + tail, p, k);
-        e->r_len += k;
-        p += k;
-        n -= k;
-    }
-}
-
-static void ring_take(struct egdsrv *e, uint8_t *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] = e->ready[(e->r_head + i) % EGD_READY];
-    e->r_head = (e->r_head + n) % EGD_READY;
-    e->r_len -= n;
-}
-
-static void refill(struct egdsrv *e)
-{
-    size_t want = 0;
-    if (e->r_len + EGD_READ <= EGD_READY) {
-        size_t size = pool_size(e->pool);
-        want = EGD_READ - e->raw_len;
-        if (want > size)
-            want = size;
-    }
-    sink_want(e->sink, want);
-}
-
 /* ---- sending ------------------------------------------------------------- */
 
 /* Sends hdr (hlen bytes, may be 0) and n ready bytes to cl.  -EPIPE if
@@ -114,12 +68,9 @@ static int send_data(struct egdcli *cl, const uint8_t *hdr, size_t hlen, size_t 
     uint8_t buf[1 + EGD_MAX_COUNT];
     if (hlen > 0)
         memcpy(buf, hdr, hlen);
-    ring_take(e, buf + hlen, n);
+    readybuf_take(e->rb, buf + hlen, n);
     if (n > 0 && !tbucket_take(&cl->tb, n, now_ns()))
         log_msg(4, "egd: client %llu: over its rate", (unsigned long long)srv_conn_id(cl->c));
-    if (e->tee_fd >= 0 && n > 0 && write(e->tee_fd, buf + hlen, n) != (ssize_t)n)
-        log_msg(0, "egd: %s: %s", EGDSRV_ENV_TEE, strerror(errno));
-    sink_count_delivered(e->sink, n);
     e->sending = cl;
     srv_conn_send(cl->c, buf, hlen + n);
     e->sending = NULL;
@@ -133,7 +84,7 @@ static int send_data(struct egdcli *cl, const uint8_t *hdr, size_t hlen, size_t 
 /* Bytes cl may have now: its pending read, what is ready, its tokens. */
 static size_t grant(struct egdcli *cl, size_t asked)
 {
-    size_t n = asked < cl->e->r_len ? asked : cl->e->r_len;
+    size_t n = asked < readybuf_len(cl->e->rb) ? asked : readybuf_len(cl->e->rb);
     if (cl->e->rate) {
         uint64_t t = tbucket_avail(&cl->tb, now_ns());
         if (t < n)
@@ -200,7 +151,7 @@ static int answer(struct egdcli *cl, const struct egdreq *r)
     int n;
     switch (r->cmd) {
     case EGD_CMD_AVAIL:
-        return send_data(cl, out, (size_t)egd_reply_avail((uint64_t)cl->e->r_len * 8u, out), 0);
+        return send_data(cl, out, (size_t)egd_reply_avail((uint64_t)readybuf_len(cl->e->rb) * 8u, out), 0);
     case EGD_CMD_READ_NB:
         n = (int)grant(cl, r->count);
         out[0] = (uint8_t)n;
@@ -242,7 +193,7 @@ static void wq_push_front(struct egdsrv *e, struct egdcli *cl)
  * more is ready stays at the front: it finishes its turn first. */
 static void serve(struct egdsrv *e)
 {
-    while (e->wq_head && e->r_len > 0) {
+    while (e->wq_head && readybuf_len(e->rb) > 0) {
         struct egdcli *cl = wq_pop(e);
         if (cl->pending == 0)
             cl->pending = cl->q[cl->q_head].count;
@@ -255,7 +206,7 @@ static void serve(struct egdsrv *e)
             continue;
         cl->pending -= (unsigned)n;
         if (cl->pending > 0) {
-            if (e->r_len == 0)
+            if (readybuf_len(e->rb) == 0)
                 wq_push_front(e, cl);
             else
                 rate_wait(e, cl);
@@ -265,7 +216,7 @@ static void serve(struct egdsrv *e)
         if (answer_heads(cl) == 0 && cl->q_len > 0)
             wq_push(e, cl);
     }
-    refill(e);
+    readybuf_refill(e->rb);
 }
 
 static void on_rate_timer(struct evl *loop, struct evl_timer *t, void *ud)
@@ -281,21 +232,9 @@ static void on_rate_timer(struct evl *loop, struct evl_timer *t, void *ud)
     serve(e);
 }
 
-/* ---- the pool ------------------------------------------------------------ */
-
 static void on_ready(void *ud)
 {
-    struct egdsrv *e = ud;
-    size_t n = sink_read(e->sink, e->raw + e->raw_len, EGD_READ - e->raw_len);
-    e->raw_len += n;
-    if (e->raw_len == EGD_READ) {
-        size_t before = e->r_len;
-        health_gate(e->mon, HEALTH_GATE_EXACT, e->raw, EGD_READ, ring_put, e, NULL);
-        if (e->r_len - before < EGD_READ)
-            sink_count_dropped(e->sink, EGD_READ - (e->r_len - before));
-        e->raw_len = 0;
-    }
-    serve(e);
+    serve(ud);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -429,7 +368,6 @@ int egdsrv_new(struct evl *loop, const struct egdsrv_cfg *cfg, struct egdsrv **o
     if (!e)
         goto fail;
     e->loop = loop;
-    e->pool = cfg->pool;
     e->rate = cfg->rate;
     e->tee_fd = -1;
     if ((r = egd_check_addrs(cfg->addrs, err, errlen)) < 0)
@@ -457,12 +395,13 @@ int egdsrv_new(struct evl *loop, const struct egdsrv_cfg *cfg, struct egdsrv **o
     };
     if ((r = evl_timer_new(loop, on_rate_timer, e, &e->rate_timer)) < 0 ||
         (r = srv_new(loop, &sc, &e->srv)) < 0 ||
-        (r = sink_new(cfg->pool, cfg->mons, "egd", on_ready, e, &e->sink)) < 0 ||
-        (r = sink_add_monitor(e->sink, "EGD", &e->mon)) < 0)
+        (r = readybuf_new(cfg->pool, cfg->mons, "egd", "EGD", EGD_READY, on_ready, e, &e->rb)) < 0)
         goto fail;
+    e->sink = readybuf_sink(e->rb);
+    readybuf_set_tee(e->rb, e->tee_fd);
     if ((r = listen_all(e, cfg, err, errlen)) < 0)
         goto fail_logged;
-    refill(e);
+    readybuf_refill(e->rb);
     *out = e;
     return 0;
 fail:
@@ -477,7 +416,7 @@ void egdsrv_free(struct egdsrv *e)
     if (!e)
         return;
     srv_free(e->srv); /* every client closed first (egd_closed) */
-    sink_free(e->sink);
+    readybuf_free(e->rb);
     evl_timer_free(e->rate_timer);
     if (e->tee_fd >= 0)
         close(e->tee_fd);
@@ -491,7 +430,7 @@ const struct srv *egdsrv_srv(const struct egdsrv *e)
 
 size_t egdsrv_ready(const struct egdsrv *e)
 {
-    return e->r_len;
+    return readybuf_len(e->rb);
 }
 
 size_t egdsrv_waiting(const struct egdsrv *e)

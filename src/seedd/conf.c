@@ -11,6 +11,7 @@
 #include "climsg.h"
 #include "config.h"
 #include "egdsrv.h"
+#include "udpsrv.h"
 #include "ini.h"
 #include "optab.h"
 #include "pool.h"
@@ -151,6 +152,8 @@ int seedd_opts_defaults(struct seedd_opts *o)
     o->kernel_refill = SEEDD_KERNEL_REFILL;
     o->kernel_reseed = true;
     o->egd_rate = EGDSRV_DEFAULT_RATE;
+    o->udp_rate = UDPSRV_DEFAULT_RATE;
+    o->udp_max_rate = UDPSRV_DEFAULT_MAX_RATE;
     o->vm_conf = strdup(BB_SYSCONFDIR "/bit-babbler/vm.conf");
     o->kernel_device = strdup(SEEDD_KERNEL_DEVICE);
     return o->vm_conf && o->kernel_device ? 0 : -ENOMEM;
@@ -163,6 +166,7 @@ void seedd_opts_clear(struct seedd_opts *o)
     free(o->ids);
     free(o->vm_conf);
     free(o->udp_out);
+    free(o->udp_allow);
     free(o->control_socket);
     free(o->socket_group);
     free(o->pid_file);

@@ -87,6 +87,40 @@ static int p_udp_out(const char *v, void *t, char *why, size_t len)
     return set_str(&((struct seedd_opts *)t)->udp_out, v);
 }
 
+static int p_udp_allow(const char *v, void *t, char *why, size_t len)
+{
+    struct udpacl *acl = NULL;
+    char err[300];
+    int r = udpacl_parse(v, &acl, err, sizeof(err));
+    udpacl_free(acl);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return why_f(why, len, "%s", err);
+    return set_str(&((struct seedd_opts *)t)->udp_allow, v);
+}
+
+static int udp_rate(const char *v, uint64_t *out, char *why, size_t len)
+{
+    uint64_t n = 0;
+    int r = num_parse_scaled_u64(v, 1024, &n);
+    if (r < 0 || n > TBUCKET_MAX_RATE)
+        return why_num(why, len, r, n > TBUCKET_MAX_RATE,
+                       "must be 0 (no limit) to 1000000000 bytes/s (k, M: x1024)");
+    *out = n;
+    return 0;
+}
+
+static int p_udp_rate(const char *v, void *t, char *why, size_t len)
+{
+    return udp_rate(v, &((struct seedd_opts *)t)->udp_rate, why, len);
+}
+
+static int p_udp_max_rate(const char *v, void *t, char *why, size_t len)
+{
+    return udp_rate(v, &((struct seedd_opts *)t)->udp_max_rate, why, len);
+}
+
 static int p_control_socket(const char *v, void *t, char *why, size_t len)
 {
     if (strncmp(v, "tcp:", 4) == 0 && !host_port(v + 4))
@@ -391,6 +425,14 @@ const struct optab optab[] = {
       "none with -b unless given)" },
     { "socket-group", 0, "GROUP", OS_SERVICE, "socket-group", OK_KEY, p_socket_group,
       "Group allowed to use the control socket" },
+    { "udp-allow", 0, "NET[,NET...]", OS_SERVICE, "udp-allow", OK_KEY, p_udp_allow,
+      "Networks the UDP service answers (ADDR[/PREFIX],\n"
+      "IPv4 or IPv6; default 127.0.0.0/8,::1/128)" },
+    { "udp-rate", 0, "BYTES", OS_SERVICE, "udp-rate", OK_KEY, p_udp_rate,
+      "UDP bytes per second per source address (k, M: x1024;\n"
+      "0: no limit; default 64k)" },
+    { "udp-max-rate", 0, "BYTES", OS_SERVICE, "udp-max-rate", OK_KEY, p_udp_max_rate,
+      "UDP bytes per second in all (0: no limit; default 1M)" },
     { "ip-freebind", 0, ARG_NONE, OS_SERVICE, "ip-freebind", OK_KEY, p_freebind,
       "Bind the UDP address even if it is not up yet" },
     { "metrics", 0, "[HOST:]PORT", OS_SERVICE, "metrics", OK_KEY, p_metrics,

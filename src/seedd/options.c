@@ -474,12 +474,9 @@ static int finish(struct state *st, int argc, char **argv, struct seedd_opts *o)
     if (st->gen_conf)
         return gen_conf(st->m, argc, argv) < 0 ? -1 : 0;
     bool listing = o->scan || o->shell_mr;
-    if (o->udp_out && !listing) {
-        say("--udp-out '%s': this version has no UDP service yet", o->udp_out);
-        return -1;
-    }
-    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches && !o->kernel && !o->egd_out) {
-        say("nothing to do: use -s, --shell-mr, -b N, -o, -k, --egd-out or --watch");
+    if (!listing && !o->bytes && !o->to_stdout && !o->n_watches && !o->kernel && !o->egd_out &&
+        !o->udp_out) {
+        say("nothing to do: use -s, --shell-mr, -b N, -o, -k, -u, --egd-out or --watch");
         return -1;
     }
     return 1;

@@ -40,7 +40,10 @@ struct seedd_opts {
      * seedd_opts_clear). */
     bool daemon;           /* -d / daemon: detach, log to syslog */
     bool kernel;           /* -k / kernel: feed the kernel */
-    char *udp_out;         /* -u / udp-out HOST:PORT; NULL: none (a later issue) */
+    char *udp_out;         /* -u / udp-out HOST:PORT; NULL: none */
+    char *udp_allow;       /* --udp-allow / udp-allow (ours); NULL: loopback */
+    uint64_t udp_rate;     /* --udp-rate / udp-rate (ours): bytes/s per source */
+    uint64_t udp_max_rate; /* --udp-max-rate / udp-max-rate (ours): bytes/s in all */
     char *control_socket;  /* -c / control-socket; default SEEDD_CONTROL_SOCKET;
                             * "none" = no socket and no lock */
     char *socket_group;    /* --socket-group / socket-group; NULL: none */

@@ -24,6 +24,7 @@
 #include "ctlpath.h"
 #include "daemonize.h"
 #include "egdsrv.h"
+#include "udpsrv.h"
 #include "evl.h"
 #include "lockfile.h"
 #include "kfeed.h"
@@ -118,6 +119,7 @@ struct daemon {
     struct ctl *ctl;           /* the control socket; NULL: none */
     struct metrics *metrics;   /* --metrics */
     struct egdsrv *egd;        /* --egd-out */
+    struct udpsrv *udp;        /* -u */
     struct watch **watches;
     size_t n_watches;
     struct vmconf *guests;     /* vm.conf: devices given to virtual machines */
@@ -615,6 +617,30 @@ static void stop_egd(struct daemon *d)
     d->egd = NULL;
 }
 
+/* The UDP service (-u): a sink of the pool with its own socket. */
+static int start_udp(struct daemon *d)
+{
+    const struct seedd_opts *o = d->o;
+    char err[400];
+    if (!o->udp_out || o->bytes)
+        return SEEDD_EXIT_OK;
+    const struct udpsrv_cfg cfg = { .addr = o->udp_out, .freebind = o->ip_freebind,
+                                    .allow = o->udp_allow, .rate = o->udp_rate,
+                                    .max_rate = o->udp_max_rate, .pool = d->pool,
+                                    .mons = d->mons };
+    if (udpsrv_new(d->loop, &cfg, &d->udp, err, sizeof(err)) < 0) {
+        log_say("--udp-out: %s", err);
+        return SEEDD_EXIT_FAIL;
+    }
+    return SEEDD_EXIT_OK;
+}
+
+static void stop_udp(struct daemon *d)
+{
+    udpsrv_free(d->udp);
+    d->udp = NULL;
+}
+
 struct service {
     const char *name;
     int (*start)(struct daemon *d);
@@ -639,6 +665,7 @@ static const struct service services[] = {
     { "control socket", start_control, stop_control },
     { "metrics", start_metrics, stop_metrics },
     { "egd", start_egd, stop_egd },
+    { "udp", start_udp, stop_udp },
 };
 #define N_SERVICES (sizeof(services) / sizeof(services[0]))
 

@@ -23,7 +23,7 @@ bad() {
     fi
 }
 
-printf '[Service]\nudp-out :1200\n' >"$T/udp.conf"
+printf '[Service]\nudp-out :1200\nudp-allow 10.0.0.1/8\n' >"$T/udp.conf"
 mkdir "$T/pub"
 touch "$T/pub/secret"
 chmod 755 "$T" "$T/pub"
@@ -113,8 +113,8 @@ DEVS="--user nobody"
 bad "watch on an unreadable path" "cannot open '$T/pub/secret': Permission denied" -c none --watch "$T/pub/secret"
 DEVS=$DEV
 bad "nothing to do" "nothing to do" -v
-bad "--udp-out: no UDP service in this version, refused" "seedd: --udp-out '127.0.0.1:1234': this version has no UDP service yet" -u 127.0.0.1:1234 -c none
-bad "udp-out in a config file: refused too" "this version has no UDP service yet" -C "$T/udp.conf" -c none
+bad "--udp-out on an address not on this host: one line naming it" "seedd: --udp-out: cannot bind 192.0.2.1:1234" -u 192.0.2.1:1234 -c none
+bad "udp-allow in a config file: file:line and the entry" "udp.conf:3: .*'10.0.0.1/8'" -C "$T/udp.conf" -c none
 bad "ID matching no device" "No device matching Serial 'NOSUCH'" -b 1M --no-qa -i NOSUCH
 bad "ID matching no device (port)" "No device matching Port 3-9" -b 1M --no-qa -i 3-9
 DEVS=""

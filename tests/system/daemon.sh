@@ -75,8 +75,8 @@ check "foreground, SIGTERM: no lock or pid file left" \
     sh -c "[ ! -e '$S.lock' ] && [ ! -e '$T/fg.pid' ]"
 # services (-vvv: "Starting NAME", "Stopping NAME"): started in the
 # table's order, stopped in reverse
-SERVICES="signals,control path lock,pid file,pool,watches,stdout,kernel,usbenum,sources,control socket,metrics,egd"
-REVERSED="egd,metrics,control socket,sources,usbenum,kernel,stdout,watches,pool,pid file,control path lock,signals"
+SERVICES="signals,control path lock,pid file,pool,watches,stdout,kernel,usbenum,sources,control socket,metrics,egd,udp"
+REVERSED="udp,egd,metrics,control socket,sources,usbenum,kernel,stdout,watches,pool,pid file,control path lock,signals"
 order() { sed -n "s/^[0-9:.]*: $1 //p" "$T/fg.err" | paste -sd, -; }
 check "services: started in order ($(order Starting))" equals "$(order Starting)" "$SERVICES"
 check "services: stopped in reverse ($(order Stopping))" equals "$(order Stopping)" "$REVERSED"

@@ -2,9 +2,11 @@
  * (emu-fork.sh).  Run under bbemu.  Two threads call opendir() on a
  * testbed path in a loop (umockdev holds its trap_path_lock meanwhile);
  * the main thread forks N times, each child opendir()s /proc/self/fd (as
- * libvirt's virCommand does before exec) and exits.  A child that has not
- * ended 2 s later is stuck (the lock inherited locked): killed, counted.
- * Prints "forks N stuck M"; exit 0 when none was stuck, 1 otherwise. */
+ * libvirt's virCommand does before exec) and exits.  A child with the lock
+ * inherited locked never ends: one that has not ended 30 s later (far
+ * beyond any slowness of a loaded machine) is taken as stuck, its kernel
+ * stack printed, killed and counted.  Prints "forks N stuck M"; exit 0
+ * when none was stuck, 1 otherwise. */
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,16 +29,29 @@ static void *hammer(void *arg)
     return NULL;
 }
 
-/* 1: the child ended within 2 s. */
+static void show_stack(pid_t p)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/stack", (int)p);
+    FILE *f = fopen(path, "r");
+    fprintf(stderr, "forkpath: child %d stuck; its kernel stack:\n", (int)p);
+    while (f && fgets(line, sizeof(line), f))
+        fprintf(stderr, "  %s", line);
+    if (f)
+        fclose(f);
+}
+
+/* 1: the child ended (within 30 s). */
 static int reaped(pid_t p)
 {
     struct timespec ms = { 0, 1000000 };
     int st;
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 30000; i++) {
         if (waitpid(p, &st, WNOHANG) == p)
             return WIFEXITED(st) && WEXITSTATUS(st) == 0;
         nanosleep(&ms, NULL);
     }
+    show_stack(p);
     kill(p, SIGKILL);
     waitpid(p, &st, 0);
     return 0;

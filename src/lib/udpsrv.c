@@ -1,0 +1,190 @@
+/* udpsrv: the UDP entropy service.  See udpsrv.h. */
+#include "udpsrv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "evl.h"
+#include "log.h"
+#include "readybuf.h"
+#include "sink.h"
+#include "srv.h"
+#include "udpproto.h"
+
+#define UDP_READY (64u * 1024u)  /* bytes kept ready: two of the largest replies */
+#define UDP_BATCH 64             /* datagrams taken per wake-up */
+
+struct udpsrv {
+    struct evl *loop;
+    int fd, tee_fd;
+    struct readybuf *rb;
+    struct sink *sink;
+    struct udpacl *acl;
+    struct udprate *rate;
+    struct udpsrv_counts n;
+    uint8_t out[UDPPROTO_MAX_COUNT];
+};
+
+static uint64_t now_ns(void)
+{
+    return evl_now_ms() * 1000000u;
+}
+
+/* One request from sa: answered, or counted by why not.  -EAGAIN when the
+ * socket takes no more (the request is dropped like any lost datagram). */
+static int handle(struct udpsrv *u, const uint8_t *buf, size_t len, const struct sockaddr *sa,
+                  socklen_t salen)
+{
+    unsigned count = 0;
+    int r = udpproto_parse(buf, len, &count);
+    sink_count_request(u->sink);
+    if (r < 0) {
+        u->n.malformed++;
+        log_msg(4, "udp: ignored a request: %s", udpproto_strerror(r));
+        goto refused;
+    }
+    if (!udpacl_allows(u->acl, sa, salen)) {
+        u->n.not_allowed++;
+        goto refused;
+    }
+    if (readybuf_len(u->rb) < count) {
+        u->n.short_data++;
+        goto refused;
+    }
+    if ((r = udprate_take(u->rate, sa, salen, count, now_ns())) < 0) {
+        if (r == -ENOBUFS)
+            u->n.over_max_rate++;
+        else
+            u->n.over_rate++;
+        goto refused;
+    }
+    readybuf_peek(u->rb, u->out, count);
+    if (sendto(u->fd, u->out, count, MSG_DONTWAIT | MSG_NOSIGNAL, sa, salen) != (ssize_t)count) {
+        r = errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : 0;
+        u->n.send_failed++;
+        log_msg(4, "udp: sendto: %s", strerror(errno));
+        goto refused;
+    }
+    readybuf_take(u->rb, NULL, count);
+    u->n.answered++;
+    u->n.bytes += count;
+    return 0;
+refused:
+    sink_count_refusal(u->sink);
+    return r == -EAGAIN ? -EAGAIN : 0;
+}
+
+static void on_readable(struct evl *loop, int fd, uint32_t events, void *ud)
+{
+    struct udpsrv *u = ud;
+    for (int i = 0; i < UDP_BATCH; i++) {
+        uint8_t buf[8];
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        /* MSG_TRUNC: the datagram's real length, so that a longer one is
+         * not taken for its first two bytes */
+        ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC | MSG_DONTWAIT,
+                             (struct sockaddr *)&ss, &sl);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                log_msg(1, "udp: recvfrom: %s", strerror(errno));
+            break;
+        }
+        if (handle(u, buf, (size_t)n, (struct sockaddr *)&ss, sl) == -EAGAIN)
+            break;
+    }
+    readybuf_refill(u->rb);
+}
+
+static void on_ready(void *ud)
+{
+    (void)ud; /* requests are answered from what is ready when they come */
+}
+
+static int open_tee(struct udpsrv *u, char *err, size_t errlen)
+{
+    const char *tee = getenv(UDPSRV_ENV_TEE);
+    if (!tee || !*tee)
+        return 0;
+    u->tee_fd = open(tee, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (u->tee_fd < 0) {
+        int r = -errno;
+        snprintf(err, errlen, "%s=%s: %s", UDPSRV_ENV_TEE, tee, strerror(errno));
+        return r;
+    }
+    return 0;
+}
+
+static int limits(struct udpsrv *u, const struct udpsrv_cfg *cfg, char *err, size_t errlen)
+{
+    struct udprate_cfg rc;
+    udprate_cfg_default(&rc);
+    /* a bucket holds at least one largest reply, else one second's worth */
+    rc.src_rate = cfg->rate;
+    rc.src_burst = cfg->rate > UDPPROTO_MAX_COUNT ? cfg->rate : UDPPROTO_MAX_COUNT;
+    rc.global_rate = cfg->max_rate;
+    rc.global_burst = cfg->max_rate > UDPPROTO_MAX_COUNT ? cfg->max_rate : UDPPROTO_MAX_COUNT;
+    int r = udprate_new(&rc, now_ns(), &u->rate);
+    if (r < 0)
+        snprintf(err, errlen, "rate limits: %s", strerror(-r));
+    return r;
+}
+
+int udpsrv_new(struct evl *loop, const struct udpsrv_cfg *cfg, struct udpsrv **out, char *err,
+               size_t errlen)
+{
+    struct udpsrv *u = calloc(1, sizeof(*u));
+    int r = -ENOMEM;
+    if (!u) {
+        snprintf(err, errlen, "%s", strerror(ENOMEM));
+        return -ENOMEM;
+    }
+    u->loop = loop;
+    u->fd = u->tee_fd = -1;
+    if ((r = udpacl_parse(cfg->allow ? cfg->allow : UDPACL_DEFAULT, &u->acl, err, errlen)) < 0 ||
+        (r = limits(u, cfg, err, errlen)) < 0 || (r = open_tee(u, err, errlen)) < 0 ||
+        (r = srv_bind_inet(cfg->addr, SOCK_DGRAM, cfg->freebind, &u->fd, err, errlen)) < 0)
+        goto fail;
+    if ((r = readybuf_new(cfg->pool, cfg->mons, "udp", "UDP", UDP_READY, on_ready, u, &u->rb)) < 0 ||
+        (r = evl_add_fd(loop, u->fd, EPOLLIN, on_readable, u)) < 0) {
+        snprintf(err, errlen, "%s", strerror(-r));
+        goto fail;
+    }
+    u->sink = readybuf_sink(u->rb);
+    readybuf_set_tee(u->rb, u->tee_fd);
+    readybuf_refill(u->rb);
+    char acl[512];
+    log_msg(2, "udp: serving on %s to %s", cfg->addr, udpacl_format(u->acl, acl, sizeof(acl)));
+    *out = u;
+    return 0;
+fail:
+    udpsrv_free(u);
+    return r;
+}
+
+void udpsrv_free(struct udpsrv *u)
+{
+    if (!u)
+        return;
+    if (u->fd >= 0) {
+        evl_del_fd(u->loop, u->fd);
+        close(u->fd);
+    }
+    readybuf_free(u->rb);
+    udprate_free(u->rate);
+    udpacl_free(u->acl);
+    if (u->tee_fd >= 0)
+        close(u->tee_fd);
+    free(u);
+}
+
+void udpsrv_get_counts(const struct udpsrv *u, struct udpsrv_counts *c)
+{
+    *c = u->n;
+}
