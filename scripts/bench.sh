@@ -139,14 +139,15 @@ fi
 
 # The EGD service under load (issue 12): 200 clients, each sending blocking
 # reads of 64 bytes one at a time for EGD_SECS (default 5), against seedd
-# on 3 emulated devices with --egd-rate 0 (no per-client limit): the bytes/s
+# on 3 emulated devices paced as real ones (bbemu's paced: the default
+# 2.5 Mbit/s each) with --egd-rate 0 (no per-client limit): the bytes/s
 # they got as a fraction of what the pool took in meanwhile (its BytesIn,
 # from the control socket's GetStatus before and after; BENCH
 # egd_fill_fraction), the least over the most one client got (BENCH
 # egd_fairness), and the time from a request to its first byte (p50, p99).
 egd_load() {
-    "$BUILD/bbemu" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
-        --device GTH4R8@5-2.3,dev=7 -- sh -c '
+    "$BUILD/bbemu" --device GK9VZF@3-2,dev=6,paced --device GDYXTH@5-4,dev=2,paced \
+        --device GTH4R8@5-2.3,dev=7,paced -- sh -c '
         b=$1 t=$2 secs=$3
         pool_in() {
             env -u LD_PRELOAD python3 -c "
@@ -183,6 +184,48 @@ if egd_load && [ -s "$T/egd.out" ] && [ -s "$T/egd.fill" ]; then
     echo "BENCH egd_first_byte_p99_ms $(efield p99_first_ms) ms"
 else
     echo "bench: the EGD load failed: $(tail -n 3 "$T/egd.err" 2>/dev/null)" >&2
+fi
+
+# The UDP service (issue 12): requests/s for 32-byte and 1 KiB requests
+# (8 in flight, UDP_SECS each, default 3) against seedd -u on 3 emulated
+# devices paced as real ones (2.5 Mbit/s each: about 900 KB/s in all) with
+# no rate limits, as a ratio to udp_bench's own minimal echo server on
+# loopback in the same run (BENCH udp_vs_echo_32, _1k).  A request the
+# service refuses (not enough ready: the devices' rate bounds 1 KiB
+# requests, about 900 a second) counts as lost.
+udp_load() {
+    "$BUILD/bbemu" --device GK9VZF@3-2,dev=6,paced --device GDYXTH@5-4,dev=2,paced \
+        --device GTH4R8@5-2.3,dev=7,paced -- sh -c '
+        b=$1 t=$2 secs=$3 port=$4
+        "$b/seedd" -c none -u "127.0.0.1:$port" --udp-rate 0 --udp-max-rate 0 2>"$t/udp.err" &
+        pid=$!
+        sleep 3
+        for c in 32 1024; do
+            env -u LD_PRELOAD "$b/bench/udp_bench" client 127.0.0.1 "$port" $c "$secs" \
+                >"$t/udp.$c"
+        done
+        kill -TERM $pid
+        wait $pid
+    ' sh "$BUILD" "$T" "${UDP_SECS:-3}" "$1"
+}
+UPORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+if udp_load "$UPORT" && [ -s "$T/udp.32" ] && [ -s "$T/udp.1024" ]; then
+    "$BUILD/bench/udp_bench" echo 127.0.0.1 "$UPORT" &
+    echo_pid=$!
+    sleep 0.5
+    for c in 32 1024; do
+        "$BUILD/bench/udp_bench" client 127.0.0.1 "$UPORT" $c "${UDP_SECS:-3}" >"$T/echo.$c"
+    done
+    kill $echo_pid
+    for c in 32 1024; do
+        s=$(sed -n 's/.* rps \([0-9.]*\).*/\1/p' "$T/udp.$c")
+        e=$(sed -n 's/.* rps \([0-9.]*\).*/\1/p' "$T/echo.$c")
+        echo "BENCH udp_rps_$c $s req/s (lost $(sed -n 's/.* lost \([0-9]*\).*/\1/p' "$T/udp.$c"))"
+        echo "BENCH udp_echo_rps_$c $e req/s"
+        awk -v a="$s" -v b="$e" -v c="$c" 'BEGIN { printf "BENCH udp_vs_echo_%s %.3f x (target >= 0.7)\n", c == 32 ? "32" : "1k", b ? a / b : 0 }'
+    done
+else
+    echo "bench: the UDP load failed: $(tail -n 3 "$T/udp.err" 2>/dev/null)" >&2
 fi
 
 # The VM tier's measurements (tests/vm): replug -> guest enumerates the

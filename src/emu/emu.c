@@ -242,6 +242,7 @@ static int make_dev(struct emu *e, struct spec *s, struct edev **out)
     if (rc)
         goto fail;
     usbdev_set_unplug_fn(d->ud, on_model_unplug, d);
+    usbdev_set_paced(d->ud, s->paced);
     if (e->wire_dir) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s.wire", e->wire_dir, d->serial);

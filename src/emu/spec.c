@@ -180,6 +180,14 @@ static int parse_option(const char *opt, struct spec *out, int *seen_kind, char 
         out->kind = opt[0] == 'w' ? FMODEL_WHITE : FMODEL_BLACK;
         return 0;
     }
+    if (strcmp(opt, "paced") == 0) {
+        if (out->paced) {
+            snprintf(err, err_len, "paced given twice");
+            return -EINVAL;
+        }
+        out->paced = true;
+        return 0;
+    }
     if (strcmp(opt, "noserial") == 0) {
         if (out->no_serial) {
             snprintf(err, err_len, "noserial given twice");

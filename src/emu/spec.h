@@ -1,6 +1,6 @@
 /* spec: the --device SPEC grammar of bbemu.
  *
- *   SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,noserial]
+ *   SPEC = SERIAL[@BUS-PORTPATH][,dev=N][,white|,black][,noserial][,paced]
  *          [,payload=FILE][,fault=NAME[:ARG][@N]]...
  *          [,vid=HEX][,pid=HEX][,manufacturer=TEXT][,product=TEXT]
  *
@@ -9,6 +9,10 @@
  * other than a BitBabbler for bbvirt's VID:PID:SERIAL path.  Only the
  * descriptors, strings and sysfs records change: the FTDI model behind
  * them still answers (seedd never claims it: it looks for 0403:7840).
+ *
+ * paced: the device clocks out data no faster than the bit rate the host
+ * set (MPSSE clock, 60 MHz / ((1 + divisor) * 2), divide-by-5 honoured),
+ * as a real one; without it, as fast as the host reads (tests want that).
  *
  * noserial: the USB device has no serial string (iSerialNumber 0, no sysfs
  * serial); SERIAL still names it in control commands and the wire log.
@@ -38,6 +42,7 @@ struct spec {
     unsigned dev;               /* 0: not given (lowest free >= 2) */
     enum fmodel_kind kind;
     bool no_serial;             /* noserial */
+    bool paced;                 /* paced */
     uint16_t vid, pid;          /* 0: the BitBabbler's */
     char manufacturer[FMODEL_SERIAL_MAX + 1];   /* "": the BitBabbler's */
     char product[FMODEL_SERIAL_MAX + 1];

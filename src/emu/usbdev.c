@@ -107,12 +107,43 @@ static void disconnect_locked(struct usbdev *d)
     fmodel_wire_event(d->model, "unplug");
 }
 
+#define PACE_BURST 131072.0 /* bytes a paced device may owe the host */
+
+/* Paced: refill the device's bytes at the host's bit rate; whether it may
+ * clock out more now. */
+static bool pace_allows(struct usbdev *d, gint64 now)
+{
+    if (!d->paced)
+        return true;
+    if (d->pace_last == 0)
+        d->pace_last = now;
+    d->pace_tokens += (double)(now - d->pace_last) * (double)fmodel_bitrate(d->model) / 8e6;
+    d->pace_last = now;
+    if (d->pace_tokens > PACE_BURST)
+        d->pace_tokens = PACE_BURST;
+    return d->pace_tokens > 0;
+}
+
+/* µs from now until a paced device may clock out again (0: now). */
+static gint64 pace_due(const struct usbdev *d)
+{
+    if (!d->paced || d->pace_tokens > 0)
+        return 0;
+    double rate = (double)fmodel_bitrate(d->model) / 8e6; /* bytes per µs */
+    return (gint64)(-d->pace_tokens / (rate > 0 ? rate : 1e-6)) + 1;
+}
+
+void usbdev_set_paced(struct usbdev *d, bool paced)
+{
+    d->paced = paced;
+}
+
 /* Complete what the model can complete now (lock held). */
 void usbdev_service_in(struct usbdev *d)
 {
     gint64 now = g_get_monotonic_time();
 
-    while (d->cur && !g_queue_is_empty(&d->inflight)) {
+    while (d->cur && !g_queue_is_empty(&d->inflight) && pace_allows(d, now)) {
         struct urb *u = g_queue_peek_head(&d->inflight);
         bool expired = now - u->t_start >= (gint64)fmodel_latency_ms(d->model) * 1000;
         size_t n = 0;
@@ -120,6 +151,8 @@ void usbdev_service_in(struct usbdev *d)
         if (rc == -EAGAIN)
             break;
         g_queue_pop_head(&d->inflight);
+        if (d->paced)
+            d->pace_tokens -= (double)n;
         usbdev_urb_complete(d, u, rc, n);
         if (!g_queue_is_empty(&d->inflight)) {
             struct urb *next = g_queue_peek_head(&d->inflight);
@@ -170,6 +203,8 @@ static void arm_timer(struct plug *pl)
     struct urb *head = g_queue_peek_head(&d->inflight);
     gint64 due = head->t_start + (gint64)fmodel_latency_ms(d->model) * 1000 -
                  g_get_monotonic_time();
+    if (pace_due(d) > due)
+        due = pace_due(d);
     pl->timer = g_timeout_source_new(due > 0 ? (guint)((due + 999) / 1000) : 0);
     g_source_set_callback(pl->timer, latency_cb, pl, NULL);
     g_source_attach(pl->timer, d->worker);

@@ -34,6 +34,8 @@ int usbdev_new(UMockdevTestbed *tb, struct fmodel *model, struct usbdev **out);
 /* Only once the testbed is gone (no handler can run any more). */
 void usbdev_free(struct usbdev *d);
 void usbdev_set_unplug_fn(struct usbdev *d, usbdev_unplug_fn fn, void *user);
+/* Bulk IN data no faster than the host's MPSSE bit rate (spec: paced). */
+void usbdev_set_paced(struct usbdev *d, bool paced);
 
 /* Plug in at bus-port with devnum; parent is the sysfs devpath (without
  * "/sys") of the hub the port belongs to.  0 or -errno. */

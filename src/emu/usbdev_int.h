@@ -52,6 +52,9 @@ struct usbdev {
     GMainContext *worker, *main_ctx;
     usbdev_unplug_fn unplug_fn;
     void *unplug_user;
+    bool paced;                          /* the spec's paced */
+    double pace_tokens;                  /* bytes it may clock out now */
+    gint64 pace_last;                    /* µs; 0: not started */
 };
 
 /* The client's read() position (a GObject data key, size_t value). */

@@ -338,6 +338,12 @@ size_t fmodel_queued(const struct fmodel *m)
     return m->rx.len;
 }
 
+uint64_t fmodel_bitrate(const struct fmodel *m)
+{
+    uint64_t clk = m->div5 ? 12000000u : 60000000u;
+    return clk / (((uint64_t)m->divisor + 1) * 2);
+}
+
 unsigned fmodel_latency_ms(const struct fmodel *m)
 {
     return m->latency ? m->latency : 1;
@@ -619,6 +625,10 @@ static int mpsse_exec(struct fmodel *m, const uint8_t *c, size_t nread, bool bad
         return queue_put(&m->rx, r, 1);
     case 0x86:
         m->divisor = (uint16_t)(c[1] | c[2] << 8);
+        return 0;
+    case 0x8a:
+    case 0x8b:
+        m->div5 = c[0] == 0x8b;
         return 0;
     default:
         return nread ? queue_payload(m, nread) : 0;

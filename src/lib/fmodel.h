@@ -225,6 +225,9 @@ int fmodel_bulk_in(struct fmodel *m, uint8_t *buf, size_t cap, bool latency_expi
                    size_t *out_len);
 
 size_t fmodel_queued(const struct fmodel *m);        /* bytes waiting for bulk IN */
+/* The MPSSE clock the host set, in bit/s (60 MHz, or 12 MHz with
+ * divide-by-5, / ((1 + divisor) * 2)). */
+uint64_t fmodel_bitrate(const struct fmodel *m);
 unsigned fmodel_latency_ms(const struct fmodel *m);  /* FTDI latency timer */
 unsigned fmodel_enable_mask(const struct fmodel *m); /* generators enabled, bit g */
 uint64_t fmodel_stream_pos(const struct fmodel *m);  /* payload bytes produced */

@@ -39,6 +39,7 @@ struct fmodel {
     uint8_t low_val, low_dir, high_val, high_dir;
     bool low_set;
     uint16_t divisor;
+    bool div5;                           /* 0x8b: the 60 MHz clock divided by 5 */
     struct queue rx;             /* device -> host */
     struct queue cmd;            /* partial MPSSE command carried over */
 

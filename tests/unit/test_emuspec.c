@@ -66,8 +66,10 @@ static void test_location_and_options(void **state)
 {
     (void)state;
     struct spec s;
-    parse_ok("A.b_c-9@127-31.1.2.3.4.5.6,dev=127,black,noserial,fault=stall:2,fault=unplug:4096@1k",
+    parse_ok("A.b_c-9@127-31.1.2.3.4.5.6,dev=127,black,noserial,paced,fault=stall:2,"
+             "fault=unplug:4096@1k",
              &s);
+    assert_true(s.paced);
     assert_string_equal(s.serial, "A.b_c-9");
     assert_int_equal(s.bus, 127);
     assert_string_equal(s.port, "31.1.2.3.4.5.6");
@@ -115,6 +117,7 @@ static void test_bad_serial_location_options(void **state)
     parse_bad("X1,dev=2,dev=3", "dev= given twice");
     parse_bad("X1,white,black", "white/black given twice");
     parse_bad("X1,noserial,noserial", "noserial given twice");
+    parse_bad("X1,paced,paced", "paced given twice");
     parse_bad("X1,,white", "empty option");
     parse_bad("X1,white,", "empty option");
     parse_bad("X1,colour=white", "unknown option 'colour=white'");
