@@ -172,6 +172,15 @@ void udpsrv_free(struct udpsrv *u)
 {
     if (!u)
         return;
+    const struct udpsrv_counts *n = &u->n;
+    if (n->answered || n->malformed || n->not_allowed || n->short_data || n->over_rate ||
+        n->over_max_rate || n->send_failed)
+        log_msg(1, "udp: %llu answered (%llu bytes); refused: %llu malformed, %llu not allowed, "
+                "%llu not ready, %llu over the source's rate, %llu over the rate in all, "
+                "%llu not sent", (unsigned long long)n->answered, (unsigned long long)n->bytes,
+                (unsigned long long)n->malformed, (unsigned long long)n->not_allowed,
+                (unsigned long long)n->short_data, (unsigned long long)n->over_rate,
+                (unsigned long long)n->over_max_rate, (unsigned long long)n->send_failed);
     if (u->fd >= 0) {
         evl_del_fd(u->loop, u->fd);
         close(u->fd);
