@@ -100,7 +100,8 @@ static int p_udp_allow(const char *v, void *t, char *why, size_t len)
     return set_str(&((struct seedd_opts *)t)->udp_allow, v);
 }
 
-static int udp_rate(const char *v, uint64_t *out, char *why, size_t len)
+/* A service's rate limit: bytes/s, 0 for none. */
+static int byte_rate(const char *v, uint64_t *out, char *why, size_t len)
 {
     uint64_t n = 0;
     int r = num_parse_scaled_u64(v, 1024, &n);
@@ -113,12 +114,12 @@ static int udp_rate(const char *v, uint64_t *out, char *why, size_t len)
 
 static int p_udp_rate(const char *v, void *t, char *why, size_t len)
 {
-    return udp_rate(v, &((struct seedd_opts *)t)->udp_rate, why, len);
+    return byte_rate(v, &((struct seedd_opts *)t)->udp_rate, why, len);
 }
 
 static int p_udp_max_rate(const char *v, void *t, char *why, size_t len)
 {
-    return udp_rate(v, &((struct seedd_opts *)t)->udp_max_rate, why, len);
+    return byte_rate(v, &((struct seedd_opts *)t)->udp_max_rate, why, len);
 }
 
 static int p_control_socket(const char *v, void *t, char *why, size_t len)
@@ -146,13 +147,7 @@ static int p_egd_out(const char *v, void *t, char *why, size_t len)
 
 static int p_egd_rate(const char *v, void *t, char *why, size_t len)
 {
-    uint64_t n = 0;
-    int r = num_parse_scaled_u64(v, 1024, &n);
-    if (r < 0 || n > TBUCKET_MAX_RATE)
-        return why_num(why, len, r, n > TBUCKET_MAX_RATE,
-                       "must be 0 (no limit) to 1000000000 bytes/s (k, M: x1024)");
-    ((struct seedd_opts *)t)->egd_rate = n;
-    return 0;
+    return byte_rate(v, &((struct seedd_opts *)t)->egd_rate, why, len);
 }
 
 static bool group_name(const char *v)
