@@ -85,11 +85,12 @@ echo "BENCH seedd_rss_0dev $(rss) kB"
 # of the same size, in this run (BENCH ctl_vs_echo); and the data path's
 # rate while the clients run against its rate just before them (bytes read
 # by the consumer of seedd's stdout, /proc/PID/io), BENCH ctl_datapath_ratio.
-# The emulated devices are not rate-limited: seedd runs at full CPU, so the
-# requests take their time from the data path and the data path from them.
+# The emulated devices are paced as real ones (2.5 Mbit/s each); unpaced,
+# seedd runs at full CPU checking ~9 MB/s and the requests and the data
+# path take their time from each other (ctl_datapath_ratio 0.67 then).
 ctl_load() {
-    "$BUILD/bbemu" --device GK9VZF@3-2,dev=6 --device GDYXTH@5-4,dev=2 \
-        --device GTH4R8@5-2.3,dev=7 -- sh -c '
+    "$BUILD/bbemu" --device GK9VZF@3-2,dev=6,paced --device GDYXTH@5-4,dev=2,paced \
+        --device GTH4R8@5-2.3,dev=7,paced -- sh -c '
         b=$1 t=$2 n=$3
         rchar() { sed -n "s/^rchar: //p" /proc/$1/io; }
         mkfifo "$t/ctl.fifo"
