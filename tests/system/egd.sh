@@ -49,6 +49,10 @@ check "socket: mode 0660, group $GRP" equals "$(stat -c '%a %G' "$E")" "660 $GRP
 check "socket directory: made, mode 0755" equals "$(stat -c '%a' "$T/egd")" 755
 wait_for test -s "$T/pid"
 SPID=$(cat "$T/pid")
+# ready_bits N: the service holds at least N bits ready (0x00), so that a
+# check of 0x00 does not race the device's and the monitor's start
+ready_bits() { $CLI nothing "$E" 0.01 | awk -v n="$1" '{ exit !($2 >= n) }'; }
+wait_for ready_bits 2296 # the 287 bytes basics reads
 $CLI basics "$E" "$SPID" "$T/got1" >"$T/b1" 2>"$T/b1.err"
 check "basics: exit 0 ($(cat "$T/b1.err"))" equals $? 0
 check "0x00: the ready bytes as bits (1..32768 bytes)" awk \
@@ -110,8 +114,7 @@ check "many, SIGTERM: exit 0" equals "$RC" 0
 start_seedd --device EGDD01@1-1 -- --egd-out="unix:$E" --egd-rate 1000
 check "rate: listening" wait_for test -S "$E"
 # Wait until the ready buffer holds more than the burst asks for.
-has_ready() { $CLI nothing "$E" 0.01 | awk '{ exit !($2 >= 8 * 5000) }'; }
-wait_for has_ready
+wait_for ready_bits 40000
 $CLI burst "$E" 16 >"$T/burst"
 read -r got secs <"$T/burst"
 bound=$(awk -v s="$secs" 'BEGIN { printf "%d", 1000 + 1000 * s + 1 }')
