@@ -122,9 +122,12 @@ static struct egdcli *wq_pop(struct egdsrv *e)
 /* Out of tokens: wait for the timer, armed for the soonest client. */
 static void rate_wait(struct egdsrv *e, struct egdcli *cl)
 {
-    cl->next = e->rq;
+    struct egdcli **p = &e->rq;
+    while (*p) /* at the end: the timer puts them back in this order */
+        p = &(*p)->next;
+    cl->next = NULL;
     cl->queued = true;
-    e->rq = cl;
+    *p = cl;
     uint64_t need = cl->pending < EGD_MAX_COUNT ? cl->pending : EGD_MAX_COUNT;
     uint64_t have = tbucket_avail(&cl->tb, now_ns());
     uint64_t ms = have >= need ? 1 : ((need - have) * 1000u + e->rate - 1) / e->rate;
@@ -151,7 +154,8 @@ static int answer(struct egdcli *cl, const struct egdreq *r)
     int n;
     switch (r->cmd) {
     case EGD_CMD_AVAIL:
-        return send_data(cl, out, (size_t)egd_reply_avail((uint64_t)readybuf_len(cl->e->rb) * 8u, out), 0);
+        n = egd_reply_avail((uint64_t)readybuf_len(cl->e->rb) * 8u, out);
+        return send_data(cl, out, (size_t)n, 0);
     case EGD_CMD_READ_NB:
         n = (int)grant(cl, r->count);
         out[0] = (uint8_t)n;
