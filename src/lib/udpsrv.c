@@ -62,6 +62,7 @@ static int handle(struct udpsrv *u, const uint8_t *buf, size_t len, const struct
             u->n.over_max_rate++;
         else
             u->n.over_rate++;
+        r = 0; /* not the socket's -EAGAIN: the next datagram goes on */
         goto refused;
     }
     readybuf_peek(u->rb, u->out, count);
