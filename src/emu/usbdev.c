@@ -203,8 +203,9 @@ static void arm_timer(struct plug *pl)
     struct urb *head = g_queue_peek_head(&d->inflight);
     gint64 due = head->t_start + (gint64)fmodel_latency_ms(d->model) * 1000 -
                  g_get_monotonic_time();
-    if (pace_due(d) > due)
-        due = pace_due(d);
+    gint64 pace = pace_due(d);
+    if (pace > due)
+        due = pace;
     pl->timer = g_timeout_source_new(due > 0 ? (guint)((due + 999) / 1000) : 0);
     g_source_set_callback(pl->timer, latency_cb, pl, NULL);
     g_source_attach(pl->timer, d->worker);

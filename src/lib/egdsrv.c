@@ -2,7 +2,6 @@
 #include "egdsrv.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,6 @@ struct egdsrv {
     size_t wq_n;
     struct egdcli *rq;                /* out of tokens, waiting for the timer */
     struct egdcli *sending;           /* in srv_conn_send, which may end it */
-    int tee_fd;
 };
 
 static uint64_t now_ns(void)
@@ -367,24 +365,17 @@ int egdsrv_new(struct evl *loop, const struct egdsrv_cfg *cfg, struct egdsrv **o
                size_t errlen)
 {
     struct egdsrv *e = calloc(1, sizeof(*e));
-    const char *tee = getenv(EGDSRV_ENV_TEE);
     int r = -ENOMEM;
     if (!e)
         goto fail;
     e->loop = loop;
     e->rate = cfg->rate;
-    e->tee_fd = -1;
     if ((r = egd_check_addrs(cfg->addrs, err, errlen)) < 0)
         goto fail_logged;
     if (e->rate > TBUCKET_MAX_RATE) {
         snprintf(err, errlen, "rate %llu: over %llu bytes/s", (unsigned long long)e->rate,
                  (unsigned long long)TBUCKET_MAX_RATE);
         r = -EINVAL;
-        goto fail_logged;
-    }
-    if (tee && *tee && (e->tee_fd = open(tee, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
-        r = -errno;
-        snprintf(err, errlen, "%s=%s: %s", EGDSRV_ENV_TEE, tee, strerror(errno));
         goto fail_logged;
     }
     const struct srv_cfg sc = {
@@ -402,8 +393,8 @@ int egdsrv_new(struct evl *loop, const struct egdsrv_cfg *cfg, struct egdsrv **o
         (r = readybuf_new(cfg->pool, cfg->mons, "egd", "EGD", EGD_READY, on_ready, e, &e->rb)) < 0)
         goto fail;
     e->sink = readybuf_sink(e->rb);
-    readybuf_set_tee(e->rb, e->tee_fd);
-    if ((r = listen_all(e, cfg, err, errlen)) < 0)
+    if ((r = readybuf_tee_env(e->rb, EGDSRV_ENV_TEE, err, errlen)) < 0 ||
+        (r = listen_all(e, cfg, err, errlen)) < 0)
         goto fail_logged;
     readybuf_refill(e->rb);
     *out = e;
@@ -422,8 +413,6 @@ void egdsrv_free(struct egdsrv *e)
     srv_free(e->srv); /* every client closed first (egd_closed) */
     readybuf_free(e->rb);
     evl_timer_free(e->rate_timer);
-    if (e->tee_fd >= 0)
-        close(e->tee_fd);
     free(e);
 }
 

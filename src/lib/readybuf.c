@@ -2,6 +2,8 @@
 #include "readybuf.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,13 +67,15 @@ int readybuf_new(struct pool *pool, struct monitors *mons, const char *sink_name
 {
     struct readybuf *rb = calloc(1, sizeof(*rb));
     int r = -ENOMEM;
-    if (!rb || cap < RB_BLOCK || !(rb->ring = malloc(cap)))
+    if (!rb)
+        return -ENOMEM;
+    rb->tee_fd = -1;
+    if (cap < RB_BLOCK || !(rb->ring = malloc(cap)))
         goto fail;
     rb->pool = pool;
     rb->cap = cap;
     rb->ready = ready;
     rb->ud = ud;
-    rb->tee_fd = -1;
     if ((r = sink_new(pool, mons, sink_name, on_pool, rb, &rb->sink)) < 0 ||
         (r = sink_add_monitor(rb->sink, monitor_id, &rb->mon)) < 0)
         goto fail;
@@ -87,6 +91,8 @@ void readybuf_free(struct readybuf *rb)
     if (!rb)
         return;
     sink_free(rb->sink);
+    if (rb->tee_fd >= 0)
+        close(rb->tee_fd);
     free(rb->ring);
     free(rb);
 }
@@ -144,7 +150,15 @@ struct sink *readybuf_sink(const struct readybuf *rb)
     return rb->sink;
 }
 
-void readybuf_set_tee(struct readybuf *rb, int fd)
+int readybuf_tee_env(struct readybuf *rb, const char *env, char *err, size_t errlen)
 {
-    rb->tee_fd = fd;
+    const char *path = getenv(env);
+    if (!path || !*path)
+        return 0;
+    rb->tee_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (rb->tee_fd >= 0)
+        return 0;
+    int r = -errno;
+    snprintf(err, errlen, "%s=%s: %s", env, path, strerror(-r));
+    return r;
 }

@@ -6,7 +6,8 @@
  * front, in order, and calls readybuf_refill when it is done (never from
  * inside the ready callback's caller: the pool may call back at once).
  *
- * Test knob: a tee fd (readybuf_set_tee) gets every byte taken, in order.
+ * Test knob: a file named by an environment variable (readybuf_tee_env)
+ * gets every byte taken, in order.
  */
 #ifndef BB_READYBUF_H
 #define BB_READYBUF_H
@@ -35,7 +36,9 @@ void readybuf_take(struct readybuf *rb, uint8_t *out, size_t n);
 /* Ask the pool for the next block if the ring has room for it. */
 void readybuf_refill(struct readybuf *rb);
 struct sink *readybuf_sink(const struct readybuf *rb);
-/* Every byte taken from now on is also written to fd (-1: none). */
-void readybuf_set_tee(struct readybuf *rb, int fd);
+/* If the environment variable env names a file, every byte taken from now
+ * on is appended to it (opened 0600; closed by readybuf_free).  0, or
+ * -errno with "ENV=FILE: reason" in err. */
+int readybuf_tee_env(struct readybuf *rb, const char *env, char *err, size_t errlen);
 
 #endif

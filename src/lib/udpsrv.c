@@ -2,7 +2,6 @@
 #include "udpsrv.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,7 @@
 
 struct udpsrv {
     struct evl *loop;
-    int fd, tee_fd;
+    int fd;
     struct readybuf *rb;
     struct sink *sink;
     struct udpacl *acl;
@@ -108,20 +107,6 @@ static void on_ready(void *ud)
     (void)ud; /* requests are answered from what is ready when they come */
 }
 
-static int open_tee(struct udpsrv *u, char *err, size_t errlen)
-{
-    const char *tee = getenv(UDPSRV_ENV_TEE);
-    if (!tee || !*tee)
-        return 0;
-    u->tee_fd = open(tee, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (u->tee_fd < 0) {
-        int r = -errno;
-        snprintf(err, errlen, "%s=%s: %s", UDPSRV_ENV_TEE, tee, strerror(errno));
-        return r;
-    }
-    return 0;
-}
-
 static int limits(struct udpsrv *u, const struct udpsrv_cfg *cfg, char *err, size_t errlen)
 {
     struct udprate_cfg rc;
@@ -147,9 +132,9 @@ int udpsrv_new(struct evl *loop, const struct udpsrv_cfg *cfg, struct udpsrv **o
         return -ENOMEM;
     }
     u->loop = loop;
-    u->fd = u->tee_fd = -1;
+    u->fd = -1;
     if ((r = udpacl_parse(cfg->allow ? cfg->allow : UDPACL_DEFAULT, &u->acl, err, errlen)) < 0 ||
-        (r = limits(u, cfg, err, errlen)) < 0 || (r = open_tee(u, err, errlen)) < 0 ||
+        (r = limits(u, cfg, err, errlen)) < 0 ||
         (r = srv_bind_inet(cfg->addr, SOCK_DGRAM, cfg->freebind, &u->fd, err, errlen)) < 0)
         goto fail;
     if ((r = readybuf_new(cfg->pool, cfg->mons, "udp", "UDP", UDP_READY, on_ready, u, &u->rb)) < 0 ||
@@ -158,7 +143,8 @@ int udpsrv_new(struct evl *loop, const struct udpsrv_cfg *cfg, struct udpsrv **o
         goto fail;
     }
     u->sink = readybuf_sink(u->rb);
-    readybuf_set_tee(u->rb, u->tee_fd);
+    if ((r = readybuf_tee_env(u->rb, UDPSRV_ENV_TEE, err, errlen)) < 0)
+        goto fail;
     readybuf_refill(u->rb);
     char acl[512];
     log_msg(2, "udp: serving on %s to %s", cfg->addr, udpacl_format(u->acl, acl, sizeof(acl)));
@@ -189,8 +175,6 @@ void udpsrv_free(struct udpsrv *u)
     readybuf_free(u->rb);
     udprate_free(u->rate);
     udpacl_free(u->acl);
-    if (u->tee_fd >= 0)
-        close(u->tee_fd);
     free(u);
 }
 

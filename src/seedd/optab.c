@@ -165,8 +165,7 @@ static int p_egd_group(const char *v, void *t, char *why, size_t len)
 
 static int p_socket_group(const char *v, void *t, char *why, size_t len)
 {
-    if (v[0] == '-' || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                 "0123456789._-$") != strlen(v))
+    if (!group_name(v))
         return why_f(why, len, "not a group name or number");
     return set_str(&((struct seedd_opts *)t)->socket_group, v);
 }
