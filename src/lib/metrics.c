@@ -87,6 +87,7 @@ static int render(const struct metrics *m, char **body, size_t *len)
     const struct promfmt_input in = {
         .version = c->version,
         .uptime_ms = evl_now_ms() - c->t0_ms,
+        .now_ms = evl_now_ms(),
         .devices = devs,
         .n_devices = nd,
         .monitors = c->monitors,

@@ -425,7 +425,7 @@ static void put_sinks(struct buf *b, const struct pool *p)
 
 /* ---- the kernel feed ----------------------------------------------------- */
 
-static void put_kernel(struct buf *b, const struct kfeed_info *k)
+static void put_kernel(struct buf *b, const struct kfeed_info *k, uint64_t now_ms)
 {
     family(b, "bitbabbler_kernel_crng_ready", "gauge", "1 once the kernel's CRNG is ready.");
     s_u64(b, "bitbabbler_kernel_crng_ready", NULL, k->crng_ready);
@@ -441,6 +441,14 @@ static void put_kernel(struct buf *b, const struct kfeed_info *k)
     s_u64(b, "bitbabbler_kernel_entropy_credited_total", NULL, k->bits_credited);
     family(b, "bitbabbler_kernel_reseeds_total", "counter", "CRNG reseeds asked of the kernel.");
     s_u64(b, "bitbabbler_kernel_reseeds_total", NULL, k->reseeds);
+    family(b, "bitbabbler_kernel_fed_until_ready_bytes", "gauge",
+           "Bytes fed to the kernel before its CRNG was seen ready.");
+    s_u64(b, "bitbabbler_kernel_fed_until_ready_bytes", NULL, k->fed_until_ready);
+    family(b, "bitbabbler_kernel_last_reseed_age_seconds", "gauge",
+           "Seconds since the last CRNG reseed seedd asked for (none yet: no sample).");
+    if (k->last_reseed_ms)
+        s_dbl(b, "bitbabbler_kernel_last_reseed_age_seconds", NULL,
+              now_ms > k->last_reseed_ms ? (double)(now_ms - k->last_reseed_ms) / 1000.0 : 0.0);
 }
 
 int promfmt_render(const struct promfmt_input *in, char **out, size_t *len)
@@ -458,7 +466,7 @@ int promfmt_render(const struct promfmt_input *in, char **out, size_t *len)
         put_sinks(&b, in->pool);
     }
     if (in->kernel)
-        put_kernel(&b, in->kernel);
+        put_kernel(&b, in->kernel, in->now_ms);
     if (b.err) {
         free(b.p);
         return b.err;

@@ -33,6 +33,8 @@
  *   bitbabbler_kernel_crng_ready, bitbabbler_kernel_feed_failed   gauges 0/1 (with -k only)
  *   bitbabbler_kernel_feeds_total, bitbabbler_kernel_fed_bytes_total,
  *   bitbabbler_kernel_entropy_credited_total, bitbabbler_kernel_reseeds_total   counters
+ *   bitbabbler_kernel_fed_until_ready_bytes   gauge: bytes fed before the CRNG was ready
+ *   bitbabbler_kernel_last_reseed_age_seconds   gauge (no sample before the first reseed)
  *
  * States: one series per possible state (sources_state_name(),
  * sink_state_name()), 1 for the current one and 0 for the others, so an
@@ -71,6 +73,7 @@ struct pool;
 struct promfmt_input {
     const char *version;                   /* build_info's label */
     uint64_t uptime_ms;
+    uint64_t now_ms;                       /* evl_now_ms(): ages of kernel->*_ms */
     const struct sources_devstat *devices; /* sources_get() order */
     size_t n_devices;
     const struct monitors *monitors;       /* NULL: no QA series */

@@ -5,8 +5,8 @@
 # start, then the refill timer, each feed followed by RNDRESEEDCRNG).  The
 # feeds are seen with strace: RNDADDENTROPY of 625 bytes credited 5000 bits,
 # counted only when the kernel took them (= 0).  (kfeed's own counters are
-# checked in test_kfeed only: there is no control socket to read them from
-# yet.)  An unopenable --kernel-device, one that refuses RNDADDENTROPY, or
+# checked in test_kfeed.)  The state seedd reports (its metrics) agrees with the
+# feeds the kernel took.  An unopenable --kernel-device, one that refuses RNDADDENTROPY, or
 # no CAP_SYS_ADMIN (dropped with setpriv or capsh) is one clear message and
 # exit 3; so is a feed that fails at run time (an EIO injected by strace).
 # stdout and the kernel together: both served.
@@ -105,9 +105,11 @@ check "a feed failing at run time: one line" equals "$(lines_in "$T/err")" 1
 # device's own endless data (no payload file, which would run out).
 mb() { lines_in "$T/mb" 2>/dev/null || echo 0; }
 : >"$T/mb"
+MPORT=$(free_port)
 emu --device GA0001@1-1 -- \
     strace -f -qq -s 0 -e trace=ioctl -e signal=none -o "$T/o.st" \
-    sh -c 'echo $$ >"$1/pid"; exec "$2" -o -k --kernel-refill 1 -v' sh "$T" "$SEEDD" \
+    sh -c 'echo $$ >"$1/pid"; exec "$2" -o -k --kernel-refill 1 --metrics "$3" -v' \
+    sh "$T" "$SEEDD" "$MPORT" \
     2>"$T/err" |
     while [ "$(head -c 1048576 | wc -c)" -eq 1048576 ]; do echo x >>"$T/mb"; done &
 PID=$!
@@ -124,6 +126,32 @@ check "-o -k: stdout streams on while the kernel is fed" wait_for mb_over $((m1 
 f2=$(feeds "$T/o.st")
 check "-o -k: and the kernel is still fed" wait_for fed_at_least $((f2 + 1))
 check "-o -k: each timed feed followed by a reseed" test "$(reseeds "$T/o.st")" -ge $((f2))
+
+# What seedd reports of the kernel feed (its metrics; the control socket
+# does not carry it): between two strace counts taken around the scrape.
+scrape() {
+    env -u LD_PRELOAD python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' "$MPORT"
+}
+metric() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+lo=$(feeds "$T/o.st")
+scrape >"$T/m" 2>"$T/merr"
+hi=$(feeds "$T/o.st")
+mfeeds=$(metric "$T/m" bitbabbler_kernel_feeds_total)
+check "metrics: the CRNG is reported ready" equals "$(metric "$T/m" bitbabbler_kernel_crng_ready)" 1
+check "metrics: the feed has not failed" equals "$(metric "$T/m" bitbabbler_kernel_feed_failed)" 0
+check "metrics: feeds ($mfeeds) = what the kernel took (between $lo and $hi)" \
+    test "${mfeeds:-0}" -ge "$lo" -a "${mfeeds:-0}" -le "$hi" -a "$lo" -gt 0
+check "metrics: 625 bytes per feed" \
+    equals "$(metric "$T/m" bitbabbler_kernel_fed_bytes_total)" $((625 * ${mfeeds:-0}))
+check "metrics: 5000 bits credited per feed" \
+    equals "$(metric "$T/m" bitbabbler_kernel_entropy_credited_total)" $((5000 * ${mfeeds:-0}))
+check "metrics: nothing fed while the CRNG was not ready (it was ready)" \
+    equals "$(metric "$T/m" bitbabbler_kernel_fed_until_ready_bytes)" 0
+check "metrics: reseeds counted" test "$(metric "$T/m" bitbabbler_kernel_reseeds_total)" -ge "$f2"
+age=$(metric "$T/m" bitbabbler_kernel_last_reseed_age_seconds)
+check "metrics: the last reseed was under 10 s ago (refill 1 s; got '$age')" \
+    awk -v a="$age" 'BEGIN { exit !(a != "" && a + 0 < 10) }'
 [ -s "$T/pid" ] && kill -TERM "$(cat "$T/pid")"
 wait $PID
 check "-o -k: SIGTERM ends seedd" contains "$T/err" "Terminated by signal 15"

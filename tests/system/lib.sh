@@ -76,3 +76,10 @@ same_file() { cmp -s "$1" "$2"; }
 equals() { [ "$1" = "$2" ]; }
 contains() { grep -q -- "$2" "$1"; }
 lines_in() { wc -l <"$1" | tr -d ' '; }
+# free_port [udp]: a loopback TCP (or UDP) port nothing is bound to now.
+free_port() {
+    python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1:] == ["udp"] else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])' "$@"
+}

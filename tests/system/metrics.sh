@@ -86,9 +86,6 @@ elif cmd == "query":    # query PORT PROMQL: the first sample's value, exit 1 if
         sys.exit(1)
 EOF
 http() { python3 "$T/webc.py" "$@"; }
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 # metric FILE NAME{LABELS}: the value of one sample.
 metric() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 

@@ -22,10 +22,7 @@
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 UDP="env -u LD_PRELOAD python3 $SRC/tests/system/helpers/udpclient.py"
 CTL="env -u LD_PRELOAD python3 $SRC/tests/system/helpers/ctlclient.py"
-free_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-PORT=$(free_port)
+PORT=$(free_port udp)
 
 # start_seedd BBEMU-DEVICE -- SEEDD-ARGS: seedd under bbemu in the background,
 # with a control socket ($T/ctl).

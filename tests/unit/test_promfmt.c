@@ -133,7 +133,15 @@ static const char golden_plain[] =
     "bitbabbler_kernel_entropy_credited_total 20000\n"
     "# HELP bitbabbler_kernel_reseeds_total CRNG reseeds asked of the kernel.\n"
     "# TYPE bitbabbler_kernel_reseeds_total counter\n"
-    "bitbabbler_kernel_reseeds_total 3\n";
+    "bitbabbler_kernel_reseeds_total 3\n"
+    "# HELP bitbabbler_kernel_fed_until_ready_bytes Bytes fed to the kernel before its CRNG was "
+    "seen ready.\n"
+    "# TYPE bitbabbler_kernel_fed_until_ready_bytes gauge\n"
+    "bitbabbler_kernel_fed_until_ready_bytes 1875\n"
+    "# HELP bitbabbler_kernel_last_reseed_age_seconds Seconds since the last CRNG reseed seedd "
+    "asked for (none yet: no sample).\n"
+    "# TYPE bitbabbler_kernel_last_reseed_age_seconds gauge\n"
+    "bitbabbler_kernel_last_reseed_age_seconds 2.5\n";
 
 /* Devices, pool, one sink, the kernel feed: every value distinct, so a
  * counter reading the wrong field shows. */
@@ -155,9 +163,10 @@ static void test_golden_plain(void **state)
     sink_count_dropped(s, 50);
     sink_want(s, 10000); /* more than the pool holds: waiting */
     const struct kfeed_info k = { .crng_ready = true, .feeds = 4, .bytes_fed = 2500,
-                                  .bits_credited = 20000, .reseeds = 3 };
+                                  .bits_credited = 20000, .reseeds = 3,
+                                  .fed_until_ready = 1875, .last_reseed_ms = 7000 };
     const struct promfmt_input in = {
-        .version = "0.9.0", .uptime_ms = 12500, .devices = devs, .n_devices = 3,
+        .version = "0.9.0", .uptime_ms = 12500, .now_ms = 9500, .devices = devs, .n_devices = 3,
         .pool = p, .kernel = &k,
     };
     char *out = render(&in);
