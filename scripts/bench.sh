@@ -146,18 +146,22 @@ fi
 # from the control socket's GetStatus before and after; BENCH
 # egd_fill_fraction), the least over the most one client got (BENCH
 # egd_fairness), and the time from a request to its first byte (p50, p99).
+# pool_in.py SOCKET: the pool's BytesIn (the control socket's GetStatus).
+cat >"$T/pool_in.py" <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'["GetStatus",1]\0')
+r = b""
+while not r.endswith(b"\0"):
+    r += s.recv(65536)
+print(json.loads(r[:-1])[2]["Pool"]["BytesIn"])
+EOF
 egd_load() {
     "$BUILD/bbemu" --device GK9VZF@3-2,dev=6,paced --device GDYXTH@5-4,dev=2,paced \
         --device GTH4R8@5-2.3,dev=7,paced -- sh -c '
         b=$1 t=$2 secs=$3
-        pool_in() {
-            env -u LD_PRELOAD python3 -c "
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-s.sendall(b\"[\\\"GetStatus\\\",1]\\0\"); r = b\"\"
-while not r.endswith(b\"\\0\"): r += s.recv(65536)
-print(json.loads(r[:-1])[2][\"Pool\"][\"BytesIn\"])" "$t/egdc.sock"
-        }
+        pool_in() { env -u LD_PRELOAD python3 "$t/pool_in.py" "$t/egdc.sock"; }
         "$b/seedd" -c "$t/egdc.sock" --egd-out="unix:$t/egd/s" --egd-rate 0 \
             2>"$t/egd.err" &
         pid=$!
@@ -192,26 +196,36 @@ fi
 # devices paced as real ones at their fastest (-r 30M: 3.75 MB/s each) with
 # no rate limits, as a ratio to udp_bench's own minimal echo server on
 # loopback in the same run (BENCH udp_vs_echo_32, _1k).  Every reply needs
-# fresh bytes: at 1 KiB the devices' rate is the bound (while the pool is
-# full the devices back off, so about one streams), and a request refused
-# because not enough is ready counts as lost (the client waits 50 ms).
+# fresh QA-passed bytes, and at 1 KiB the echo server's rate would need
+# about 15 times what three BitBabblers give at their fastest: there the
+# bound is the devices, so the bytes/s served is also given as a fraction
+# of what the pool took in meanwhile (BENCH udp_1k_fill_fraction, as
+# egd_fill_fraction).  A request that finds too few bytes ready waits for
+# them; the client takes a window with no reply for 50 ms as lost.
 udp_load() {
     "$BUILD/bbemu" --device GK9VZF@3-2,dev=6,paced --device GDYXTH@5-4,dev=2,paced \
         --device GTH4R8@5-2.3,dev=7,paced -- sh -c '
         b=$1 t=$2 secs=$3 port=$4
-        "$b/seedd" -c none -r 30M -u "127.0.0.1:$port" --udp-rate 0 --udp-max-rate 0 2>"$t/udp.err" &
+        pool_in() { env -u LD_PRELOAD python3 "$t/pool_in.py" "$t/udpc/s"; }
+        "$b/seedd" -c "$t/udpc/s" -r 30M -u "127.0.0.1:$port" --udp-rate 0 --udp-max-rate 0 \
+            2>"$t/udp.err" &
         pid=$!
+        i=0
+        while [ ! -S "$t/udpc/s" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
         sleep 3
         for c in 32 1024; do
+            p0=$(pool_in); t0=$(date +%s%N)
             env -u LD_PRELOAD "$b/bench/udp_bench" client 127.0.0.1 "$port" $c "$secs" \
                 >"$t/udp.$c"
+            p1=$(pool_in); t1=$(date +%s%N)
+            echo "$((p1 - p0)) $((t1 - t0))" >"$t/udp.fill.$c"
         done
         kill -TERM $pid
         wait $pid
     ' sh "$BUILD" "$T" "${UDP_SECS:-3}" "$1"
 }
 UPORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-if udp_load "$UPORT" && [ -s "$T/udp.32" ] && [ -s "$T/udp.1024" ]; then
+if udp_load "$UPORT" && [ -s "$T/udp.32" ] && [ -s "$T/udp.1024" ] && [ -s "$T/udp.fill.1024" ]; then
     "$BUILD/bench/udp_bench" echo 127.0.0.1 "$UPORT" &
     echo_pid=$!
     sleep 0.5
@@ -226,6 +240,13 @@ if udp_load "$UPORT" && [ -s "$T/udp.32" ] && [ -s "$T/udp.1024" ]; then
         echo "BENCH udp_echo_rps_$c $e req/s"
         awk -v a="$s" -v b="$e" -v c="$c" 'BEGIN { printf "BENCH udp_vs_echo_%s %.3f x (target >= 0.7)\n", c == 32 ? "32" : "1k", b ? a / b : 0 }'
     done
+    # the bytes served over those the pool took in, in one window around
+    # the client's run (the pool and the ready buffer, 128 KiB, may still
+    # hold bytes from before it)
+    served=$(sed -n 's/.* bytes \([0-9]*\).*/\1/p' "$T/udp.1024")
+    read -r pin win <"$T/udp.fill.1024"
+    awk -v b="$pin" -v w="$win" 'BEGIN { printf "BENCH udp_1k_pool_fill_per_s %.0f B/s\n", b / (w / 1e9) }'
+    awk -v a="$served" -v b="$pin" 'BEGIN { printf "BENCH udp_1k_fill_fraction %.3f x (bytes served over bytes into the pool; target >= 0.9 as EGD)\n", b ? a / b : 0 }'
 else
     echo "bench: the UDP load failed: $(tail -n 3 "$T/udp.err" 2>/dev/null)" >&2
 fi

@@ -338,5 +338,9 @@ int evl_run(struct evl *loop)
         loop->dead = NULL;
         dispatch_timers(loop);
     }
-    return loop->code;
+    /* The quit is consumed: the loop can be run again. */
+    int code = loop->code;
+    loop->quit = false;
+    loop->code = 0;
+    return code;
 }

@@ -43,7 +43,8 @@ int evl_add_prepare(struct evl *loop, evl_prepare_fn fn, void *ud);
 void evl_del_prepare(struct evl *loop, evl_prepare_fn fn, void *ud);
 
 /* Run until evl_quit(); returns the code given to evl_quit(), or a negative
- * errno if waiting failed. */
+ * errno if waiting failed.  A quit asked before the run ends it at once;
+ * the run consumes it, so the loop can be run again. */
 int evl_run(struct evl *loop);
 void evl_quit(struct evl *loop, int code);
 bool evl_quitting(const struct evl *loop);

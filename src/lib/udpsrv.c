@@ -2,6 +2,7 @@
 #include "udpsrv.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,16 @@
 #define UDP_READY (64u * 1024u)  /* bytes kept ready: two of the largest replies */
 #define UDP_BATCH 64             /* datagrams taken per wake-up */
 
+/* A request that finds too few bytes ready waits for them, in arrival
+ * order, rather than being dropped (a client would wait for its own
+ * timeout, and upstream's service blocked until the pool had the bytes). */
+struct pending {
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    unsigned count;
+    uint64_t due_ms; /* given up on then */
+};
+
 struct udpsrv {
     struct evl *loop;
     int fd;
@@ -27,6 +38,9 @@ struct udpsrv {
     struct udpacl *acl;
     struct udprate *rate;
     struct udpsrv_counts n;
+    struct pending q[UDPSRV_WAITING];
+    size_t q_head, q_len;
+    struct evl_timer *expire;
     uint8_t out[UDPPROTO_MAX_COUNT];
 };
 
@@ -35,14 +49,104 @@ static uint64_t now_ns(void)
     return evl_now_ms() * 1000000u;
 }
 
-/* One request from sa: answered, or counted by why not.  -EAGAIN when the
- * socket takes no more (the request is dropped like any lost datagram). */
+/* Whether a and b are the same host (the port aside). */
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+    if (a->ss_family != b->sa_family)
+        return false;
+    if (b->sa_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (b->sa_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+    return false;
+}
+
+/* Whether one more request from sa may wait. */
+static bool may_wait(const struct udpsrv *u, const struct sockaddr *sa)
+{
+    if (u->q_len == UDPSRV_WAITING)
+        return false;
+    size_t mine = 0;
+    for (size_t i = 0; i < u->q_len; i++)
+        mine += same_host(&u->q[(u->q_head + i) % UDPSRV_WAITING].ss, sa);
+    return mine < UDPSRV_WAITING_PER_HOST;
+}
+
+static void wait_for_data(struct udpsrv *u, const struct sockaddr *sa, socklen_t salen,
+                          unsigned count)
+{
+    struct pending *w = &u->q[(u->q_head + u->q_len) % UDPSRV_WAITING];
+    memcpy(&w->ss, sa, salen);
+    w->sl = salen;
+    w->count = count;
+    w->due_ms = evl_now_ms() + UDPSRV_WAIT_MS;
+    if (u->q_len++ == 0)
+        evl_timer_arm(u->expire, UDPSRV_WAIT_MS);
+    u->n.waited++;
+}
+
+/* count ready bytes to sa: 0, -EAGAIN (the socket takes no more), or
+ * another -errno; counted either way. */
+static int send_reply(struct udpsrv *u, const struct sockaddr *sa, socklen_t salen, unsigned count)
+{
+    readybuf_peek(u->rb, u->out, count);
+    if (sendto(u->fd, u->out, count, MSG_DONTWAIT | MSG_NOSIGNAL, sa, salen) != (ssize_t)count) {
+        int r = errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        u->n.send_failed++;
+        sink_count_refusal(u->sink);
+        log_msg(4, "udp: sendto: %s", strerror(errno));
+        return r;
+    }
+    readybuf_take(u->rb, NULL, count);
+    u->n.answered++;
+    u->n.bytes += count;
+    return 0;
+}
+
+static void pop_waiting(struct udpsrv *u)
+{
+    u->q_head = (u->q_head + 1) % UDPSRV_WAITING;
+    if (--u->q_len == 0) {
+        evl_timer_disarm(u->expire);
+        return;
+    }
+    uint64_t now = evl_now_ms(), due = u->q[u->q_head].due_ms;
+    evl_timer_arm(u->expire, due > now ? due - now : 0);
+}
+
+/* The waiting requests the ready bytes cover, in order. */
+static void serve_waiting(struct udpsrv *u)
+{
+    while (u->q_len && readybuf_len(u->rb) >= u->q[u->q_head].count) {
+        const struct pending *w = &u->q[u->q_head];
+        send_reply(u, (const struct sockaddr *)&w->ss, w->sl, w->count);
+        pop_waiting(u);
+    }
+}
+
+static void on_expire(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    struct udpsrv *u = ud;
+    uint64_t now = evl_now_ms();
+    while (u->q_len && u->q[u->q_head].due_ms <= now) {
+        u->n.expired++;
+        sink_count_refusal(u->sink);
+        pop_waiting(u);
+    }
+}
+
+/* One request from sa: answered, left waiting for data, or counted by why
+ * not.  -EAGAIN when the socket takes no more (the request is dropped like
+ * any lost datagram). */
 static int handle(struct udpsrv *u, const uint8_t *buf, size_t len, const struct sockaddr *sa,
                   socklen_t salen)
 {
     unsigned count = 0;
     int r = udpproto_parse(buf, len, &count);
     sink_count_request(u->sink);
+    u->n.requests++;
     if (r < 0) {
         u->n.malformed++;
         log_msg(4, "udp: ignored a request: %s", udpproto_strerror(r));
@@ -52,7 +156,9 @@ static int handle(struct udpsrv *u, const uint8_t *buf, size_t len, const struct
         u->n.not_allowed++;
         goto refused;
     }
-    if (readybuf_len(u->rb) < count) {
+    /* Answered now only if nothing waits before it. */
+    bool now = u->q_len == 0 && readybuf_len(u->rb) >= count;
+    if (!now && !may_wait(u, sa)) {
         u->n.short_data++;
         goto refused;
     }
@@ -64,20 +170,14 @@ static int handle(struct udpsrv *u, const uint8_t *buf, size_t len, const struct
         r = 0; /* not the socket's -EAGAIN: the next datagram goes on */
         goto refused;
     }
-    readybuf_peek(u->rb, u->out, count);
-    if (sendto(u->fd, u->out, count, MSG_DONTWAIT | MSG_NOSIGNAL, sa, salen) != (ssize_t)count) {
-        r = errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : 0;
-        u->n.send_failed++;
-        log_msg(4, "udp: sendto: %s", strerror(errno));
-        goto refused;
+    if (!now) {
+        wait_for_data(u, sa, salen, count);
+        return 0;
     }
-    readybuf_take(u->rb, NULL, count);
-    u->n.answered++;
-    u->n.bytes += count;
-    return 0;
+    return send_reply(u, sa, salen, count) == -EAGAIN ? -EAGAIN : 0;
 refused:
     sink_count_refusal(u->sink);
-    return r == -EAGAIN ? -EAGAIN : 0;
+    return 0;
 }
 
 static void on_readable(struct evl *loop, int fd, uint32_t events, void *ud)
@@ -99,12 +199,15 @@ static void on_readable(struct evl *loop, int fd, uint32_t events, void *ud)
         if (handle(u, buf, (size_t)n, (struct sockaddr *)&ss, sl) == -EAGAIN)
             break;
     }
+    serve_waiting(u);
     readybuf_refill(u->rb);
 }
 
+/* Bytes were added (inside the pool's dispatch: no refill from here; the
+ * readybuf asks for more itself when its callback returns). */
 static void on_ready(void *ud)
 {
-    (void)ud; /* requests are answered from what is ready when they come */
+    serve_waiting(ud);
 }
 
 static int limits(struct udpsrv *u, const struct udpsrv_cfg *cfg, char *err, size_t errlen)
@@ -138,6 +241,7 @@ int udpsrv_new(struct evl *loop, const struct udpsrv_cfg *cfg, struct udpsrv **o
         (r = srv_bind_inet(cfg->addr, SOCK_DGRAM, cfg->freebind, &u->fd, err, errlen)) < 0)
         goto fail;
     if ((r = readybuf_new(cfg->pool, cfg->mons, "udp", "UDP", UDP_READY, on_ready, u, &u->rb)) < 0 ||
+        (r = evl_timer_new(loop, on_expire, u, &u->expire)) < 0 ||
         (r = evl_add_fd(loop, u->fd, EPOLLIN, on_readable, u)) < 0) {
         snprintf(err, errlen, "%s", strerror(-r));
         goto fail;
@@ -161,13 +265,18 @@ void udpsrv_free(struct udpsrv *u)
         return;
     const struct udpsrv_counts *n = &u->n;
     if (n->answered || n->malformed || n->not_allowed || n->short_data || n->over_rate ||
-        n->over_max_rate || n->send_failed)
-        log_msg(1, "udp: %llu answered (%llu bytes); refused: %llu malformed, %llu not allowed, "
-                "%llu not ready, %llu over the source's rate, %llu over the rate in all, "
-                "%llu not sent", (unsigned long long)n->answered, (unsigned long long)n->bytes,
+        n->over_max_rate || n->send_failed || n->expired || u->q_len)
+        log_msg(1, "udp: %llu answered (%llu bytes), %llu waited for data; refused: "
+                "%llu malformed, %llu not allowed, %llu not ready (no room to wait), "
+                "%llu over the source's rate, %llu over the rate in all, %llu not sent, "
+                "%llu not ready in %u ms; %zu waiting at exit",
+                (unsigned long long)n->answered, (unsigned long long)n->bytes,
+                (unsigned long long)n->waited,
                 (unsigned long long)n->malformed, (unsigned long long)n->not_allowed,
                 (unsigned long long)n->short_data, (unsigned long long)n->over_rate,
-                (unsigned long long)n->over_max_rate, (unsigned long long)n->send_failed);
+                (unsigned long long)n->over_max_rate, (unsigned long long)n->send_failed,
+                (unsigned long long)n->expired, UDPSRV_WAIT_MS, u->q_len);
+    evl_timer_free(u->expire);
     if (u->fd >= 0) {
         evl_del_fd(u->loop, u->fd);
         close(u->fd);
@@ -181,4 +290,15 @@ void udpsrv_free(struct udpsrv *u)
 void udpsrv_get_counts(const struct udpsrv *u, struct udpsrv_counts *c)
 {
     *c = u->n;
+}
+
+size_t udpsrv_ready(const struct udpsrv *u)
+{
+    return readybuf_len(u->rb);
+}
+
+int udpsrv_sockname(const struct udpsrv *u, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    *sl = sizeof(*ss);
+    return getsockname(u->fd, (struct sockaddr *)ss, sl) < 0 ? -errno : 0;
 }

@@ -13,7 +13,8 @@
 #      largest reply) and the global one (--udp-max-rate): a burst of 15
 #      requests of 3000 gets at most the bucket plus the rate times the time
 #      it took;
-#   5. a failing device (all zeros), also with --no-qa: nothing served;
+#   5. a failing device (all zeros), also with --no-qa: nothing served
+#      (the requests wait for data up to 1 s, then are refused);
 #   bad -u/--udp-allow/--udp-rate values: one line, exit 1.
 # The order of datagrams on one socket is kept, so "the service has handled
 # these" is shown by the reply to a later request, never by waiting.
@@ -145,11 +146,14 @@ for noqa in "" --no-qa; do
         wait_for has_read
     fi
     $UDP send 127.0.0.1 "$PORT" 5 32
-    handled() { [ "$(sink Requests)" -ge 5 ]; }
-    wait_for handled
+    # Each waits for data (1 s), then is refused: the count settles at 5.
+    refused() { [ "$(sink Refusals)" -ge 5 ]; }
+    wait_for refused
     check "failing device ${noqa:-(QA on)}: 5 requests, 5 refused, nothing delivered" \
         equals "$(sink Requests) $(sink Refusals) $(sink BytesDelivered)" "5 5 0"
     stop_seedd
+    check "failing device ${noqa:-(QA on)}: they waited for data and got none (exit summary)" \
+        contains "$T/err" "udp: 0 answered (0 bytes), 5 waited for data; refused: .* 5 not ready in 1000 ms; 0 waiting at exit"
 done
 
 # === bad values ====================================================================

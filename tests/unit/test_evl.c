@@ -190,6 +190,34 @@ static void test_prepare_runs_every_iteration(void **state)
     evl_free(loop);
 }
 
+static void quit_with(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    evl_quit(loop, *(int *)ud);
+}
+
+/* A quit before the run ends it at once; a run consumes its quit: the
+ * loop runs again (and waits again) for the next one. */
+static void test_run_again(void **state)
+{
+    (void)state;
+    struct evl *loop;
+    struct evl_timer *t;
+    int code = 7;
+    assert_int_equal(evl_new(&loop), 0);
+    assert_int_equal(evl_timer_new(loop, quit_with, &code, &t), 0);
+    evl_quit(loop, 3);
+    assert_int_equal(evl_run(loop), 3);
+    assert_false(evl_quitting(loop));
+    evl_timer_arm(t, 1);
+    assert_int_equal(evl_run(loop), 7);
+    assert_false(evl_timer_armed(t)); /* it ran until the timer's quit */
+    code = 9;
+    evl_timer_arm(t, 1);
+    assert_int_equal(evl_run(loop), 9);
+    evl_timer_free(t);
+    evl_free(loop);
+}
+
 static void test_free_null(void **state)
 {
     (void)state;
@@ -206,7 +234,7 @@ int main(void)
         cmocka_unit_test(test_remove_during_dispatch),
         cmocka_unit_test(test_signal),
         cmocka_unit_test(test_prepare_runs_every_iteration),
-        cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_run_again), cmocka_unit_test(test_free_null),
     };
     return unit_run(tests);
 }
