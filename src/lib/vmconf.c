@@ -15,6 +15,7 @@
  *    File text in messages is quoted with bytes other than printable ASCII
  *    as \xNN, cut after SHOW_MAX bytes. */
 #include "vmconf.h"
+#include "vmconf_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -23,18 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VMCONF_MAX_DOMAINS 1024
-#define VMCONF_MAX_SERIALS 4096
-#define VMCONF_MAX_WORD 4096
-#define VMCONF_MAX_NAME 255
-#define SERIAL_MIN 4
-#define SERIAL_MAX 127
-#define SHOW_MAX 40
-#define SHOWBUF (SHOW_MAX * 4 + 8)
-#define BB_VID 0x0403 /* BitBabbler: DOMAIN_USB_ entries become serials */
-#define BB_PID 0x7840
-#define NEVER_RUN "vm.conf is read, never executed"
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The settings, in the order of their prefixes in statement(). */
 enum kind { K_RNG, K_NAME, K_URI, K_USB, K_VRNG, K_N };
@@ -61,18 +50,6 @@ struct vmconf {
     size_t nserials;          /* over all domains, DOMAIN_USB_ entries too */
 };
 
-struct parser {
-    const char *buf;
-    size_t len, pos;
-    unsigned line;
-    const char *fname;
-    char *err;
-    size_t errlen;
-    struct vmconf *c;
-    char word[VMCONF_MAX_WORD + 1];
-    size_t wlen;              /* may exceed VMCONF_MAX_WORD: checked at the end */
-    unsigned wline;           /* line where the word started */
-};
 
 /* The domain listing serial s (as its *k-th), or NULL. */
 static struct dom *find_serial(const struct vmconf *c, const char *s, size_t *k)
@@ -96,26 +73,6 @@ static struct dom *find_usb(const struct vmconf *c, const struct vmconf_usb *u, 
     return NULL;
 }
 
-static bool is_alnum(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static bool is_ident(char c)
-{
-    return is_alnum(c) || c == '_';
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static bool is_special(char c)
-{
-    return c && strchr("$`;&|<>(){}*?[!", c);
-}
-
 bool vmconf_valid_serial(const char *s)
 {
     if (!s)
@@ -127,324 +84,6 @@ bool vmconf_valid_serial(const char *s)
     return n >= SERIAL_MIN;
 }
 
-/* s[0..n) for a message: printable ASCII as is, other bytes (and '\') as
- * \xNN, cut after SHOW_MAX bytes with "...". */
-static const char *show(char *dst, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < n && i < SHOW_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            dst[o++] = (char)c;
-        } else {
-            memcpy(dst + o, "\\x", 2);
-            dst[o + 2] = hex[c >> 4];
-            dst[o + 3] = hex[c & 15];
-            o += 4;
-        }
-    }
-    if (n > SHOW_MAX) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-    return dst;
-}
-
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return r;
-}
-
-/* -EINVAL with "FILE:LINE: message". */
-static int perr(struct parser *p, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int perr(struct parser *p, unsigned line, const char *fmt, ...)
-{
-    if (p->err && p->errlen > 0) {
-        int n = snprintf(p->err, p->errlen, "%s:%u: ", p->fname, line);
-        if (n >= 0 && (size_t)n < p->errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return -EINVAL;
-}
-
-static int oom(struct parser *p)
-{
-    return fail(-ENOMEM, p->err, p->errlen, "%s: out of memory", p->fname);
-}
-
-static char at(const struct parser *p, size_t i)
-{
-    return i < p->len ? p->buf[i] : '\0';
-}
-
-/* Blanks and backslash-newlines; newlines too if nl. */
-static void skip_blanks(struct parser *p, bool nl)
-{
-    while (p->pos < p->len) {
-        char c = p->buf[p->pos];
-        if (c == '\\' && at(p, p->pos + 1) == '\n') {
-            p->pos++;
-            p->line++;
-        } else if (nl && c == '\n') {
-            p->line++;
-        } else if (!is_blank(c)) {
-            break;
-        }
-        p->pos++;
-    }
-}
-
-/* To the newline (not consumed).  Comments are not continued by '\'. */
-static void skip_comment(struct parser *p)
-{
-    while (p->pos < p->len && p->buf[p->pos] != '\n')
-        p->pos++;
-}
-
-/* End of the raw token at s: the next blank or newline. */
-static size_t token_end(const struct parser *p, size_t s)
-{
-    while (s < p->len && !is_blank(p->buf[s]) && p->buf[s] != '\n')
-        s++;
-    return s;
-}
-
-static int cr_error(struct parser *p)
-{
-    return perr(p, p->line, "carriage return (DOS line ending?): bash would keep it in the "
-                "value; convert the file to Unix line endings");
-}
-
-/* What bash would do with these (unquoted; $ and ` in "..." too), longest
- * first.  $NAME and $1, $@, ... are recognised in special_error. */
-static const struct {
-    const char *tok, *what;
-} specials[] = {
-    { "$((", "arithmetic expansion" },
-    { "$(", "command substitution" },
-    { "${", "parameter expansion" },
-    { "$'", "ANSI-C quoting" },
-    { "$\"", "locale translation" },
-    { "`", "command substitution" },
-    { ";", "command separator: bash would run what follows" },
-    { "&&", "command list: bash would run what follows" },
-    { "||", "command list: bash would run what follows" },
-    { "&", "background job" },
-    { "|", "pipeline" },
-    { "<(", "process substitution" },
-    { ">(", "process substitution" },
-    { "<", "input redirection" },
-    { ">", "output redirection: bash would create or truncate a file" },
-    { "(", "subshell" },
-    { ")", "unmatched parenthesis" },
-    { "{", "brace expansion or command group" },
-    { "}", "brace expansion or command group" },
-    { "*", "pathname expansion" },
-    { "?", "pathname expansion" },
-    { "[", "pathname expansion" },
-    { "!", "history expansion or negation" },
-    { "~", "tilde expansion" },
-};
-
-/* The shell metacharacter or expansion at i. */
-static int special_error(struct parser *p, size_t i, bool in_dq)
-{
-    const char *s = p->buf + i, *what = "parameter expansion";
-    size_t n = 1, left = p->len - i;
-    char tok[SHOWBUF];
-
-    if (s[0] == '$' && left > 1 && is_ident(s[1]) && !(s[1] >= '0' && s[1] <= '9')) {
-        while (n < left && is_ident(s[n]))
-            n++;
-        what = "variable expansion";
-    } else if (s[0] == '$' && left > 1 && strchr("0123456789@*#?-$!", s[1])) {
-        n = 2;
-        what = "special parameter expansion";
-    } else {
-        for (size_t k = 0; k < ARRAY_LEN(specials); k++) {
-            const char *t = specials[k].tok;
-            size_t tl = strlen(t);
-            if (tl > left || memcmp(s, t, tl) != 0 || (in_dq && t[0] == '$' && t[1] != '\0' &&
-                                                       strchr("'\"", t[1])))
-                continue;
-            n = tl;
-            what = specials[k].what;
-            break;
-        }
-    }
-    show(tok, s, n);
-    char q = strchr(tok, '\'') ? '"' : '\'';
-    return perr(p, p->line, "%c%s%c (%s) is not supported: " NEVER_RUN, q, tok, q, what);
-}
-
-/* Something other than blanks or a comment after a complete value. */
-static int trailing_error(struct parser *p)
-{
-    char c = p->buf[p->pos];
-    char sh[SHOWBUF];
-    if (c == '\r')
-        return cr_error(p);
-    if (is_special(c))
-        return special_error(p, p->pos, false);
-    show(sh, p->buf + p->pos, token_end(p, p->pos) - p->pos);
-    return perr(p, p->line, "unexpected '%s' after the value: one assignment per line (quote "
-                "values with spaces; bash would run it as a command)", sh);
-}
-
-static int rest_of_line(struct parser *p)
-{
-    skip_blanks(p, false);
-    if (p->pos >= p->len || p->buf[p->pos] == '\n')
-        return 0;
-    if (p->buf[p->pos] == '#') {
-        skip_comment(p);
-        return 0;
-    }
-    return trailing_error(p);
-}
-
-/* A statement that is not NAME=... or NAME+=... */
-static int not_assignment(struct parser *p)
-{
-    static const char *const decl[] = { "export", "declare", "typeset", "local", "readonly" };
-    const char *b = p->buf;
-    size_t s = p->pos, e = s, f;
-    char sh[SHOWBUF];
-
-    if (b[s] == '\r')
-        return cr_error(p);
-    if (s == 0 && p->len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
-        return perr(p, p->line, "byte order mark at the start of the file: bash would run "
-                    "it as part of a command; save the file without it");
-    if (is_special(b[s]) || b[s] == '~')
-        return special_error(p, s, false);
-    while (e < p->len && is_ident(b[e]))
-        e++;
-    f = e;
-    while (f < p->len && is_blank(b[f]))
-        f++;
-    show(sh, b + s, e - s);
-    if (e > s && at(p, f) == '(')
-        return perr(p, p->line, "function definition '%s()' is not supported: " NEVER_RUN, sh);
-    if (e > s && at(p, e) == '[')
-        return perr(p, p->line, "'%s[' (array element assignment) is not supported: use "
-                    "%s=( ... )", sh, sh);
-    if (e > s && f > e && (at(p, f) == '=' || (at(p, f) == '+' && at(p, f + 1) == '=')))
-        return perr(p, p->line, "spaces around '=' in '%s =': bash would run '%s' as a "
-                    "command", sh, sh);
-    if (e > s && (e == p->len || is_blank(b[e]) || b[e] == '\n')) {
-        for (size_t k = 0; k < ARRAY_LEN(decl); k++)
-            if (strlen(decl[k]) == e - s && memcmp(decl[k], b + s, e - s) == 0)
-                return perr(p, p->line, "'%s' is not supported: only plain NAME=VALUE "
-                            "assignments are allowed", sh);
-        if (e - s == 8 && memcmp(b + s, "function", 8) == 0)
-            return perr(p, p->line, "'function' is not supported: " NEVER_RUN);
-    }
-    show(sh, b + s, token_end(p, s) - s);
-    return perr(p, p->line, "'%s' is a command, not an assignment: " NEVER_RUN, sh);
-}
-
-static void put(struct parser *p, char c)
-{
-    if (p->wlen < VMCONF_MAX_WORD)
-        p->word[p->wlen] = c;
-    p->wlen++;
-}
-
-/* '...' (literal) or "..." (\" \\ \$ \` and backslash-newline; other
- * backslashes are kept; $ and ` are errors). */
-static int quoted(struct parser *p)
-{
-    char q = p->buf[p->pos];
-    unsigned open = p->line;
-
-    for (p->pos++;; p->pos++) {
-        if (p->pos >= p->len)
-            return perr(p, open, "unterminated quote: the %c on this line is never closed", q);
-        char c = p->buf[p->pos];
-        if (c == q)
-            break;
-        if (q == '"' && c == '\\' && p->pos + 1 < p->len) {
-            char n = p->buf[p->pos + 1];
-            if (n == '\n' || n == '"' || n == '\\' || n == '$' || n == '`') {
-                p->pos++;
-                if (n == '\n')
-                    p->line++;
-                else
-                    put(p, n);
-                continue;
-            }
-        } else if (q == '"' && (c == '$' || c == '`')) {
-            return special_error(p, p->pos, true);
-        }
-        if (c == '\n')
-            p->line++;
-        put(p, c);
-    }
-    p->pos++;
-    return 0;
-}
-
-/* One bash word into p->word (NUL-terminated).  *present: anything at all,
- * even "" (an unquoted empty word is no word).  In an array, ')' ends it. */
-static int parse_word(struct parser *p, bool array, bool *present)
-{
-    bool colon = false;
-    int r;
-
-    p->wlen = 0;
-    p->wline = p->line;
-    *present = false;
-    while (p->pos < p->len) {
-        char c = p->buf[p->pos];
-        if (is_blank(c) || c == '\n' || (array && c == ')'))
-            break;
-        if (c == '\\') {
-            if (p->pos + 1 >= p->len)
-                return perr(p, p->line, "backslash at the end of the file");
-            p->pos += 2;
-            if (p->buf[p->pos - 1] == '\n') {
-                p->line++;
-                continue;
-            }
-            put(p, p->buf[p->pos - 1]);
-        } else if (c == '\'' || c == '"') {
-            if ((r = quoted(p)) < 0)
-                return r;
-        } else if (c == '\r') {
-            return cr_error(p);
-        } else if (is_special(c) || (c == '~' && (!*present || colon))) {
-            return special_error(p, p->pos, false);
-        } else {
-            put(p, c);
-            p->pos++;
-        }
-        colon = c == ':';
-        *present = true;
-    }
-    if (p->wlen > VMCONF_MAX_WORD)
-        return perr(p, p->wline, "value longer than %d bytes", VMCONF_MAX_WORD);
-    p->word[p->wlen] = '\0';
-    return 0;
-}
-
 static struct dom *get_dom(struct parser *p, const char *id, size_t idlen, int *r)
 {
     struct vmconf *c = p->c;
@@ -452,7 +91,7 @@ static struct dom *get_dom(struct parser *p, const char *id, size_t idlen, int *
         if (strlen(c->doms[i].id) == idlen && memcmp(c->doms[i].id, id, idlen) == 0)
             return &c->doms[i];
     if (c->n >= VMCONF_MAX_DOMAINS) {
-        *r = perr(p, p->line, "more than %d domains", VMCONF_MAX_DOMAINS);
+        *r = vml_perr(p, p->line, "more than %d domains", VMCONF_MAX_DOMAINS);
         return NULL;
     }
     if (c->n == c->cap) {
@@ -471,7 +110,7 @@ static struct dom *get_dom(struct parser *p, const char *id, size_t idlen, int *
     c->n++;
     return d;
 nomem:
-    *r = oom(p);
+    *r = vml_oom(p);
     return NULL;
 }
 
@@ -499,28 +138,28 @@ static int add_serial(struct parser *p, struct dom *d)
     char sh[SHOWBUF], a[SHOWBUF], b[SHOWBUF];
     const char *w = p->word;
 
-    show(sh, w, p->wlen);
+    vml_show(sh, w, p->wlen);
     if (!vmconf_valid_serial(w))
-        return perr(p, p->wline, "'%s' is not a valid serial (%d to %d letters and digits)", sh,
+        return vml_perr(p, p->wline, "'%s' is not a valid serial (%d to %d letters and digits)", sh,
                     SERIAL_MIN, SERIAL_MAX);
     size_t k;
     const struct dom *o = find_serial(c, w, &k);
     if (o) {
-        show(a, o->id, strlen(o->id));
+        vml_show(a, o->id, strlen(o->id));
         if (o == d)
-            return perr(p, p->wline, "serial '%s' is listed twice for domain '%s' (first on "
+            return vml_perr(p, p->wline, "serial '%s' is listed twice for domain '%s' (first on "
                         "line %u)", sh, a, o->serial_lines[k]);
-        show(b, d->id, strlen(d->id));
-        return perr(p, p->wline, "serial '%s' is assigned to both domain '%s' (line %u) and "
+        vml_show(b, d->id, strlen(d->id));
+        return vml_perr(p, p->wline, "serial '%s' is assigned to both domain '%s' (line %u) and "
                     "domain '%s'", sh, a, o->serial_lines[k], b);
     }
     if (c->nserials >= VMCONF_MAX_SERIALS)
-        return perr(p, p->wline, "more than %d serials", VMCONF_MAX_SERIALS);
+        return vml_perr(p, p->wline, "more than %d serials", VMCONF_MAX_SERIALS);
     if (grow((void **)&d->serials, &d->serial_lines, d->nserials, &d->cap,
              sizeof(*d->serials)) < 0)
-        return oom(p);
+        return vml_oom(p);
     if (!(d->serials[d->nserials] = strdup(w)))
-        return oom(p);
+        return vml_oom(p);
     d->serial_lines[d->nserials++] = p->wline;
     c->nserials++;
     return 0;
@@ -533,9 +172,9 @@ static int add_usb(struct parser *p, struct dom *d)
     struct vmconf_usb u;
     char sh[SHOWBUF], a[SHOWBUF], b[SHOWBUF];
 
-    show(sh, p->word, p->wlen);
+    vml_show(sh, p->word, p->wlen);
     if (p->wlen != strlen(p->word) || vmconf_parse_usb(p->word, &u) < 0)
-        return perr(p, p->wline, "'%s' is not a valid VID:PID:SERIAL (VID and PID 4 hex "
+        return vml_perr(p, p->wline, "'%s' is not a valid VID:PID:SERIAL (VID and PID 4 hex "
                     "digits, not 0000; SERIAL 1 to %d letters, digits, '.', '_', '-', ':')",
                     sh, VMCONF_USB_SERIAL_MAX);
     if (u.vid == BB_VID && u.pid == BB_PID) {
@@ -547,18 +186,18 @@ static int add_usb(struct parser *p, struct dom *d)
     size_t k;
     const struct dom *o = find_usb(c, &u, &k);
     if (o) {
-        show(a, o->id, strlen(o->id));
+        vml_show(a, o->id, strlen(o->id));
         if (o == d)
-            return perr(p, p->wline, "device '%s' is listed twice for domain '%s' (first on "
+            return vml_perr(p, p->wline, "device '%s' is listed twice for domain '%s' (first on "
                         "line %u)", sh, a, o->usb_lines[k]);
-        show(b, d->id, strlen(d->id));
-        return perr(p, p->wline, "device '%s' is assigned to both domain '%s' (line %u) and "
+        vml_show(b, d->id, strlen(d->id));
+        return vml_perr(p, p->wline, "device '%s' is assigned to both domain '%s' (line %u) and "
                     "domain '%s'", sh, a, o->usb_lines[k], b);
     }
     if (c->nserials >= VMCONF_MAX_SERIALS)
-        return perr(p, p->wline, "more than %d serials", VMCONF_MAX_SERIALS);
+        return vml_perr(p, p->wline, "more than %d serials", VMCONF_MAX_SERIALS);
     if (grow((void **)&d->usb, &d->usb_lines, d->nusb, &d->usbcap, sizeof(u)) < 0)
-        return oom(p);
+        return vml_oom(p);
     d->usb[d->nusb] = u;
     d->usb_lines[d->nusb++] = p->wline;
     c->nserials++;
@@ -577,24 +216,24 @@ static int parse_array(struct parser *p, struct dom *d, enum kind kind)
     int r;
 
     for (p->pos++;;) {
-        skip_blanks(p, true);
+        vml_skip_blanks(p, true);
         if (p->pos >= p->len)
-            return perr(p, open, "unterminated array: the ( on this line has no )");
+            return vml_perr(p, open, "unterminated array: the ( on this line has no )");
         char c = p->buf[p->pos];
         if (c == ')')
             break;
         if (c == '#') {
-            skip_comment(p);
+            vml_skip_comment(p);
             continue;
         }
-        if ((r = parse_word(p, true, &present)) < 0)
+        if ((r = vml_parse_word(p, true, &present)) < 0)
             return r;
         if (present && (r = add_entry(p, d, kind)) < 0)
             return r;
     }
     p->pos++;
     if (p->pos < p->len && !is_blank(p->buf[p->pos]) && p->buf[p->pos] != '\n')
-        return trailing_error(p);
+        return vml_trailing_error(p);
     return 0;
 }
 
@@ -602,22 +241,22 @@ static int parse_array(struct parser *p, struct dom *d, enum kind kind)
 static int check_value(struct parser *p, enum kind kind, const char *nm)
 {
     char sh[SHOWBUF];
-    show(sh, p->word, p->wlen);
+    vml_show(sh, p->word, p->wlen);
     if (kind == K_NAME && p->wlen > VMCONF_MAX_NAME)
-        return perr(p, p->wline, "%s: libvirt name longer than %d bytes", nm, VMCONF_MAX_NAME);
+        return vml_perr(p, p->wline, "%s: libvirt name longer than %d bytes", nm, VMCONF_MAX_NAME);
     for (size_t i = 0; i < p->wlen; i++) {
         unsigned char c = (unsigned char)p->word[i];
         if (kind == K_NAME && (c < 0x20 || c == 0x7f))
-            return perr(p, p->wline, "%s: control character in '%s'", nm, sh);
+            return vml_perr(p, p->wline, "%s: control character in '%s'", nm, sh);
         if (kind == K_NAME && c == '/')
-            return perr(p, p->wline, "%s: '/' is not allowed in a libvirt name ('%s')", nm, sh);
+            return vml_perr(p, p->wline, "%s: '/' is not allowed in a libvirt name ('%s')", nm, sh);
         if (kind == K_URI && (c <= 0x20 || c == 0x7f))
-            return perr(p, p->wline, "%s: whitespace or control character in URI '%s'", nm, sh);
+            return vml_perr(p, p->wline, "%s: whitespace or control character in URI '%s'", nm, sh);
     }
     if (kind == K_URI && !strchr(p->word, ':'))
-        return perr(p, p->wline, "%s: '%s' is not a libvirt URI (no ':')", nm, sh);
+        return vml_perr(p, p->wline, "%s: '%s' is not a libvirt URI (no ':')", nm, sh);
     if (kind == K_VRNG && !vmconf_valid_virtio_rng(p->word))
-        return perr(p, p->wline, "%s: '%s' is not yes, no or an absolute socket path (at most "
+        return vml_perr(p, p->wline, "%s: '%s' is not yes, no or an absolute socket path (at most "
                     "%d bytes, no blanks)", nm, sh, VMCONF_SOCKET_MAX);
     return 0;
 }
@@ -637,26 +276,26 @@ static int statement(struct parser *p)
     while (e < p->len && is_ident(b[e]))
         e++;
     if (e == s || (b[s] >= '0' && b[s] <= '9'))
-        return not_assignment(p);
-    if (at(p, e) == '=')
+        return vml_not_assignment(p);
+    if (vml_at(p, e) == '=')
         add = false;
-    else if (at(p, e) == '+' && at(p, e + 1) == '=')
+    else if (vml_at(p, e) == '+' && vml_at(p, e + 1) == '=')
         add = true;
     else
-        return not_assignment(p);
-    show(nm, b + s, e - s);
+        return vml_not_assignment(p);
+    vml_show(nm, b + s, e - s);
     for (kind = 0; kind < K_N; kind++) {
         plen = strlen(prefix[kind]);
         if (e - s > plen && memcmp(b + s, prefix[kind], plen) == 0)
             break;
     }
     if (kind == K_N)
-        return perr(p, line, "unknown setting '%s' (only DOMAIN_RNG_<id>, DOMAIN_USB_<id>, "
+        return vml_perr(p, line, "unknown setting '%s' (only DOMAIN_RNG_<id>, DOMAIN_USB_<id>, "
                     "DOMAIN_NAME_<id>, DOMAIN_URI_<id> and DOMAIN_VIRTIO_RNG_<id> are allowed)",
                     nm);
     if (e - s - plen > VMCONF_MAX_NAME) /* the id is the default libvirt name */
-        return perr(p, line, "%s: <id> longer than %d bytes", nm, VMCONF_MAX_NAME);
-    show(ids, b + s + plen, e - s - plen);
+        return vml_perr(p, line, "%s: <id> longer than %d bytes", nm, VMCONF_MAX_NAME);
+    vml_show(ids, b + s + plen, e - s - plen);
     p->pos = e + (add ? 2 : 1);
 
     struct dom *d = get_dom(p, b + s + plen, e - s - plen, &r);
@@ -664,54 +303,54 @@ static int statement(struct parser *p)
         return r;
     bool array = kind == K_RNG || kind == K_USB;
     if (add && !array)
-        return perr(p, line, "'+=' is only for DOMAIN_RNG_<id> and DOMAIN_USB_<id> arrays: %s "
+        return vml_perr(p, line, "'+=' is only for DOMAIN_RNG_<id> and DOMAIN_USB_<id> arrays: %s "
                     "is a single value", nm);
     unsigned prev = d->set_line[kind];
     if (prev && !array)
-        return perr(p, line, "%s is already set on line %u", nm, prev);
+        return vml_perr(p, line, "%s is already set on line %u", nm, prev);
     if (prev && !add)
-        return perr(p, line, "%s is already set on line %u (use %.11s%s+=( ... ) to add "
+        return vml_perr(p, line, "%s is already set on line %u (use %.11s%s+=( ... ) to add "
                     "devices)", nm, prev, prefix[kind], ids);
     if (!prev)
         d->set_line[kind] = line;
 
-    if (at(p, p->pos) == '(') {
+    if (vml_at(p, p->pos) == '(') {
         if (!array)
-            return perr(p, line, "%s must be a single value, not an array", nm);
+            return vml_perr(p, line, "%s must be a single value, not an array", nm);
         if ((r = parse_array(p, d, kind)) < 0)
             return r;
-        return rest_of_line(p);
+        return vml_rest_of_line(p);
     }
     if (add)
-        return perr(p, line, "'%s+=%s' would append to the text of the first entry; use "
+        return vml_perr(p, line, "'%s+=%s' would append to the text of the first entry; use "
                     "%s+=( %s )", nm, kind == K_USB ? "VID:PID:SERIAL" : "SERIAL", nm,
                     kind == K_USB ? "VID:PID:SERIAL" : "SERIAL");
-    if ((r = parse_word(p, false, &present)) < 0)
+    if ((r = vml_parse_word(p, false, &present)) < 0)
         return r;
     if (array) {
         if (present && (r = add_entry(p, d, kind)) < 0)
             return r;
-        return rest_of_line(p);
+        return vml_rest_of_line(p);
     }
     if (p->wlen == 0)
-        return perr(p, line, "%s: empty value", nm);
+        return vml_perr(p, line, "%s: empty value", nm);
     if ((r = check_value(p, kind, nm)) < 0)
         return r;
     char **dst = kind == K_NAME ? &d->name : kind == K_URI ? &d->uri : &d->vrng;
     if (!(*dst = strdup(p->word)))
-        return oom(p);
-    return rest_of_line(p);
+        return vml_oom(p);
+    return vml_rest_of_line(p);
 }
 
 static int parse_all(struct parser *p)
 {
     int r;
     for (;;) {
-        skip_blanks(p, true);
+        vml_skip_blanks(p, true);
         if (p->pos >= p->len)
             return 0;
         if (p->buf[p->pos] == '#')
-            skip_comment(p);
+            vml_skip_comment(p);
         else if ((r = statement(p)) < 0)
             return r;
     }
@@ -748,10 +387,10 @@ static int finish(struct parser *p)
                 first = d;
             }
             char n[SHOWBUF], a[SHOWBUF], b[SHOWBUF];
-            show(n, d->pub.name, strlen(d->pub.name));
-            show(a, later->id, strlen(later->id));
-            show(b, first->id, strlen(first->id));
-            return perr(p, name_line(later), "libvirt name '%s' of domain '%s' is already used "
+            vml_show(n, d->pub.name, strlen(d->pub.name));
+            vml_show(a, later->id, strlen(later->id));
+            vml_show(b, first->id, strlen(first->id));
+            return vml_perr(p, name_line(later), "libvirt name '%s' of domain '%s' is already used "
                         "by domain '%s' (line %u)", n, a, b, name_line(first));
         }
     }
@@ -769,11 +408,11 @@ int vmconf_parse(const char *buf, size_t len, const char *fname, struct vmconf *
     if (!fname)
         fname = "vm.conf";
     if (!out || (!buf && len))
-        return fail(-EINVAL, err, errlen, "%s: invalid arguments", fname);
+        return vml_fail(-EINVAL, err, errlen, "%s: invalid arguments", fname);
     if (len > VMCONF_MAX_FILE)
-        return fail(-EINVAL, err, errlen, "%s: larger than %d bytes", fname, VMCONF_MAX_FILE);
+        return vml_fail(-EINVAL, err, errlen, "%s: larger than %d bytes", fname, VMCONF_MAX_FILE);
     if (!(p = calloc(1, sizeof(*p))) || vmconf_new_empty(&p->c) < 0) {
-        r = fail(-ENOMEM, err, errlen, "%s: out of memory", fname);
+        r = vml_fail(-ENOMEM, err, errlen, "%s: out of memory", fname);
         goto out;
     }
     p->buf = buf;
@@ -787,7 +426,7 @@ int vmconf_parse(const char *buf, size_t len, const char *fname, struct vmconf *
     if (nul) {
         for (const char *q = buf; q < nul; q++)
             p->line += *q == '\n';
-        r = perr(p, p->line, "NUL byte (is this a text file?)");
+        r = vml_perr(p, p->line, "NUL byte (is this a text file?)");
         goto out;
     }
     if ((r = parse_all(p)) < 0 || (r = finish(p)) < 0)
