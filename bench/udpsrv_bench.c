@@ -19,6 +19,7 @@
 #include "log.h"
 #include "monitors.h"
 #include "pool.h"
+#include "splitmix.h"
 #include "udpsrv.h"
 
 #define BLOCK 2500u
@@ -35,13 +36,7 @@ static void on_prepare(struct evl *loop, void *ud)
     struct feeder *f = ud;
     uint8_t b[BLOCK];
     for (int i = 0; i < 64 && udpsrv_ready(f->udp) < FULL; i++) {
-        for (size_t k = 0; k < BLOCK; k += 8) {
-            uint64_t z = (f->rng += 0x9e3779b97f4a7c15u);
-            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-            z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-            z ^= z >> 31;
-            memcpy(b + k, &z, BLOCK - k < 8 ? BLOCK - k : 8);
-        }
+        splitmix_fill(&f->rng, b, sizeof(b));
         pool_add(f->pool, b, sizeof(b));
     }
 }

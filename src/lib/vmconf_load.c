@@ -1,29 +1,15 @@
 /* vmconf: reading vm.conf from a file (see vmconf.h); the parsing is
  * vmconf_parse's. */
 #include "vmconf.h"
+#include "vmconf_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int r, char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return r;
-}
 
 int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
 {
@@ -35,19 +21,19 @@ int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
     if (err && errlen > 0)
         err[0] = '\0';
     if (!path || !out)
-        return fail(-EINVAL, err, errlen, "vm.conf: invalid arguments");
+        return vml_fail(-EINVAL, err, errlen, "vm.conf: invalid arguments");
     /* O_NONBLOCK: a FIFO must not hang us before fstat says what it is. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0 || fstat(fd, &st) < 0) {
-        r = fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
+        r = vml_fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (S_ISDIR(st.st_mode)) {
-        r = fail(-EISDIR, err, errlen, "%s: %s", path, strerror(EISDIR));
+        r = vml_fail(-EISDIR, err, errlen, "%s: %s", path, strerror(EISDIR));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        r = fail(-EINVAL, err, errlen, "%s: not a regular file", path);
+        r = vml_fail(-EINVAL, err, errlen, "%s: not a regular file", path);
         goto out;
     }
     /* Read to EOF (the file may grow under us), at most VMCONF_MAX_FILE + 1
@@ -58,7 +44,7 @@ int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
                       : (st.st_size > VMCONF_MAX_FILE ? VMCONF_MAX_FILE : (size_t)st.st_size) + 1;
             char *nb = realloc(buf, cap);
             if (!nb) {
-                r = fail(-ENOMEM, err, errlen, "%s: %s", path, strerror(ENOMEM));
+                r = vml_fail(-ENOMEM, err, errlen, "%s: %s", path, strerror(ENOMEM));
                 goto out;
             }
             buf = nb;
@@ -67,7 +53,7 @@ int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            r = fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
+            r = vml_fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
             goto out;
         }
         if (n == 0)
@@ -75,7 +61,7 @@ int vmconf_load(const char *path, struct vmconf **out, char *err, size_t errlen)
         len += (size_t)n;
     }
     if (len > VMCONF_MAX_FILE)
-        r = fail(-EFBIG, err, errlen, "%s: %s (more than %d bytes)", path, strerror(EFBIG),
+        r = vml_fail(-EFBIG, err, errlen, "%s: %s (more than %d bytes)", path, strerror(EFBIG),
                  VMCONF_MAX_FILE);
     else
         r = vmconf_parse(buf, len, path, out, err, errlen);

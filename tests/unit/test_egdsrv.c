@@ -23,6 +23,7 @@
 #include "evl.h"
 #include "monitors.h"
 #include "pool.h"
+#include "splitmix.h"
 #include "srv.h"
 
 #define NCL 3
@@ -51,22 +52,10 @@ struct fx {
     bool (*done)(struct fx *f);
 };
 
-/* splitmix64: the same good-looking bytes every run. */
-static void fill_random(struct fx *f, uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t z = (f->rng += 0x9e3779b97f4a7c15u);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-        z ^= z >> 31;
-        memcpy(p + i, &z, n - i < 8 ? n - i : 8);
-    }
-}
-
 static void add_block(struct fx *f)
 {
     uint8_t b[BLOCK];
-    fill_random(f, b, sizeof(b));
+    splitmix_fill(&f->rng, b, sizeof(b));
     pool_add(f->pool, b, sizeof(b));
 }
 

@@ -29,6 +29,7 @@
 #include "evl.h"
 #include "monitors.h"
 #include "pool.h"
+#include "splitmix.h"
 #include "udpproto.h"
 #include "udpsrv.h"
 
@@ -59,17 +60,10 @@ struct fx {
     uint64_t want;         /* the condition's argument */
 };
 
-/* splitmix64: the same good-looking bytes every run. */
 static void add_block(struct fx *f)
 {
     uint8_t b[BLOCK];
-    for (size_t i = 0; i < BLOCK; i += 8) {
-        uint64_t z = (f->rng += 0x9e3779b97f4a7c15u);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-        z ^= z >> 31;
-        memcpy(b + i, &z, BLOCK - i < 8 ? BLOCK - i : 8);
-    }
+    splitmix_fill(&f->rng, b, sizeof(b));
     pool_add(f->pool, b, sizeof(b));
 }
 
