@@ -102,12 +102,14 @@ check "a feed failing at run time: one line" equals "$(lines_in "$T/err")" 1
 # --- -o -k: both sinks served, neither starved -------------------------------
 # stdout is read all along, 1 MiB at a time (one line in $T/mb each); the
 # kernel is fed at start and then every second (--kernel-refill 1).  The
-# device's own endless data (no payload file, which would run out).
+# device's own endless data (no payload file, which would run out).  Only
+# /dev/random's ioctls are traced (-P): no other thread's call can split a
+# feed's line in two.
 mb() { lines_in "$T/mb" 2>/dev/null || echo 0; }
 : >"$T/mb"
 MPORT=$(free_port)
 emu --device GA0001@1-1 -- \
-    strace -f -qq -s 0 -e trace=ioctl -e signal=none -o "$T/o.st" \
+    strace -f -qq -s 0 -P /dev/random -e trace=ioctl -e signal=none -o "$T/o.st" \
     sh -c 'echo $$ >"$1/pid"; exec "$2" -o -k --kernel-refill 1 --metrics "$3" -v' \
     sh "$T" "$SEEDD" "$MPORT" \
     2>"$T/err" |
