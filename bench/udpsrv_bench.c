@@ -65,7 +65,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "udpsrv_bench: %s\n", err);
         goto out;
     }
-    if (evl_add_prepare(loop, on_prepare, &f) < 0 || evl_add_signal(loop, SIGTERM, on_signal, NULL) < 0 ||
+    if (evl_add_prepare(loop, on_prepare, &f) < 0 ||
+        evl_add_signal(loop, SIGTERM, on_signal, NULL) < 0 ||
         evl_add_signal(loop, SIGINT, on_signal, NULL) < 0)
         goto out;
     rc = evl_run(loop) < 0;
