@@ -240,7 +240,8 @@ int udpsrv_new(struct evl *loop, const struct udpsrv_cfg *cfg, struct udpsrv **o
         (r = limits(u, cfg, err, errlen)) < 0 ||
         (r = srv_bind_inet(cfg->addr, SOCK_DGRAM, cfg->freebind, &u->fd, err, errlen)) < 0)
         goto fail;
-    if ((r = readybuf_new(cfg->pool, cfg->mons, "udp", "UDP", UDP_READY, on_ready, u, &u->rb)) < 0 ||
+    if ((r = readybuf_new(cfg->pool, cfg->mons, "udp", "UDP", UDP_READY, on_ready, u,
+                          &u->rb)) < 0 ||
         (r = evl_timer_new(loop, on_expire, u, &u->expire)) < 0 ||
         (r = evl_add_fd(loop, u->fd, EPOLLIN, on_readable, u)) < 0) {
         snprintf(err, errlen, "%s", strerror(-r));
