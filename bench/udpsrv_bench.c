@@ -9,7 +9,7 @@
  *       until SIGTERM or SIGINT; prints the service's counts then.
  *
  * A benchmark helper, not a test, and not entropy: make bench compares its
- * request rate with udp_bench's echo server (BENCH udpsrv_vs_echo_*),
+ * request rate with udp_bench's echo server (BENCH udpsrv_inproc_vs_echo_*),
  * beside seedd's own on devices, which the devices' rate bounds. */
 #include <signal.h>
 #include <stdio.h>
@@ -72,9 +72,12 @@ int main(int argc, char **argv)
     rc = evl_run(loop) < 0;
     struct udpsrv_counts c;
     udpsrv_get_counts(f.udp, &c);
-    printf("answered %llu bytes %llu waited %llu refused %llu\n", (unsigned long long)c.answered,
-           (unsigned long long)c.bytes, (unsigned long long)c.waited,
-           (unsigned long long)(c.requests - c.answered));
+    printf("answered %llu bytes %llu waited %llu; not answered: %llu not ready, %llu expired, "
+           "%llu not sent, %llu other\n",
+           (unsigned long long)c.answered, (unsigned long long)c.bytes,
+           (unsigned long long)c.waited, (unsigned long long)c.short_data,
+           (unsigned long long)c.expired, (unsigned long long)c.send_failed,
+           (unsigned long long)(c.malformed + c.not_allowed + c.over_rate + c.over_max_rate));
 out:
     udpsrv_free(f.udp);
     monitors_free(mons);

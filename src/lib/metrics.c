@@ -84,10 +84,11 @@ static int render(const struct metrics *m, char **body, size_t *len)
     }
     if (c->kfeed)
         kfeed_get_info(c->kfeed, &ki);
+    uint64_t now = evl_now_ms();
     const struct promfmt_input in = {
         .version = c->version,
-        .uptime_ms = evl_now_ms() - c->t0_ms,
-        .now_ms = evl_now_ms(),
+        .uptime_ms = now - c->t0_ms,
+        .now_ms = now,
         .devices = devs,
         .n_devices = nd,
         .monitors = c->monitors,

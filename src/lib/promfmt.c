@@ -442,8 +442,9 @@ static void put_kernel(struct buf *b, const struct kfeed_info *k, uint64_t now_m
     family(b, "bitbabbler_kernel_reseeds_total", "counter", "CRNG reseeds asked of the kernel.");
     s_u64(b, "bitbabbler_kernel_reseeds_total", NULL, k->reseeds);
     family(b, "bitbabbler_kernel_fed_until_ready_bytes", "gauge",
-           "Bytes fed to the kernel before its CRNG was seen ready.");
-    s_u64(b, "bitbabbler_kernel_fed_until_ready_bytes", NULL, k->fed_until_ready);
+           "Bytes fed to the kernel before its CRNG was seen ready (no sample before).");
+    if (k->crng_ready)
+        s_u64(b, "bitbabbler_kernel_fed_until_ready_bytes", NULL, k->fed_until_ready);
     family(b, "bitbabbler_kernel_last_reseed_age_seconds", "gauge",
            "Seconds since the last CRNG reseed seedd asked for (none yet: no sample).");
     if (k->last_reseed_ms)

@@ -34,6 +34,7 @@
  *   bitbabbler_kernel_feeds_total, bitbabbler_kernel_fed_bytes_total,
  *   bitbabbler_kernel_entropy_credited_total, bitbabbler_kernel_reseeds_total   counters
  *   bitbabbler_kernel_fed_until_ready_bytes   gauge: bytes fed before the CRNG was ready
+ *                                             (no sample until it is)
  *   bitbabbler_kernel_last_reseed_age_seconds   gauge (no sample before the first reseed)
  *
  * States: one series per possible state (sources_state_name(),

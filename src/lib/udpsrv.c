@@ -78,6 +78,8 @@ static void wait_for_data(struct udpsrv *u, const struct sockaddr *sa, socklen_t
                           unsigned count)
 {
     struct pending *w = &u->q[(u->q_head + u->q_len) % UDPSRV_WAITING];
+    if (salen > sizeof(w->ss))
+        salen = sizeof(w->ss);
     memcpy(&w->ss, sa, salen);
     w->sl = salen;
     w->count = count;
@@ -87,16 +89,24 @@ static void wait_for_data(struct udpsrv *u, const struct sockaddr *sa, socklen_t
     u->n.waited++;
 }
 
-/* count ready bytes to sa: 0, -EAGAIN (the socket takes no more), or
- * another -errno; counted either way. */
+static void count_send_failed(struct udpsrv *u)
+{
+    u->n.send_failed++;
+    sink_count_refusal(u->sink);
+}
+
+/* count ready bytes to sa: 0 (counted), -EAGAIN (the socket takes no more
+ * now; not counted: the caller decides), or another -errno (counted as not
+ * sent). */
 static int send_reply(struct udpsrv *u, const struct sockaddr *sa, socklen_t salen, unsigned count)
 {
     readybuf_peek(u->rb, u->out, count);
     if (sendto(u->fd, u->out, count, MSG_DONTWAIT | MSG_NOSIGNAL, sa, salen) != (ssize_t)count) {
-        int r = errno == EAGAIN || errno == EWOULDBLOCK ? -EAGAIN : -errno;
-        u->n.send_failed++;
-        sink_count_refusal(u->sink);
-        log_msg(4, "udp: sendto: %s", strerror(errno));
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return -EAGAIN;
+        int r = -errno;
+        count_send_failed(u);
+        log_msg(4, "udp: sendto: %s", strerror(-r));
         return r;
     }
     readybuf_take(u->rb, NULL, count);
@@ -116,12 +126,15 @@ static void pop_waiting(struct udpsrv *u)
     evl_timer_arm(u->expire, due > now ? due - now : 0);
 }
 
-/* The waiting requests the ready bytes cover, in order. */
+/* The waiting requests the ready bytes cover, in order.  A socket that
+ * takes no more (-EAGAIN) keeps the front waiting: the next datagram or
+ * ready bytes try again, until it expires. */
 static void serve_waiting(struct udpsrv *u)
 {
     while (u->q_len && readybuf_len(u->rb) >= u->q[u->q_head].count) {
         const struct pending *w = &u->q[u->q_head];
-        send_reply(u, (const struct sockaddr *)&w->ss, w->sl, w->count);
+        if (send_reply(u, (const struct sockaddr *)&w->ss, w->sl, w->count) == -EAGAIN)
+            return;
         pop_waiting(u);
     }
 }
@@ -135,6 +148,7 @@ static void on_expire(struct evl *loop, struct evl_timer *t, void *ud)
         sink_count_refusal(u->sink);
         pop_waiting(u);
     }
+    serve_waiting(u); /* those behind it may be covered already */
 }
 
 /* One request from sa: answered, left waiting for data, or counted by why
@@ -157,8 +171,8 @@ static int handle(struct udpsrv *u, const uint8_t *buf, size_t len, const struct
         goto refused;
     }
     /* Answered now only if nothing waits before it. */
-    bool now = u->q_len == 0 && readybuf_len(u->rb) >= count;
-    if (!now && !may_wait(u, sa)) {
+    bool answer_now = u->q_len == 0 && readybuf_len(u->rb) >= count;
+    if (!answer_now && !may_wait(u, sa)) {
         u->n.short_data++;
         goto refused;
     }
@@ -170,11 +184,14 @@ static int handle(struct udpsrv *u, const uint8_t *buf, size_t len, const struct
         r = 0; /* not the socket's -EAGAIN: the next datagram goes on */
         goto refused;
     }
-    if (!now) {
+    if (!answer_now) {
         wait_for_data(u, sa, salen, count);
         return 0;
     }
-    return send_reply(u, sa, salen, count) == -EAGAIN ? -EAGAIN : 0;
+    if (send_reply(u, sa, salen, count) != -EAGAIN)
+        return 0;
+    count_send_failed(u); /* dropped like any lost datagram */
+    return -EAGAIN;
 refused:
     sink_count_refusal(u->sink);
     return 0;

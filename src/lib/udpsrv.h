@@ -58,7 +58,8 @@ struct udpsrv_counts {
     uint64_t over_rate;        /* the source's bucket was short */
     uint64_t over_max_rate;    /* the global bucket was short */
     uint64_t send_failed;      /* sendto() failed (the bytes stay ready) */
-    uint64_t waited;           /* requests that waited for data (answered or not) */
+    uint64_t waited;           /* requests queued (too few bytes ready, or others
+                                * queued before them), answered or not */
     uint64_t expired;          /* ... and got none in UDPSRV_WAIT_MS */
 };
 

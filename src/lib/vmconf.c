@@ -18,12 +18,18 @@
 #include "vmconf_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define VMCONF_MAX_DOMAINS 1024
+#define VMCONF_MAX_SERIALS 4096
+#define VMCONF_MAX_NAME 255
+#define SERIAL_MIN 4
+#define SERIAL_MAX 127
+#define BB_VID 0x0403 /* BitBabbler: DOMAIN_USB_ entries become serials */
+#define BB_PID 0x7840
 
 /* The settings, in the order of their prefixes in statement(). */
 enum kind { K_RNG, K_NAME, K_URI, K_USB, K_VRNG, K_N };
@@ -49,7 +55,6 @@ struct vmconf {
     size_t n, cap;
     size_t nserials;          /* over all domains, DOMAIN_USB_ entries too */
 };
-
 
 /* The domain listing serial s (as its *k-th), or NULL. */
 static struct dom *find_serial(const struct vmconf *c, const char *s, size_t *k)

@@ -5,20 +5,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <string.h>
 
-#define VMCONF_MAX_DOMAINS 1024
-#define VMCONF_MAX_SERIALS 4096
 #define VMCONF_MAX_WORD 4096
-#define VMCONF_MAX_NAME 255
-#define SERIAL_MIN 4
-#define SERIAL_MAX 127
 #define SHOW_MAX 40
 #define SHOWBUF (SHOW_MAX * 4 + 8)
-#define BB_VID 0x0403 /* BitBabbler: DOMAIN_USB_ entries become serials */
-#define BB_PID 0x7840
-#define NEVER_RUN "vm.conf is read, never executed"
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct vmconf;
 
@@ -48,11 +38,6 @@ static inline bool is_ident(char c)
 static inline bool is_blank(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-static inline bool is_special(char c)
-{
-    return c && strchr("$`;&|<>(){}*?[!", c);
 }
 
 /* -r with the message in err (if any). */

@@ -6,8 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmconf.h"
 #include "vmconf_int.h"
+
+#define NEVER_RUN "vm.conf is read, never executed"
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool is_special(char c)
+{
+    return c && strchr("$`;&|<>(){}*?[!", c);
+}
 
 /* s[0..n) for a message: printable ASCII as is, other bytes (and '\') as
  * \xNN, cut after SHOW_MAX bytes with "...". */
@@ -46,7 +53,6 @@ int vml_fail(int r, char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* -EINVAL with "FILE:LINE: message". */
-
 int vml_perr(struct parser *p, unsigned line, const char *fmt, ...)
 {
     if (p->err && p->errlen > 0) {

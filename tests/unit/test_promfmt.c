@@ -135,7 +135,7 @@ static const char golden_plain[] =
     "# TYPE bitbabbler_kernel_reseeds_total counter\n"
     "bitbabbler_kernel_reseeds_total 3\n"
     "# HELP bitbabbler_kernel_fed_until_ready_bytes Bytes fed to the kernel before its CRNG was "
-    "seen ready.\n"
+    "seen ready (no sample before).\n"
     "# TYPE bitbabbler_kernel_fed_until_ready_bytes gauge\n"
     "bitbabbler_kernel_fed_until_ready_bytes 1875\n"
     "# HELP bitbabbler_kernel_last_reseed_age_seconds Seconds since the last CRNG reseed seedd "
@@ -365,13 +365,31 @@ static void test_shape(void **state)
     health_free(h);
 }
 
+/* Before the CRNG is ready and before any reseed: the two families are
+ * declared, without a sample (a 0 would read as "ready, nothing fed" and
+ * "reseeded just now"). */
+static void test_kernel_not_yet(void **state)
+{
+    (void)state;
+    const struct kfeed_info k = { .feeds = 2, .bytes_fed = 1250, .bits_credited = 10000 };
+    const struct promfmt_input in = { .version = "v", .now_ms = 5000, .kernel = &k };
+    char *out = render(&in);
+    assert_non_null(strstr(out, "# TYPE bitbabbler_kernel_fed_until_ready_bytes gauge\n"));
+    assert_non_null(strstr(out, "# TYPE bitbabbler_kernel_last_reseed_age_seconds gauge\n"));
+    assert_null(strstr(out, "\nbitbabbler_kernel_fed_until_ready_bytes "));
+    assert_null(strstr(out, "\nbitbabbler_kernel_last_reseed_age_seconds "));
+    assert_non_null(strstr(out, "\nbitbabbler_kernel_crng_ready 0\n"));
+    assert_non_null(strstr(out, "\nbitbabbler_kernel_fed_bytes_total 1250\n"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_plain),  cmocka_unit_test(test_empty),
         cmocka_unit_test(test_qa),            cmocka_unit_test(test_no_ent_yet),
         cmocka_unit_test(test_escape),        cmocka_unit_test(test_escape_in_output),
-        cmocka_unit_test(test_shape),
+        cmocka_unit_test(test_shape),         cmocka_unit_test(test_kernel_not_yet),
     };
     return unit_run(tests);
 }

@@ -10,7 +10,9 @@
  *             order (SEEDD_TEST_UDP_TEE);
  *   expiry:   a request no data comes for is refused after UDPSRV_WAIT_MS
  *             (the only timer here, and what the case waits for), and the
- *             data that comes later is not sent to it;
+ *             data that comes later is not sent to it; one that waited
+ *             behind it (sent 500 ms later) and is covered by the ready
+ *             bytes is answered when the front expires, not left to expire;
  *   limits:   UDPSRV_WAITING_PER_HOST wait from one host, the next is
  *             refused at once; other hosts (127.0.0.x) still wait, up to
  *             UDPSRV_WAITING in all.
@@ -52,7 +54,10 @@ struct fx {
     struct pool *pool;
     struct monitors *mons;
     struct udpsrv *udp;
-    struct evl_timer *guard;
+    struct evl_timer *guard, *later;
+    int later_host;       /* what the later timer asks */
+    unsigned later_count;
+    uint64_t later_at;    /* evl_now_ms() when it asked */
     struct sockaddr_in srv;
     struct client cl[NHOST];
     uint64_t rng;
@@ -87,6 +92,15 @@ static void on_guard(struct evl *loop, struct evl_timer *t, void *ud)
     evl_quit(loop, 1);
 }
 
+static void ask(struct fx *f, int host, unsigned count);
+
+static void on_later(struct evl *loop, struct evl_timer *t, void *ud)
+{
+    struct fx *f = ud;
+    ask(f, f->later_host, f->later_count);
+    f->later_at = evl_now_ms();
+}
+
 static void on_prepare(struct evl *loop, void *ud)
 {
     struct fx *f = ud;
@@ -107,6 +121,7 @@ static int setup(void **state)
     f->rng = 4242;
     if (evl_new(&f->loop) < 0 || pool_new(4096, &f->pool) < 0 || monitors_new(&f->mons) < 0 ||
         evl_timer_new(f->loop, on_guard, f, &f->guard) < 0 ||
+        evl_timer_new(f->loop, on_later, f, &f->later) < 0 ||
         evl_add_prepare(f->loop, on_prepare, f) < 0)
         return -1;
     char err[256];
@@ -148,6 +163,7 @@ static int teardown(void **state)
     }
     udpsrv_free(f->udp);
     evl_timer_free(f->guard);
+    evl_timer_free(f->later);
     monitors_free(f->mons);
     pool_free(f->pool);
     evl_free(f->loop);
@@ -184,6 +200,24 @@ static bool replies0(struct fx *f)
 static bool expired(struct fx *f)
 {
     return counts(f).expired >= f->want;
+}
+
+static bool replies1(struct fx *f)
+{
+    return f->cl[1].n >= f->want;
+}
+
+static size_t all_replies(const struct fx *f)
+{
+    size_t n = 0;
+    for (int i = 0; i < NHOST; i++)
+        n += f->cl[i].n;
+    return n;
+}
+
+static bool replies_all(struct fx *f)
+{
+    return all_replies(f) >= f->want;
 }
 
 static int run(struct fx *f, bool (*done)(struct fx *f), uint64_t want)
@@ -228,8 +262,7 @@ static void test_waiting(void **state)
     assert_int_equal(run(f, handled, 2), 0);
     struct udpsrv_counts c = counts(f);
     assert_int_equal(c.waited, 1);
-    assert_int_equal(c.answered, 1);
-    assert_int_equal(f->cl[0].n, 1);
+    assert_int_equal(c.answered, 1); /* the drain's only: nothing sent yet */
     add_block(f); /* 2500 ready: the waiting 100 are sent from them */
     assert_int_equal(run(f, replies0, 2), 0);
     assert_int_equal(f->cl[0].len[1], 100);
@@ -241,7 +274,7 @@ static void test_waiting(void **state)
     assert_int_equal(run(f, handled, 4), 0);
     c = counts(f);
     assert_int_equal(c.waited, 3);
-    assert_int_equal(f->cl[0].n, 2);
+    assert_int_equal(c.answered, 2); /* neither sent: the 10 waits behind */
     add_block(f); /* 4900 ready: both, in order */
     assert_int_equal(run(f, replies0, 4), 0);
     assert_int_equal(f->cl[0].len[2], 3000);
@@ -269,6 +302,27 @@ static void test_expiry(void **state)
     assert_tee(f);
 }
 
+static void test_expiry_serves_next(void **state)
+{
+    struct fx *f = *state;
+    drain(f);
+    add_block(f); /* 2500 ready */
+    ask(f, 0, 3000);
+    f->later_host = 1;
+    f->later_count = 10;
+    evl_timer_arm(f->later, 500);
+    assert_int_equal(run(f, expired, 1), 0);
+    uint64_t at = evl_now_ms();
+    struct udpsrv_counts c = counts(f);
+    if (c.expired > 1 || at >= f->later_at + UDPSRV_WAIT_MS)
+        skip(); /* the loop stalled past the second one's time too */
+    assert_int_equal(c.waited, 2);
+    assert_int_equal(c.answered, 2); /* the drain's and the 10 bytes */
+    assert_int_equal(run(f, replies1, 1), 0);
+    assert_int_equal(f->cl[1].len[0], 10);
+    assert_int_equal(udpsrv_ready(f->udp), BLOCK - 10);
+}
+
 static void test_limits(void **state)
 {
     struct fx *f = *state;
@@ -289,9 +343,17 @@ static void test_limits(void **state)
     assert_int_equal(c.waited, UDPSRV_WAITING);
     assert_int_equal(c.short_data, 1 + (NHOST * UDPSRV_WAITING_PER_HOST - UDPSRV_WAITING));
     assert_int_equal(c.answered, 1);
-    add_block(f); /* 2500: the first 50 waiting, host 0's 8 and 127.0.0.2's 8 and more */
+    add_block(f); /* 2500 ready: the first 50 waiting, in their order */
     c = counts(f);
     assert_int_equal(c.answered, 1 + 50);
+    assert_int_equal(run(f, replies_all, 1 + 50), 0);
+    /* hosts 1..8 asked in turn, 8 each: hosts 0-5 all, host 6 two; host 7
+     * waits still; host 8's came when 64 waited */
+    assert_int_equal(f->cl[0].n, 1 + UDPSRV_WAITING_PER_HOST);
+    for (int h = 1; h <= 5; h++)
+        assert_int_equal(f->cl[h].n, UDPSRV_WAITING_PER_HOST);
+    assert_int_equal(f->cl[6].n, 2);
+    assert_int_equal(f->cl[7].n + f->cl[8].n, 0);
 }
 
 int main(void)
@@ -299,6 +361,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_waiting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expiry_serves_next, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
