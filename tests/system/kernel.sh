@@ -136,7 +136,6 @@ scrape() {
     env -u LD_PRELOAD python3 -c 'import sys, urllib.request
 sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read().decode())' "$MPORT"
 }
-metric() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 lo=$(feeds "$T/o.st")
 rlo=$(reseeds "$T/o.st")
 scrape >"$T/m" 2>"$T/merr"

@@ -76,6 +76,8 @@ same_file() { cmp -s "$1" "$2"; }
 equals() { [ "$1" = "$2" ]; }
 contains() { grep -q -- "$2" "$1"; }
 lines_in() { wc -l <"$1" | tr -d ' '; }
+# metric FILE NAME{LABELS}: the value of one sample in a Prometheus text.
+metric() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 # free_port [udp]: a loopback TCP (or UDP) port nothing is bound to now.
 free_port() {
     python3 -c 'import socket, sys

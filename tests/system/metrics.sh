@@ -86,8 +86,6 @@ elif cmd == "query":    # query PORT PROMQL: the first sample's value, exit 1 if
         sys.exit(1)
 EOF
 http() { python3 "$T/webc.py" "$@"; }
-# metric FILE NAME{LABELS}: the value of one sample.
-metric() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
 # --- bad values, --gen-conf ---------------------------------------------------
 for v in foo 0 65536 host: '::1:80' '[]:80' 'a b:80'; do

@@ -24,6 +24,7 @@
 #include "monitors.h"
 #include "pool.h"
 #include "splitmix.h"
+#include "unit_loop.h"
 #include "srv.h"
 
 #define NCL 3
@@ -43,13 +44,13 @@ struct fx {
     struct pool *pool;
     struct monitors *mons;
     struct egdsrv *egd;
-    struct evl_timer *guard, *feed;
+    struct unit_loop run;
+    struct evl_timer *feed;
     struct client cl[NCL];
     uint64_t rng;
     unsigned feeds, feeds_left;
     size_t before[NCL]; /* what each had when the feeding began */
     bool feeding;
-    bool (*done)(struct fx *f);
 };
 
 static void add_block(struct fx *f)
@@ -72,18 +73,6 @@ static void on_client(struct evl *loop, int fd, uint32_t ev, void *ud)
     evl_del_fd(loop, fd);
 }
 
-static void on_guard(struct evl *loop, struct evl_timer *t, void *ud)
-{
-    evl_quit(loop, 1);
-}
-
-static void on_prepare(struct evl *loop, void *ud)
-{
-    struct fx *f = ud;
-    if (f->done && f->done(f))
-        evl_quit(loop, 0);
-}
-
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
@@ -93,8 +82,7 @@ static int setup(void **state)
     snprintf(f->path, sizeof(f->path), "unix:%s/egd/s", f->dir);
     f->rng = 12345;
     if (evl_new(&f->loop) < 0 || pool_new(4096, &f->pool) < 0 || monitors_new(&f->mons) < 0 ||
-        evl_timer_new(f->loop, on_guard, f, &f->guard) < 0 ||
-        evl_add_prepare(f->loop, on_prepare, f) < 0)
+        unit_loop_init(&f->run, f->loop) < 0)
         return -1;
     char err[256];
     const struct egdsrv_cfg cfg = { .addrs = f->path, .group = (gid_t)-1, .rate = 0,
@@ -122,7 +110,7 @@ static int teardown(void **state)
         if (f->cl[i].fd >= 0)
             close(f->cl[i].fd);
     egdsrv_free(f->egd);
-    evl_timer_free(f->guard);
+    unit_loop_free(&f->run);
     evl_timer_free(f->feed);
     monitors_free(f->mons);
     pool_free(f->pool);
@@ -144,17 +132,16 @@ static void connect_client(struct fx *f, int i, const uint8_t *req, size_t len)
     assert_int_equal(evl_add_fd(f->loop, fd, EPOLLIN, on_client, &f->cl[i]), 0);
 }
 
-static int run(struct fx *f, bool (*done)(struct fx *f))
+static int run(struct fx *f, bool (*done)(void *f))
 {
-    f->done = done;
-    evl_timer_arm(f->guard, GUARD_MS);
-    return evl_run(f->loop);
+    return unit_loop_until(&f->run, done, f, GUARD_MS);
 }
 
 /* ---- commands ---------------------------------------------------------- */
 
-static bool cmds_done(struct fx *f)
+static bool cmds_done(void *ud)
 {
+    struct fx *f = ud;
     /* avail (4) + nb 16 (17) + block 20 (20) + nb 0 (1) + pid (1 + digits)
      * + block 3 after the write (3), then client 1 closed. */
     char pid[24];
@@ -222,8 +209,9 @@ static bool settled(struct fx *f)
 /* The feeding starts once what was ready went out (to the first client:
  * the others were not accepted yet) and all three wait with a read; done
  * when fed and settled. */
-static bool share_done(struct fx *f)
+static bool share_done(void *ud)
 {
+    struct fx *f = ud;
     if (!f->feeding && settled(f) && egdsrv_waiting(f->egd) == NCL) {
         for (int i = 0; i < NCL; i++)
             f->before[i] = f->cl[i].len;
@@ -271,5 +259,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sharing, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

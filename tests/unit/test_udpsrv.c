@@ -32,6 +32,7 @@
 #include "monitors.h"
 #include "pool.h"
 #include "splitmix.h"
+#include "unit_loop.h"
 #include "udpproto.h"
 #include "udpsrv.h"
 
@@ -54,14 +55,14 @@ struct fx {
     struct pool *pool;
     struct monitors *mons;
     struct udpsrv *udp;
-    struct evl_timer *guard, *later;
+    struct unit_loop run;
+    struct evl_timer *later;
     int later_host;       /* what the later timer asks */
     unsigned later_count;
     uint64_t later_at;    /* evl_now_ms() when it asked */
     struct sockaddr_in srv;
     struct client cl[NHOST];
     uint64_t rng;
-    bool (*done)(struct fx *f);
     uint64_t want;         /* the condition's argument */
 };
 
@@ -87,11 +88,6 @@ static void on_client(struct evl *loop, int fd, uint32_t ev, void *ud)
     }
 }
 
-static void on_guard(struct evl *loop, struct evl_timer *t, void *ud)
-{
-    evl_quit(loop, 1);
-}
-
 static void ask(struct fx *f, int host, unsigned count);
 
 static void on_later(struct evl *loop, struct evl_timer *t, void *ud)
@@ -99,13 +95,6 @@ static void on_later(struct evl *loop, struct evl_timer *t, void *ud)
     struct fx *f = ud;
     ask(f, f->later_host, f->later_count);
     f->later_at = evl_now_ms();
-}
-
-static void on_prepare(struct evl *loop, void *ud)
-{
-    struct fx *f = ud;
-    if (f->done && f->done(f))
-        evl_quit(loop, 0);
 }
 
 static int setup(void **state)
@@ -120,9 +109,8 @@ static int setup(void **state)
     setenv(UDPSRV_ENV_TEE, f->tee, 1);
     f->rng = 4242;
     if (evl_new(&f->loop) < 0 || pool_new(4096, &f->pool) < 0 || monitors_new(&f->mons) < 0 ||
-        evl_timer_new(f->loop, on_guard, f, &f->guard) < 0 ||
-        evl_timer_new(f->loop, on_later, f, &f->later) < 0 ||
-        evl_add_prepare(f->loop, on_prepare, f) < 0)
+        unit_loop_init(&f->run, f->loop) < 0 ||
+        evl_timer_new(f->loop, on_later, f, &f->later) < 0)
         return -1;
     char err[256];
     const struct udpsrv_cfg cfg = { .addr = "127.0.0.1:0", .pool = f->pool, .mons = f->mons };
@@ -162,7 +150,7 @@ static int teardown(void **state)
         free(f->cl[i].data);
     }
     udpsrv_free(f->udp);
-    evl_timer_free(f->guard);
+    unit_loop_free(&f->run);
     evl_timer_free(f->later);
     monitors_free(f->mons);
     pool_free(f->pool);
@@ -187,23 +175,27 @@ static struct udpsrv_counts counts(const struct fx *f)
     return c;
 }
 
-static bool handled(struct fx *f)
+static bool handled(void *ud)
 {
+    struct fx *f = ud;
     return counts(f).requests >= f->want;
 }
 
-static bool replies0(struct fx *f)
+static bool replies0(void *ud)
 {
+    struct fx *f = ud;
     return f->cl[0].n >= f->want;
 }
 
-static bool expired(struct fx *f)
+static bool expired(void *ud)
 {
+    struct fx *f = ud;
     return counts(f).expired >= f->want;
 }
 
-static bool replies1(struct fx *f)
+static bool replies1(void *ud)
 {
+    struct fx *f = ud;
     return f->cl[1].n >= f->want;
 }
 
@@ -215,19 +207,16 @@ static size_t all_replies(const struct fx *f)
     return n;
 }
 
-static bool replies_all(struct fx *f)
+static bool replies_all(void *ud)
 {
+    struct fx *f = ud;
     return all_replies(f) >= f->want;
 }
 
-static int run(struct fx *f, bool (*done)(struct fx *f), uint64_t want)
+static int run(struct fx *f, bool (*done)(void *f), uint64_t want)
 {
-    f->done = done;
     f->want = want;
-    evl_timer_arm(f->guard, GUARD_MS);
-    int r = evl_run(f->loop);
-    evl_timer_disarm(f->guard);
-    return r;
+    return unit_loop_until(&f->run, done, f, GUARD_MS);
 }
 
 /* Empties the ready bytes with one request from host 0 (its reply 1). */
@@ -315,7 +304,7 @@ static void test_expiry_serves_next(void **state)
     uint64_t at = evl_now_ms();
     struct udpsrv_counts c = counts(f);
     if (c.expired > 1 || at >= f->later_at + UDPSRV_WAIT_MS)
-        skip(); /* the loop stalled past the second one's time too */
+        skip_because("the loop stalled past the second request's expiry too");
     assert_int_equal(c.waited, 2);
     assert_int_equal(c.answered, 2); /* the drain's and the 10 bytes */
     assert_int_equal(run(f, replies1, 1), 0);
@@ -364,5 +353,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expiry_serves_next, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }

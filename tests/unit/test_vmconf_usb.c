@@ -151,5 +151,5 @@ int main(void)
         cmocka_unit_test(test_domain_usb),
         cmocka_unit_test(test_usb_errors),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return unit_run(tests);
 }
