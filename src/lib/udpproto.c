@@ -78,6 +78,13 @@ static bool addr_eq(const struct addr *x, const struct addr *y)
     return x->family == y->family && memcmp(x->b, y->b, 16) == 0;
 }
 
+bool udpproto_same_host(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
+                        socklen_t blen)
+{
+    struct addr x, y;
+    return addr_of(a, alen, &x) == 0 && addr_of(b, blen, &y) == 0 && addr_eq(&x, &y);
+}
+
 /* ---- allow-list ---- */
 
 struct net {

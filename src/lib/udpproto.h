@@ -69,6 +69,12 @@ bool udpacl_allows(const struct udpacl *acl, const struct sockaddr *sa, socklen_
 
 size_t udpacl_count(const struct udpacl *acl);
 
+/* Whether a and b are the same host (the ports aside; an IPv4-mapped IPv6
+ * address is its IPv4 one, as for the list).  false if either is not
+ * AF_INET or AF_INET6 or is short. */
+bool udpproto_same_host(const struct sockaddr *a, socklen_t alen, const struct sockaddr *b,
+                        socklen_t blen);
+
 /* The list in canonical form ("127.0.0.0/8,::1/128"), which udpacl_parse
  * reads back to the same list.  Returns buf (truncated if too small). */
 const char *udpacl_format(const struct udpacl *acl, char *buf, size_t len);

@@ -2,7 +2,6 @@
 #include "udpsrv.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,28 +48,16 @@ static uint64_t now_ns(void)
     return evl_now_ms() * 1000000u;
 }
 
-/* Whether a and b are the same host (the port aside). */
-static bool same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
-{
-    if (a->ss_family != b->sa_family)
-        return false;
-    if (b->sa_family == AF_INET)
-        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-    if (b->sa_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
-    return false;
-}
-
 /* Whether one more request from sa may wait. */
-static bool may_wait(const struct udpsrv *u, const struct sockaddr *sa)
+static bool may_wait(const struct udpsrv *u, const struct sockaddr *sa, socklen_t salen)
 {
     if (u->q_len == UDPSRV_WAITING)
         return false;
     size_t mine = 0;
-    for (size_t i = 0; i < u->q_len; i++)
-        mine += same_host(&u->q[(u->q_head + i) % UDPSRV_WAITING].ss, sa);
+    for (size_t i = 0; i < u->q_len; i++) {
+        const struct pending *w = &u->q[(u->q_head + i) % UDPSRV_WAITING];
+        mine += udpproto_same_host((const struct sockaddr *)&w->ss, w->sl, sa, salen);
+    }
     return mine < UDPSRV_WAITING_PER_HOST;
 }
 
@@ -118,7 +105,13 @@ static int send_reply(struct udpsrv *u, const struct sockaddr *sa, socklen_t sal
 static void pop_waiting(struct udpsrv *u)
 {
     u->q_head = (u->q_head + 1) % UDPSRV_WAITING;
-    if (--u->q_len == 0) {
+    u->q_len--;
+}
+
+/* The expiry timer for the front request (none when nothing waits). */
+static void arm_expiry(struct udpsrv *u)
+{
+    if (u->q_len == 0) {
         evl_timer_disarm(u->expire);
         return;
     }
@@ -126,17 +119,27 @@ static void pop_waiting(struct udpsrv *u)
     evl_timer_arm(u->expire, due > now ? due - now : 0);
 }
 
-/* The waiting requests the ready bytes cover, in order.  A socket that
- * takes no more (-EAGAIN) keeps the front waiting: the next datagram or
- * ready bytes try again, until it expires. */
-static void serve_waiting(struct udpsrv *u)
+/* The waiting requests the ready bytes cover, in order; true if any was
+ * taken off the queue.  A socket that takes no more (-EAGAIN) keeps the
+ * front waiting: the next datagram or ready bytes try again, until it
+ * expires. */
+static bool serve_front(struct udpsrv *u)
 {
+    bool popped = false;
     while (u->q_len && readybuf_len(u->rb) >= u->q[u->q_head].count) {
         const struct pending *w = &u->q[u->q_head];
         if (send_reply(u, (const struct sockaddr *)&w->ss, w->sl, w->count) == -EAGAIN)
-            return;
+            break;
         pop_waiting(u);
+        popped = true;
     }
+    return popped;
+}
+
+static void serve_waiting(struct udpsrv *u)
+{
+    if (serve_front(u))
+        arm_expiry(u);
 }
 
 static void on_expire(struct evl *loop, struct evl_timer *t, void *ud)
@@ -148,7 +151,8 @@ static void on_expire(struct evl *loop, struct evl_timer *t, void *ud)
         sink_count_refusal(u->sink);
         pop_waiting(u);
     }
-    serve_waiting(u); /* those behind it may be covered already */
+    serve_front(u); /* those behind it may be covered already */
+    arm_expiry(u);
 }
 
 /* One request from sa: answered, left waiting for data, or counted by why
@@ -172,7 +176,7 @@ static int handle(struct udpsrv *u, const uint8_t *buf, size_t len, const struct
     }
     /* Answered now only if nothing waits before it. */
     bool answer_now = u->q_len == 0 && readybuf_len(u->rb) >= count;
-    if (!answer_now && !may_wait(u, sa)) {
+    if (!answer_now && !may_wait(u, sa, salen)) {
         u->n.short_data++;
         goto refused;
     }

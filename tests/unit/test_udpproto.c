@@ -195,6 +195,27 @@ static void test_acl_errors(void **state)
     assert_int_equal(udpacl_parse(NULL, &a, NULL, 0), -EINVAL);
 }
 
+static void test_same_host(void **state)
+{
+    (void)state;
+    struct sockaddr_storage a, b;
+    memcpy(&a, v4("10.1.2.3"), L4);
+    memcpy(&b, v4("10.1.2.3"), L4);
+    ((struct sockaddr_in *)&b)->sin_port = htons(999); /* another port */
+    const struct sockaddr *pa = (const struct sockaddr *)&a, *pb = (const struct sockaddr *)&b;
+    assert_true(udpproto_same_host(pa, L4, pb, L4));
+    memcpy(&b, v4("10.1.2.4"), L4);
+    assert_false(udpproto_same_host(pa, L4, pb, L4));
+    memcpy(&b, v6("::ffff:10.1.2.3"), L6); /* dual-stack: the same host */
+    assert_true(udpproto_same_host(pa, L4, pb, L6));
+    memcpy(&a, v6("fd00::1"), L6);
+    memcpy(&b, v6("fd00::1"), L6);
+    assert_true(udpproto_same_host(pa, L6, pb, L6));
+    memcpy(&b, v6("fd00::2"), L6);
+    assert_false(udpproto_same_host(pa, L6, pb, L6));
+    assert_false(udpproto_same_host(pa, L6 - 1, pa, L6)); /* short */
+}
+
 static void test_bucket(void **state)
 {
     (void)state;
@@ -283,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_acl_default),
         cmocka_unit_test(test_acl_prefixes),
         cmocka_unit_test(test_acl_errors),
+        cmocka_unit_test(test_same_host),
         cmocka_unit_test(test_bucket),
         cmocka_unit_test(test_rate),
     };
